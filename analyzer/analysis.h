@@ -1,0 +1,123 @@
+/*
+ * analysis.h - who holds what: roots, shortest retainer chains, dominators
+ * with retained sizes, and strongly connected components over a loaded
+ * snapshot.
+ *
+ * Roots. CPython keeps no list of roots. An object is held from outside the
+ * heap when its refcount exceeds the references the snapshot sees to it
+ * (what the collector computes in subtract_refs): ext[v] = refcnt[v] -
+ * in-degree(v). Objects with ext > 0 are the anonymous roots. The named
+ * roots are `sys.modules` (so every module's globals and everything they
+ * reach) and the frames of every thread's stack (from the header).
+ *
+ * Chains come from one BFS in tiers (paths.h): tier 0 is sys.modules, tier 1
+ * the thread frames, tier 2 the anonymous roots; so a chain starts at a named
+ * root whenever one reaches the object, and is the shortest such.
+ *
+ * Every array here has n_objects entries indexed by object id (the
+ * dominator arrays one more, for the virtual root at id n_objects), owned by
+ * the gl_analysis and freed by gl_analysis_free().
+ */
+#ifndef GRAPHLEAK_ANALYSIS_H
+#define GRAPHLEAK_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "csr.h"
+#include "domtree.h"
+#include "error.h"
+#include "snapshot.h"
+
+enum {
+	GL_AN_PATHS = 1, /* roots + tiered BFS (parent, pedge, tier, dist) */
+	GL_AN_DOM = 2,   /* dominator tree, retained sizes, children lists */
+	GL_AN_SCC = 4,   /* strongly connected components */
+	GL_AN_ALL = 7,
+};
+
+/* The tiers of gl_analysis.tier[] */
+enum { GL_TIER_MODULES = 0, GL_TIER_THREADS = 1, GL_TIER_EXTERNAL = 2 };
+
+typedef struct gl_frame_root {
+	uint32_t id;      /* the frame object */
+	uint32_t thread;  /* index into header "threads" */
+} gl_frame_root;
+
+typedef struct gl_analysis {
+	const gl_snap *s;
+	unsigned done;          /* GL_AN_* computed so far */
+	gl_csr fwd, rev;
+
+	int64_t *ext;           /* refcnt - references seen (may be < 0 when a
+	                         * type reports borrowed references) */
+	uint32_t *roots;        /* ids with ext > 0, increasing */
+	uint32_t n_roots;
+	uint32_t n_negative;    /* objects with ext < 0 */
+	uint32_t sys_modules;   /* the sys.modules dict, or GL_NONE */
+	gl_frame_root *frames;  /* thread frames found in the snapshot */
+	uint32_t n_frames;
+
+	/* GL_AN_PATHS */
+	uint32_t *parent;       /* previous object on the chain, GL_NONE at a root */
+	uint64_t *pedge;        /* forward edge index parent -> v */
+	uint32_t *tier;         /* GL_TIER_*, GL_NONE when no root reaches v */
+	uint32_t *dist;         /* chain length in edges */
+	uint32_t n_unreached;   /* objects no root reaches: cyclic garbage */
+
+	/* GL_AN_DOM */
+	gl_domtree dt;
+	uint64_t *retained;     /* n + 1 entries; retained[n] is the heap total */
+	uint64_t *koff;         /* dominator children: kids[koff[v]..koff[v+1]) */
+	uint32_t *kids;
+
+	/* GL_AN_SCC */
+	uint32_t *comp;         /* component of each object */
+	uint32_t n_comp;
+	uint32_t *comp_size;    /* objects per component */
+	uint8_t *self_loop;     /* 1 if the object references itself */
+
+	/* string ids of names the analysis looks for (0 when absent) */
+	uint32_t sid_dict;      /* "__dict__" */
+	uint32_t sid_type_dict; /* "dict" (type name) */
+} gl_analysis;
+
+/*
+ * Runs the analyses in `what` (GL_AN_*; the dominator tree and SCC need
+ * the snapshot's reverse edges) on s, which must outlive *a. May be called
+ * again on the same gl_analysis to add analyses. Returns 0, or -1 with a
+ * message in err (out of memory, no reverse edges).
+ */
+int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err);
+
+void gl_analysis_free(gl_analysis *a);
+
+/* The string id whose bytes equal `name`, or 0 (empty string) if none. */
+uint32_t gl_snap_sid(const gl_snap *s, const char *name);
+
+/* 1 if the preview of object id equals the NUL-terminated text. */
+int gl_preview_eq(const gl_snap *s, uint32_t id, const char *text);
+
+/* 1 if the type name of id equals name (exact). */
+int gl_type_is(const gl_snap *s, uint32_t id, const char *name);
+
+/*
+ * For a dict that is some object's __dict__ (a module's, a class's, an
+ * instance's), that object; else GL_NONE. Uses the reverse edges.
+ */
+uint32_t gl_dict_owner(const gl_analysis *a, uint32_t dict);
+
+/*
+ * For a VALUE edge e, the key object (the target of the KEY edge just before
+ * it); else GL_NONE.
+ */
+uint32_t gl_value_key(const gl_snap *s, uint64_t e);
+
+/*
+ * Retained size per type (needs GL_AN_DOM): for each type string id t,
+ * per_type[t] = bytes freed if every object of type t went away: the sum of
+ * retained sizes of its objects that no other object of type t dominates.
+ * per_type has s->n_strings entries (caller-allocated). 0 or -1 (OOM).
+ */
+int gl_type_retained(const gl_analysis *a, uint64_t *per_type);
+
+#endif /* GRAPHLEAK_ANALYSIS_H */

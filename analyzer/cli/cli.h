@@ -1,0 +1,52 @@
+/*
+ * cli.h - the graphleak command line: one function per command, each taking
+ * (argc, argv) with argv[0] the command's name, returning the exit status:
+ * 0 success, 1 a bad input file or a failure while working, 2 a usage error.
+ * Only main() exits.
+ */
+#ifndef GRAPHLEAK_CLI_H
+#define GRAPHLEAK_CLI_H
+
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define GL_EXIT_OK 0
+#define GL_EXIT_FAIL 1
+#define GL_EXIT_USAGE 2
+
+int cmd_info(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* cmd_run.c */
+int cmd_path(int argc, char **argv);
+int cmd_suspects(int argc, char **argv);
+int cmd_cycles(int argc, char **argv);
+
+/* Prints "graphleak CMD: <message>" and a hint to --help on stderr; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Is a the option `name` (or `alt`, may be NULL)? */
+int cli_is(const char *a, const char *name, const char *alt);
+
+/*
+ * Parses the value of option argv[*i] (either "--opt=VALUE" after `name`,
+ * or the next argument) into *val, advancing *i. 0, or prints a usage error
+ * and returns 2.
+ */
+int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **val);
+
+/* Parses a non-negative decimal integer. 0 or -1. */
+int cli_parse_u64(const char *s, uint64_t *out);
+
+/*
+ * Loads a snapshot; on failure prints "graphleak: <message>" on stderr and
+ * returns 1 (with *out NULL), else 0.
+ */
+int cli_load(const char *path, unsigned flags, gl_snap **out);
+
+/* Writes the JSON value to stdout (indented, a newline after). 0 or 1. */
+int cli_print_json(json_t *v);
+
+#endif /* GRAPHLEAK_CLI_H */

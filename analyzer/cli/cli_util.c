@@ -1,0 +1,72 @@
+/* cli_util.c - helpers shared by the commands; see cli.h. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "graphleak %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see 'graphleak %s --help')\n", cmd);
+	return GL_EXIT_USAGE;
+}
+
+int cli_is(const char *a, const char *name, const char *alt)
+{
+	return strcmp(a, name) == 0 || (alt && strcmp(a, alt) == 0);
+}
+
+int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **val)
+{
+	const char *a = argv[*i];
+	const char *eq = strchr(a, '=');
+	if (a[0] == '-' && a[1] == '-' && eq) {
+		*val = eq + 1;
+		return 0;
+	}
+	if (*i + 1 >= argc)
+		return cli_usage_error(cmd, "option %s needs a value", a);
+	*val = argv[++*i];
+	return 0;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+	if (!*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int cli_load(const char *path, unsigned flags, gl_snap **out)
+{
+	gl_err err;
+	gl_err_clear(&err);
+	if (gl_snap_load(out, path, flags, &err) < 0) {
+		fprintf(stderr, "graphleak: %s\n", err.msg);
+		return GL_EXIT_FAIL;
+	}
+	return GL_EXIT_OK;
+}
+
+int cli_print_json(json_t *v)
+{
+	if (!v || json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0) {
+		fprintf(stderr, "graphleak: out of memory or write error producing JSON\n");
+		return GL_EXIT_FAIL;
+	}
+	putchar('\n');
+	return GL_EXIT_OK;
+}

@@ -1,0 +1,351 @@
+/*
+ * cmd_cycles.c - `graphleak cycles`: reference cycles in three kinds.
+ *
+ *  (a) cyclic garbage: objects no root reaches. The collector frees them at
+ *      its next run, unless it does not run (gc.disable(), threshold 0):
+ *      then they are a leak.
+ *  (b) cycles holding objects with finalizers (__del__, tp_finalize, the
+ *      legacy tp_del), with a verdict by Python version: since 3.4 (PEP 442)
+ *      such cycles are collected, finalizers first in no defined order;
+ *      before 3.4, and at any version with tp_del, they are uncollectable
+ *      and end in gc.garbage.
+ *  (c) what gc.garbage holds, and the chain to it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "humanfmt.h"
+#include "report.h"
+#include "vec.h"
+
+static const char cycles_usage[] =
+	"usage: graphleak cycles SNAP [--limit N] [--json]\n"
+	"\n"
+	"Finds reference cycles (strongly connected components) and sorts them into:\n"
+	"  cyclic garbage    cycles no root reaches: the collector's next run frees\n"
+	"                    them; if gc is disabled in the process they are a leak\n"
+	"  finalizer cycles  cycles with objects that define __del__ (or a C\n"
+	"                    finalizer, or the legacy tp_del), with what the\n"
+	"                    snapshot's Python version does with them\n"
+	"  gc.garbage        objects the collector could not free, or kept with\n"
+	"                    gc.DEBUG_SAVEALL, and who holds them\n"
+	"\n"
+	"options:\n"
+	"  -n, --limit N   show the N biggest cycles of each kind (default 5)\n"
+	"  --json          print {\"python\", \"gc\", \"garbage\": {...},\n"
+	"                  \"finalizer_cycles\": [...], \"gc_garbage\": {...}}\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"example:\n"
+	"  graphleak cycles app.snap\n";
+
+#define FINALIZER_FLAGS (GL_OF_HAS_DEL | GL_OF_HAS_FINALIZE | GL_OF_LEGACY_DEL)
+
+typedef gl_vec(uint32_t) u32vec;
+
+typedef struct {
+	uint32_t comp;
+	uint32_t first;    /* an object of the component */
+	uint64_t objects, size;
+	uint64_t with_del, with_finalize, with_tp_del;
+	int reachable;
+} cycle;
+
+typedef gl_vec(cycle) cyclevec;
+
+static int cmp_cycle(const void *x, const void *y)
+{
+	const cycle *a = x, *b = y;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return a->comp < b->comp ? -1 : a->comp > b->comp;
+}
+
+static int is_cycle(const gl_analysis *a, uint32_t v)
+{
+	return a->comp_size[a->comp[v]] > 1 || a->self_loop[v];
+}
+
+/* Python version from the header, as major*100 + minor (0 if unknown). */
+static int py_version(const gl_snap *s, char *buf, size_t len)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(s->header, "python"), "version"));
+	snprintf(buf, len, "%s", v ? v : "unknown");
+	int maj = 0, min = 0;
+	if (v && sscanf(v, "%d.%d", &maj, &min) == 2)
+		return maj * 100 + min;
+	return 0;
+}
+
+/* Collects cycles (components) whose objects pass `want`, in comp order. */
+static int collect(const gl_analysis *a, int only_unreached, int only_finalizers, cyclevec *out)
+{
+	const gl_snap *s = a->s;
+	uint32_t *slot = gl_alloc_array(a->n_comp ? a->n_comp : 1, sizeof *slot);
+	if (!slot)
+		return -1;
+	for (uint32_t c = 0; c < a->n_comp; c++)
+		slot[c] = GL_NONE;
+	for (uint32_t v = 0; v < s->n_objects; v++) {
+		if (!is_cycle(a, v))
+			continue;
+		if (only_unreached && a->tier[v] != GL_NONE)
+			continue;
+		uint32_t c = a->comp[v];
+		if (slot[c] == GL_NONE) {
+			cycle cy = {c, v, 0, 0, 0, 0, 0, a->tier[v] != GL_NONE};
+			if (gl_vec_push(out, cy) < 0) {
+				free(slot);
+				return -1;
+			}
+			slot[c] = (uint32_t)(out->n - 1);
+		}
+		cycle *cy = &out->v[slot[c]];
+		uint32_t f = s->flags[v];
+		cy->objects++;
+		cy->size += s->size[v];
+		cy->with_del += (f & GL_OF_HAS_DEL) != 0;
+		cy->with_finalize += (f & GL_OF_HAS_FINALIZE) && !(f & GL_OF_HAS_DEL);
+		cy->with_tp_del += (f & GL_OF_LEGACY_DEL) != 0;
+	}
+	free(slot);
+	if (only_finalizers) {
+		size_t k = 0;
+		for (size_t i = 0; i < out->n; i++)
+			if (out->v[i].with_del || out->v[i].with_finalize || out->v[i].with_tp_del)
+				out->v[k++] = out->v[i];
+		out->n = k;
+	}
+	qsort(out->v, out->n, sizeof *out->v, cmp_cycle);
+	return 0;
+}
+
+static int members(const gl_analysis *a, uint32_t comp, u32vec *ids)
+{
+	ids->n = 0;
+	for (uint32_t v = 0; v < a->s->n_objects; v++)
+		if (a->comp[v] == comp && gl_vec_push(ids, v) < 0)
+			return -1;
+	return 0;
+}
+
+static const char *finalizer_verdict(const cycle *c, int ver)
+{
+	if (c->with_tp_del)
+		return "uncollectable: objects with the legacy tp_del in a cycle are never freed; "
+		       "the collector moves them to gc.garbage";
+	if (ver && ver < 304)
+		return "uncollectable before Python 3.4: the collector will not break a cycle with "
+		       "__del__ and moves it to gc.garbage";
+	if (!c->reachable)
+		return "collectable (PEP 442, Python 3.4+): the next collection runs the finalizers, "
+		       "in no defined order, then frees the cycle unless a finalizer resurrects it";
+	return "alive (a root reaches it); once released it is collectable (PEP 442), but its "
+	       "finalizers run in no defined order and may see each other half-finalized";
+}
+
+int cmd_cycles(int argc, char **argv)
+{
+	const char *snap = NULL, *lim = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(cycles_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (cli_is(o, "--json", NULL)) {
+			json = 1;
+		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
+			if (cli_opt_value("cycles", argc, argv, &i, &lim))
+				return GL_EXIT_USAGE;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_usage_error("cycles", "unknown option '%s'", o);
+		} else if (!snap) {
+			snap = o;
+		} else {
+			return cli_usage_error("cycles", "unexpected argument '%s'", o);
+		}
+	}
+	if (!snap)
+		return cli_usage_error("cycles", "no snapshot given");
+	uint64_t limit = 5;
+	if (lim && cli_parse_u64(lim, &limit) < 0)
+		return cli_usage_error("cycles", "--limit takes a whole number, not '%s'", lim);
+
+	gl_snap *s;
+	gl_analysis a;
+	if (report_open(snap, GL_AN_PATHS | GL_AN_SCC, &s, &a))
+		return GL_EXIT_FAIL;
+	int rc = GL_EXIT_OK;
+	char ver[64], n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
+	int pyver = py_version(s, ver, sizeof ver);
+	json_t *gc = json_object_get(s->header, "gc");
+	int enabled = !json_is_false(json_object_get(gc, "enabled"));
+	json_t *th = json_array_get(json_object_get(gc, "thresholds"), 0);
+	int auto_off = json_is_integer(th) && json_integer_value(th) == 0;
+	int never = !enabled || auto_off;
+
+	/* (a) garbage: everything unreached, and its cycles */
+	uint64_t g_objects = 0, g_size = 0;
+	u32vec garbage = {0}, ids = {0}, in_garbage = {0};
+	cyclevec gcyc = {0}, fcyc = {0};
+	report_mix *mix = NULL;
+	size_t nmix = 0;
+	for (uint32_t v = 0; v < s->n_objects; v++) {
+		if (a.tier[v] == GL_NONE) {
+			g_objects++;
+			g_size += s->size[v];
+			if (gl_vec_push(&garbage, v) < 0)
+				goto oom;
+		}
+		if ((s->flags[v] & GL_OF_IN_GARBAGE) && gl_vec_push(&in_garbage, v) < 0)
+			goto oom;
+	}
+	if (collect(&a, 1, 0, &gcyc) < 0 || collect(&a, 0, 1, &fcyc) < 0)
+		goto oom;
+	const char *gverdict =
+		!g_objects ? "none: every object is reachable from a root"
+		: !enabled ? "a leak: gc is disabled in this process (gc.disable()), so these cycles are "
+			     "never freed; re-enable it, call gc.collect(), or break the cycles"
+		: auto_off ? "a leak: automatic collection is off (gc.set_threshold(0)), so these cycles "
+			     "are freed only by an explicit gc.collect()"
+			   : "not a leak by itself: the collector's next run frees them (gc is enabled)";
+
+	if (json) {
+		json_t *root = json_object();
+		json_object_set_new(root, "python", json_string(ver));
+		json_object_set_new(root, "gc", json_pack("{s:b, s:b}", "enabled", enabled, "automatic", !auto_off));
+		if (report_type_mix(s, garbage.v, garbage.n, &mix, &nmix) < 0)
+			goto oom;
+		json_t *gl = json_array();
+		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
+			report_mix *m;
+			size_t nm;
+			if (members(&a, gcyc.v[i].comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+				goto oom;
+			json_array_append_new(gl, json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)gcyc.v[i].objects,
+							    "size", (json_int_t)gcyc.v[i].size, "types",
+							    report_mix_json(s, m, nm, 8)));
+			free(m);
+		}
+		json_object_set_new(root, "garbage",
+				    json_pack("{s:I, s:I, s:I, s:b, s:s, s:o, s:o}", "objects", (json_int_t)g_objects,
+					      "size", (json_int_t)g_size, "cycles_total", (json_int_t)gcyc.n,
+					      "leak", g_objects && never, "verdict", gverdict, "types",
+					      report_mix_json(s, mix, nmix, 8), "cycles", gl));
+		json_t *fl = json_array();
+		for (size_t i = 0; i < fcyc.n && i < limit; i++) {
+			cycle *c = &fcyc.v[i];
+			report_mix *m;
+			size_t nm;
+			if (members(&a, c->comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+				goto oom;
+			json_t *one = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}", "objects",
+						(json_int_t)c->objects, "size", (json_int_t)c->size, "with_del",
+						(json_int_t)c->with_del, "with_c_finalizer", (json_int_t)c->with_finalize,
+						"with_tp_del", (json_int_t)c->with_tp_del, "reachable", c->reachable,
+						"verdict", finalizer_verdict(c, pyver), "types", report_mix_json(s, m, nm, 8));
+			if (c->reachable)
+				json_object_set_new(one, "path", report_chain_json(&a, c->first));
+			json_array_append_new(fl, one);
+			free(m);
+		}
+		json_object_set_new(root, "finalizer_cycles", fl);
+		json_object_set_new(root, "finalizer_cycles_total", json_integer((json_int_t)fcyc.n));
+		free(mix);
+		mix = NULL;
+		if (report_type_mix(s, in_garbage.v, in_garbage.n, &mix, &nmix) < 0)
+			goto oom;
+		uint64_t gsz = 0;
+		for (size_t i = 0; i < in_garbage.n; i++)
+			gsz += s->size[in_garbage.v[i]];
+		json_t *gg = json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)in_garbage.n, "size", (json_int_t)gsz,
+				       "types", report_mix_json(s, mix, nmix, 8));
+		if (in_garbage.n)
+			json_object_set_new(gg, "path", report_chain_json(&a, in_garbage.v[0]));
+		json_object_set_new(root, "gc_garbage", gg);
+		rc = cli_print_json(root);
+		json_decref(root);
+		goto done;
+	}
+
+	printf("Cycles in %s (Python %s, gc %s)\n", snap, ver,
+	       !enabled ? "disabled" : auto_off ? "enabled, automatic collection off" : "enabled");
+
+	printf("\nCyclic garbage: %s object%s, %s, in %s cycle%s no root reaches\n", gl_fmt_count(n1, g_objects),
+	       g_objects == 1 ? "" : "s", gl_fmt_bytes(n2, g_size), gl_fmt_count(n3, gcyc.n), gcyc.n == 1 ? "" : "s");
+	printf("  verdict: %s\n", gverdict);
+	if (g_objects) {
+		if (report_type_mix(s, garbage.v, garbage.n, &mix, &nmix) < 0)
+			goto oom;
+		printf("  types:");
+		report_mix_text(stdout, s, mix, nmix, 6);
+		printf("\n");
+		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
+			report_mix *m;
+			size_t nm;
+			if (members(&a, gcyc.v[i].comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+				goto oom;
+			printf("  cycle %zu: %s objects, %s:", i + 1, gl_fmt_count(n1, gcyc.v[i].objects),
+			       gl_fmt_bytes(n2, gcyc.v[i].size));
+			report_mix_text(stdout, s, m, nm, 4);
+			printf("\n");
+			free(m);
+		}
+		if (gcyc.n > limit)
+			printf("  ... and %zu more cycles\n", gcyc.n - (size_t)limit);
+	}
+
+	printf("\nCycles with finalizers: %s\n", fcyc.n ? gl_fmt_count(n1, fcyc.n) : "none");
+	for (size_t i = 0; i < fcyc.n && i < limit; i++) {
+		cycle *c = &fcyc.v[i];
+		report_mix *m;
+		size_t nm;
+		if (members(&a, c->comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+			goto oom;
+		printf("  cycle %zu: %s objects, %s; %s with __del__, %s with a C finalizer, %s with tp_del\n", i + 1,
+		       gl_fmt_count(n1, c->objects), gl_fmt_bytes(n2, c->size), gl_fmt_count(n1, c->with_del),
+		       gl_fmt_count(n2, c->with_finalize), gl_fmt_count(n2, c->with_tp_del));
+		printf("    types:");
+		report_mix_text(stdout, s, m, nm, 4);
+		printf("\n    verdict: %s\n", finalizer_verdict(c, pyver));
+		if (c->reachable) {
+			gl_sb line = {0};
+			report_chain_line(&a, c->first, &line);
+			printf("    held by: %s\n", gl_sb_str(&line));
+			gl_sb_free(&line);
+		}
+		free(m);
+	}
+	if (fcyc.n > limit)
+		printf("  ... and %zu more\n", fcyc.n - (size_t)limit);
+
+	printf("\ngc.garbage: %s objects\n", gl_fmt_count(n1, in_garbage.n));
+	if (in_garbage.n) {
+		free(mix);
+		mix = NULL;
+		if (report_type_mix(s, in_garbage.v, in_garbage.n, &mix, &nmix) < 0)
+			goto oom;
+		printf("  types:");
+		report_mix_text(stdout, s, mix, nmix, 6);
+		gl_sb line = {0};
+		report_chain_line(&a, in_garbage.v[0], &line);
+		printf("\n  e.g. %s\n", gl_sb_str(&line));
+		gl_sb_free(&line);
+	}
+	goto done;
+oom:
+	fprintf(stderr, "graphleak cycles: out of memory\n");
+	rc = GL_EXIT_FAIL;
+done:
+	free(mix);
+	gl_vec_free(&garbage);
+	gl_vec_free(&ids);
+	gl_vec_free(&in_garbage);
+	gl_vec_free(&gcyc);
+	gl_vec_free(&fcyc);
+	report_close(s, &a);
+	return rc;
+}

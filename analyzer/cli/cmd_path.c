@@ -1,0 +1,276 @@
+/*
+ * cmd_path.c - `graphleak path`: the shortest retainer chain from a root to
+ * an object, or, for a type, which holders keep its objects.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "humanfmt.h"
+#include "report.h"
+#include "vec.h"
+
+static const char path_usage[] =
+	"usage: graphleak path SNAP (--type NAME | --id ADDR) [--limit N] [--json]\n"
+	"\n"
+	"Shows who keeps objects alive: the shortest chain of references from a\n"
+	"root to the object, one labelled step per line, with the root holder (the\n"
+	"nearest named holder: a module global, a class attribute, a thread's\n"
+	"local, a default argument, a closure cell, an lru_cache) marked.\n"
+	"Chains start at sys.modules or a thread's frame whenever one reaches the\n"
+	"object, and at an object held from C otherwise.\n"
+	"\n"
+	"  --type NAME   every object of that type (full name like\n"
+	"                sqlalchemy.sql.elements.BindParameter, or the last part,\n"
+	"                BindParameter), grouped by the holder that keeps them, with\n"
+	"                counts, bytes and one example chain per holder\n"
+	"  --id ADDR     one object, by address (0x7f3a..., as other commands print)\n"
+	"  -n, --limit N with --type, show the N biggest holders (default 10; 0: all)\n"
+	"  --json        print JSON: {\"type\", \"count\", \"size\", \"holders\": [{\"holder\",\n"
+	"                \"holder_kind\", \"count\", \"size\", \"example\": {\"chain\", \"steps\"}}]}\n"
+	"                or, with --id, {\"object\", \"holder\", \"chain\", \"steps\"}\n"
+	"  -h, --help    show this help\n"
+	"\n"
+	"examples:\n"
+	"  graphleak path app.snap --type Profile\n"
+	"  graphleak path app.snap --id 0x7f3a12c45e10\n";
+
+/* 1 if the type name of id is `name` or ends in ".name". */
+static int type_matches(const gl_snap *s, uint32_t id, const char *name, size_t nlen)
+{
+	size_t len;
+	const char *t = gl_snap_str(s, s->type[id], &len);
+	if (len == nlen && memcmp(t, name, nlen) == 0)
+		return 1;
+	return len > nlen && t[len - nlen - 1] == '.' && memcmp(t + len - nlen, name, nlen) == 0;
+}
+
+typedef struct {
+	char *text;        /* holder text (owned) */
+	gl_hold_kind kind;
+	uint64_t count, size;
+	uint32_t example;  /* the object with the shortest chain */
+} holder_row;
+
+static int cmp_rows(const void *x, const void *y)
+{
+	const holder_row *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+/* Groups the objects of a type by holder; rows sorted, biggest first. */
+static int group_by_holder(const gl_analysis *a, const char *name, holder_row **rows_out,
+			   size_t *nrows, uint64_t *count, uint64_t *size, gl_sb *typename)
+{
+	const gl_snap *s = a->s;
+	size_t nlen = strlen(name);
+	gl_vec(holder_row) rows = {0};
+	*count = *size = 0;
+	for (uint32_t id = 0; id < s->n_objects; id++) {
+		if (!type_matches(s, id, name, nlen))
+			continue;
+		if (*count == 0)
+			report_type(s, id, typename);
+		(*count)++;
+		*size += s->size[id];
+		uint32_t *chain;
+		size_t len;
+		gl_holder h;
+		if (gl_chain(a, id, &chain, &len) < 0 || gl_holder_find(a, chain, len, &h) < 0) {
+			free(chain);
+			goto oom;
+		}
+		free(chain);
+		/* holders are few: a linear search over the rows is fine */
+		const char *text = gl_sb_str(&h.text);
+		size_t r;
+		for (r = 0; r < rows.n; r++)
+			if (strcmp(rows.v[r].text, text) == 0)
+				break;
+		if (r == rows.n) {
+			holder_row row = {strdup(text), h.kind, 0, 0, id};
+			if (!row.text || gl_vec_push(&rows, row) < 0) {
+				free(row.text);
+				gl_holder_free(&h);
+				goto oom;
+			}
+		}
+		rows.v[r].count++;
+		rows.v[r].size += s->size[id];
+		uint32_t ex = rows.v[r].example;
+		if (a->tier[id] != GL_NONE && a->dist[id] < a->dist[ex])
+			rows.v[r].example = id;
+		gl_holder_free(&h);
+	}
+	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
+	*rows_out = rows.v;
+	*nrows = rows.n;
+	return 0;
+oom:
+	for (size_t r = 0; r < rows.n; r++)
+		free(rows.v[r].text);
+	gl_vec_free(&rows);
+	return -1;
+}
+
+static int path_type(const char *path, const gl_analysis *a, const char *name, uint64_t limit, int json)
+{
+	holder_row *rows;
+	size_t nrows;
+	uint64_t count, size;
+	gl_sb tname = {0};
+	if (group_by_holder(a, name, &rows, &nrows, &count, &size, &tname) < 0) {
+		fprintf(stderr, "graphleak path: out of memory\n");
+		gl_sb_free(&tname);
+		return GL_EXIT_FAIL;
+	}
+	int rc = GL_EXIT_OK;
+	size_t shown = (limit == 0 || limit > nrows) ? nrows : (size_t)limit;
+	if (json) {
+		json_t *hs = json_array();
+		for (size_t r = 0; r < shown; r++) {
+			json_t *ex = report_chain_json(a, rows[r].example);
+			json_t *exo = report_obj_json(a, rows[r].example);
+			if (ex && exo)
+				json_object_set_new(ex, "object", exo);
+			json_array_append_new(hs, json_pack("{s:s, s:s, s:I, s:I, s:o*}", "holder", rows[r].text,
+							    "holder_kind", report_hold_kind(rows[r].kind),
+							    "count", (json_int_t)rows[r].count,
+							    "size", (json_int_t)rows[r].size, "example", ex));
+		}
+		json_t *root = json_pack("{s:s, s:I, s:I, s:I, s:o}", "type", count ? gl_sb_str(&tname) : name,
+					 "count", (json_int_t)count, "size", (json_int_t)size,
+					 "holders_total", (json_int_t)nrows, "holders", hs);
+		rc = cli_print_json(root);
+		json_decref(root);
+	} else if (count == 0) {
+		fprintf(stderr, "graphleak path: %s: no object of type '%s' (graphleak top %s lists the types)\n",
+			path, name, path);
+		rc = GL_EXIT_FAIL;
+	} else {
+		char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
+		printf("%s %s object%s (%s), kept by %s holder%s:\n", gl_fmt_count(n1, count), gl_sb_str(&tname),
+		       count == 1 ? "" : "s", gl_fmt_bytes(n2, size), gl_fmt_count(n3, nrows), nrows == 1 ? "" : "s");
+		for (size_t r = 0; r < shown; r++) {
+			printf("\n  %s objects, %s: %s\n", gl_fmt_count(n1, rows[r].count),
+			       gl_fmt_bytes(n2, rows[r].size), rows[r].text);
+			gl_sb line = {0};
+			report_chain_line(a, rows[r].example, &line);
+			printf("    e.g. 0x%llx: %s\n", (unsigned long long)a->s->addr[rows[r].example], gl_sb_str(&line));
+			gl_sb_free(&line);
+		}
+		if (shown < nrows)
+			printf("\n  ... and %s more holders (--limit 0 shows all)\n", gl_fmt_count(n1, nrows - shown));
+		printf("\n(graphleak path %s --id ADDR shows one chain step by step)\n", path);
+	}
+	for (size_t r = 0; r < nrows; r++)
+		free(rows[r].text);
+	free(rows);
+	gl_sb_free(&tname);
+	return rc;
+}
+
+static int path_id(const char *path, const gl_analysis *a, uint64_t addr, int json)
+{
+	const gl_snap *s = a->s;
+	uint32_t id = gl_snap_find_addr(s, addr);
+	if (id == GL_NO_ID) {
+		fprintf(stderr, "graphleak path: %s: no object at 0x%llx in this snapshot\n", path,
+			(unsigned long long)addr);
+		return GL_EXIT_FAIL;
+	}
+	if (json) {
+		json_t *j = report_chain_json(a, id);
+		if (!j) {
+			fprintf(stderr, "graphleak path: out of memory\n");
+			return GL_EXIT_FAIL;
+		}
+		json_object_set_new(j, "object", report_obj_json(a, id));
+		int rc = cli_print_json(j);
+		json_decref(j);
+		return rc;
+	}
+	gl_sb d = {0}, line = {0};
+	gl_describe_obj(s, id, &d);
+	uint32_t *chain;
+	size_t len;
+	gl_holder h;
+	if (gl_chain(a, id, &chain, &len) < 0 || gl_holder_find(a, chain, len, &h) < 0) {
+		fprintf(stderr, "graphleak path: out of memory\n");
+		return GL_EXIT_FAIL;
+	}
+	free(chain);
+	char n1[GL_FMT_BUF];
+	printf("%s at 0x%llx (%s)\n", gl_sb_str(&d), (unsigned long long)addr, gl_fmt_bytes(n1, s->size[id]));
+	printf("held by: %s\n\n", gl_sb_str(&h.text));
+	report_print_chain(stdout, a, id, 2);
+	if (len) {
+		report_chain_line(a, id, &line);
+		printf("\nchain: %s\n", gl_sb_str(&line));
+	}
+	gl_holder_free(&h);
+	gl_sb_free(&d);
+	gl_sb_free(&line);
+	return GL_EXIT_OK;
+}
+
+int cmd_path(int argc, char **argv)
+{
+	const char *snap = NULL, *type = NULL, *idstr = NULL, *lim = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(path_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (cli_is(o, "--json", NULL)) {
+			json = 1;
+		} else if (!strncmp(o, "--type", 6) && (o[6] == 0 || o[6] == '=')) {
+			if (cli_opt_value("path", argc, argv, &i, &type))
+				return GL_EXIT_USAGE;
+		} else if (!strncmp(o, "--id", 4) && (o[4] == 0 || o[4] == '=')) {
+			if (cli_opt_value("path", argc, argv, &i, &idstr))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
+			if (cli_opt_value("path", argc, argv, &i, &lim))
+				return GL_EXIT_USAGE;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_usage_error("path", "unknown option '%s'", o);
+		} else if (!snap) {
+			snap = o;
+		} else {
+			return cli_usage_error("path", "unexpected argument '%s'", o);
+		}
+	}
+	if (!snap)
+		return cli_usage_error("path", "no snapshot given");
+	if (!type == !idstr)
+		return cli_usage_error("path", "give one of --type NAME or --id ADDR");
+	uint64_t limit = 10, addr = 0;
+	if (lim && cli_parse_u64(lim, &limit) < 0)
+		return cli_usage_error("path", "--limit takes a whole number, not '%s'", lim);
+	if (type && !*type)
+		return cli_usage_error("path", "--type needs a type name");
+	if (idstr) {
+		char *end;
+		const char *p = idstr;
+		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+			p += 2;
+		addr = strtoull(p, &end, 16);
+		if (!*p || *end || p[0] == '-' || p[0] == '+')
+			return cli_usage_error("path", "--id takes an address like 0x7f3a12c45e10, not '%s'", idstr);
+	}
+	gl_snap *s;
+	gl_analysis a;
+	if (report_open(snap, GL_AN_PATHS, &s, &a))
+		return GL_EXIT_FAIL;
+	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, json);
+	report_close(s, &a);
+	return rc;
+}

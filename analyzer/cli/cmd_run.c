@@ -1,0 +1,163 @@
+/*
+ * cmd_run.c - `graphleak run`: run a Python program with the shim importable
+ * and snapshot it at exit and on SIGUSR2.
+ *
+ * The work is done inside the target by pyshim/graphleak_run.py (a
+ * bootstrap that picks the shim built for that interpreter, installs the
+ * at-exit and signal hooks, then runs the script with runpy). This command
+ * only finds the bootstrap beside the graphleak binary and execs the
+ * interpreter on it, so the target keeps graphleak's pid: `kill -USR2` on
+ * the pid that `graphleak run` printed reaches the program.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char run_usage[] =
+	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON SCRIPT [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON -m MODULE [ARGS...]\n"
+	"\n"
+	"Runs a Python program with graphleak's shim importable and takes heap\n"
+	"snapshots of it: when it receives SIGUSR2 (kill -USR2 PID), and, with\n"
+	"--at-exit, when it finishes (while its module globals are still alive).\n"
+	"The program runs unchanged: same pid, same arguments, same sys.path[0].\n"
+	"\n"
+	"options:\n"
+	"  -o, --output SNAP  where to write the first snapshot; later ones add -2,\n"
+	"                     -3, ... before the extension\n"
+	"                     (default: graphleak-PID-N.snap in the current directory)\n"
+	"  --at-exit          also take a snapshot when the program exits\n"
+	"  --no-values        record no str/bytes/int/float values (names of modules,\n"
+	"                     classes and functions are kept): safer to share\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"PYTHON is any CPython 3.8+ that graphleak's shim was built for (the build\n"
+	"finds python3 on PATH, /usr/bin/python3 and pyenv's interpreters).\n"
+	"\n"
+	"examples:\n"
+	"  graphleak run -o app.snap --at-exit -- python3 app.py --port 8000\n"
+	"  graphleak run -- python3 -m myservice & kill -USR2 $!\n";
+
+/* Directory of the running graphleak binary, into buf. Returns 0 or -1. */
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	if (n <= 0 || (size_t)n >= len - 1)
+		return -1;
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/* Finds pyshim/graphleak_run.py beside the binary (build tree) or in
+ * ../lib/graphleak/pyshim (installed). */
+static int find_bootstrap(char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	if (exe_dir(dir, sizeof dir) < 0)
+		return -1;
+	const char *cands[] = {"%s/pyshim/graphleak_run.py", "%s/../lib/graphleak/pyshim/graphleak_run.py"};
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+		struct stat st;
+		if ((size_t)snprintf(out, len, cands[i], dir) >= len)
+			continue;
+		if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+	}
+	return -1;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	const char *out = NULL;
+	int at_exit = 0, no_values = 0;
+	int i = 1;
+	for (; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(run_usage, stdout);
+			return 0;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "graphleak run: %s needs a file name\n", a);
+				return 2;
+			}
+			out = argv[++i];
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			out = a + 9;
+		} else if (strcmp(a, "--at-exit") == 0) {
+			at_exit = 1;
+		} else if (strcmp(a, "--no-values") == 0) {
+			no_values = 1;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "graphleak run: unknown option '%s' (see graphleak run --help)\n", a);
+			return 2;
+		} else {
+			break; /* PYTHON without a "--" before it */
+		}
+	}
+	if (i >= argc) {
+		fprintf(stderr, "graphleak run: no program given: graphleak run [options] -- PYTHON SCRIPT [ARGS...]\n");
+		return 2;
+	}
+	if (i + 1 >= argc) {
+		fprintf(stderr, "graphleak run: no script given after %s (a module needs -m MODULE)\n", argv[i]);
+		return 2;
+	}
+	if (out && !*out) {
+		fprintf(stderr, "graphleak run: -o needs a file name\n");
+		return 2;
+	}
+
+	char boot[PATH_MAX];
+	if (find_bootstrap(boot, sizeof boot) < 0) {
+		fprintf(stderr, "graphleak run: the shim's bootstrap (pyshim/graphleak_run.py) is not beside "
+				"the graphleak binary; build the project with the shim enabled "
+				"(cmake -DGRAPHLEAK_BUILD_SHIM=ON)\n");
+		return 1;
+	}
+
+	/* PYTHON boot [-o SNAP] [--at-exit] [--no-values] -- SCRIPT ARGS... NULL */
+	size_t rest = (size_t)(argc - i - 1);
+	size_t nargs = 2 + 2 + 2 + 1 + rest + 1;
+	char **nargv = calloc(nargs, sizeof *nargv);
+	if (!nargv) {
+		fprintf(stderr, "graphleak run: out of memory\n");
+		return 1;
+	}
+	size_t k = 0;
+	nargv[k++] = argv[i];
+	nargv[k++] = boot;
+	if (out) {
+		nargv[k++] = "-o";
+		nargv[k++] = (char *)out;
+	}
+	if (at_exit)
+		nargv[k++] = "--at-exit";
+	if (no_values)
+		nargv[k++] = "--no-values";
+	nargv[k++] = "--";
+	for (int j = i + 1; j < argc; j++)
+		nargv[k++] = argv[j];
+	nargv[k] = NULL;
+
+	fflush(NULL);
+	execvp(argv[i], nargv);
+	int e = errno;
+	fprintf(stderr, "graphleak run: cannot run '%s': %s\n", argv[i], strerror(e));
+	free(nargv);
+	return e == ENOENT ? 127 : 126;
+}

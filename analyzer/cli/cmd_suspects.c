@@ -1,0 +1,232 @@
+/*
+ * cmd_suspects.c - `graphleak suspects`: what retains the most memory, from
+ * the dominator tree, each with its root holder and what it retains.
+ *
+ * A suspect is an accumulation point: descend the dominator tree from the
+ * virtual root into every child that retains at least the threshold (the
+ * --min-share of the heap); an object that does, none of whose children
+ * does, is where the memory accumulates (a cache dict whose 20,000 entries
+ * are each small), and is reported. Its ancestors (the module's globals,
+ * which retain the dict) are not: they only pass the memory through.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "humanfmt.h"
+#include "report.h"
+#include "vec.h"
+
+static const char suspects_usage[] =
+	"usage: graphleak suspects SNAP [--min-share P] [--limit N] [--json]\n"
+	"\n"
+	"Ranks leak suspects by retained size: the memory that would be freed if\n"
+	"the object went away (its dominator subtree). For each: the root holder\n"
+	"that keeps it (module service, global cache), the bytes and share of the\n"
+	"heap it retains, the chain to it, and the types it retains.\n"
+	"\n"
+	"options:\n"
+	"  --min-share P   report objects that retain at least P percent of the\n"
+	"                  heap (default 10; 0 < P <= 100, decimals allowed)\n"
+	"  -n, --limit N   at most N suspects (default 10)\n"
+	"  --json          print {\"heap\": {...}, \"suspects\": [{\"holder\", \"retained\",\n"
+	"                  \"share\", \"objects\", \"object\", \"chain\", \"retains\": [...]}]}\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"examples:\n"
+	"  graphleak suspects app.snap\n"
+	"  graphleak suspects app.snap --min-share 2 --json\n";
+
+typedef gl_vec(uint32_t) gl_vec_u32;
+
+/* The objects of v's dominator subtree (v included), into *out. */
+static int subtree(const gl_analysis *a, uint32_t v, gl_vec_u32 *out)
+{
+	out->n = 0;
+	if (gl_vec_push(out, v) < 0)
+		return -1;
+	for (size_t i = 0; i < out->n; i++) {
+		uint32_t x = out->v[i];
+		for (uint64_t k = a->koff[x]; k < a->koff[x + 1]; k++)
+			if (gl_vec_push(out, a->kids[k]) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* Orders ids by retained size, biggest first (qsort has no context
+ * argument in C11; the CLI is single-threaded). */
+static const gl_analysis *sort_ctx;
+static int cmp_ids(const void *x, const void *y)
+{
+	uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
+	uint64_t rp = sort_ctx->retained[p], rq = sort_ctx->retained[q];
+	if (rp != rq)
+		return rp > rq ? -1 : 1;
+	return p < q ? -1 : p > q;
+}
+
+/* The accumulation points, biggest first. */
+static int find_suspects(const gl_analysis *a, uint64_t threshold, gl_vec_u32 *out)
+{
+	uint32_t n = a->s->n_objects;
+	gl_vec(uint32_t) stack = {0};
+	if (gl_vec_push(&stack, n) < 0)
+		return -1;
+	while (stack.n) {
+		uint32_t v = stack.v[--stack.n];
+		int big_kid = 0;
+		for (uint64_t k = a->koff[v]; k < a->koff[v + 1]; k++) {
+			uint32_t c = a->kids[k];
+			if (a->retained[c] >= threshold) {
+				big_kid = 1;
+				if (gl_vec_push(&stack, c) < 0)
+					goto oom;
+			}
+		}
+		if (!big_kid && v != n && gl_vec_push(out, v) < 0)
+			goto oom;
+	}
+	gl_vec_free(&stack);
+	sort_ctx = a;
+	qsort(out->v, out->n, sizeof *out->v, cmp_ids);
+	return 0;
+oom:
+	gl_vec_free(&stack);
+	return -1;
+}
+
+static int parse_share(const char *txt, double *share)
+{
+	char *end;
+	double v = strtod(txt, &end);
+	if (end == txt || *end || !(v > 0.0) || v > 100.0)
+		return -1;
+	*share = v;
+	return 0;
+}
+
+int cmd_suspects(int argc, char **argv)
+{
+	const char *snap = NULL, *sh = NULL, *lim = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(suspects_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (cli_is(o, "--json", NULL)) {
+			json = 1;
+		} else if (!strncmp(o, "--min-share", 11) && (o[11] == 0 || o[11] == '=')) {
+			if (cli_opt_value("suspects", argc, argv, &i, &sh))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
+			if (cli_opt_value("suspects", argc, argv, &i, &lim))
+				return GL_EXIT_USAGE;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_usage_error("suspects", "unknown option '%s'", o);
+		} else if (!snap) {
+			snap = o;
+		} else {
+			return cli_usage_error("suspects", "unexpected argument '%s'", o);
+		}
+	}
+	if (!snap)
+		return cli_usage_error("suspects", "no snapshot given");
+	double share = 10.0;
+	uint64_t limit = 10;
+	if (sh && parse_share(sh, &share) < 0)
+		return cli_usage_error("suspects", "--min-share takes a percentage above 0 and at most 100, not '%s'", sh);
+	if (lim && (cli_parse_u64(lim, &limit) < 0 || limit == 0))
+		return cli_usage_error("suspects", "--limit takes a whole number from 1, not '%s'", lim);
+
+	gl_snap *s;
+	gl_analysis a;
+	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, &s, &a))
+		return GL_EXIT_FAIL;
+	uint32_t n = s->n_objects;
+	uint64_t total = a.retained[n];
+	uint64_t threshold = (uint64_t)((double)total * share / 100.0);
+	if (threshold == 0)
+		threshold = 1;
+	gl_vec_u32 sus = {0}, sub = {0};
+	int rc = GL_EXIT_OK;
+	if (find_suspects(&a, threshold, &sus) < 0) {
+		fprintf(stderr, "graphleak suspects: out of memory\n");
+		rc = GL_EXIT_FAIL;
+		goto done;
+	}
+	size_t shown = sus.n < limit ? sus.n : (size_t)limit;
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	json_t *jlist = json ? json_array() : NULL;
+	if (!json) {
+		printf("Leak suspects in %s: heap %s in %s objects; showing what retains at least %g%%\n",
+		       snap, gl_fmt_bytes(n1, total), gl_fmt_count(n2, n), share);
+		if (!shown)
+			printf("\nnothing retains %g%% of the heap or more: no single holder dominates it "
+			       "(try --min-share 1, or graphleak top)\n", share);
+	}
+	for (size_t i = 0; i < shown; i++) {
+		uint32_t v = sus.v[i];
+		report_mix *mix = NULL;
+		size_t nmix = 0;
+		if (subtree(&a, v, &sub) < 0 || report_type_mix(s, sub.v, sub.n, &mix, &nmix) < 0) {
+			fprintf(stderr, "graphleak suspects: out of memory\n");
+			rc = GL_EXIT_FAIL;
+			break;
+		}
+		double pct = total ? 100.0 * (double)a.retained[v] / (double)total : 0.0;
+		uint32_t *chain;
+		size_t len;
+		gl_holder h;
+		if (gl_chain(&a, v, &chain, &len) < 0 || gl_holder_find(&a, chain, len, &h) < 0) {
+			free(mix);
+			fprintf(stderr, "graphleak suspects: out of memory\n");
+			rc = GL_EXIT_FAIL;
+			break;
+		}
+		free(chain);
+		gl_sb what = {0};
+		gl_describe_obj(s, v, &what);
+		if (json) {
+			json_t *retains = report_mix_json(s, mix, nmix, 8);
+			json_t *one = json_pack("{s:I, s:s, s:s, s:I, s:f, s:I, s:o, s:o*, s:o}", "rank", (json_int_t)i + 1,
+						"holder", gl_sb_str(&h.text), "holder_kind", report_hold_kind(h.kind),
+						"retained", (json_int_t)a.retained[v], "share", pct / 100.0,
+						"objects", (json_int_t)sub.n, "object", report_obj_json(&a, v),
+						"path", report_chain_json(&a, v), "retains", retains);
+			json_array_append_new(jlist, one);
+		} else {
+			printf("\n#%zu  %s (%s)\n", i + 1, gl_sb_str(&h.text), gl_sb_str(&what));
+			printf("    retains %s (%.1f%% of the heap) in %s object%s\n", gl_fmt_bytes(n1, a.retained[v]),
+			       pct, gl_fmt_count(n2, sub.n), sub.n == 1 ? "" : "s");
+			gl_sb line = {0};
+			report_chain_line(&a, v, &line);
+			printf("    chain: %s\n", gl_sb_str(&line));
+			gl_sb_free(&line);
+			printf("    retains:");
+			report_mix_text(stdout, s, mix, nmix, 5);
+			printf("\n");
+		}
+		gl_sb_free(&what);
+		gl_holder_free(&h);
+		free(mix);
+	}
+	if (json && rc == GL_EXIT_OK) {
+		json_t *root = json_pack("{s:{s:I, s:I}, s:f, s:I, s:o}", "heap", "size", (json_int_t)total,
+					 "objects", (json_int_t)n, "min_share", share / 100.0,
+					 "suspects_total", (json_int_t)sus.n, "suspects", jlist);
+		rc = cli_print_json(root);
+		json_decref(root);
+	} else if (jlist) {
+		json_decref(jlist);
+	}
+	if (!json && sus.n > shown)
+		printf("\n... and %zu more (--limit)\n", sus.n - shown);
+done:
+	gl_vec_free(&sus);
+	gl_vec_free(&sub);
+	report_close(s, &a);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * main.c - graphleak's entry point: global options and the command table.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef GRAPHLEAK_VERSION
+#define GRAPHLEAK_VERSION "0.1.0"
+#endif
+
+typedef struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} command;
+
+static const command commands[] = {
+	{"run", cmd_run, "run a Python program and snapshot its heap (at exit, on SIGUSR2)"},
+	{"info", cmd_info, "what a snapshot is of: process, Python, gc state, threads, totals"},
+	{"top", cmd_top, "objects and bytes per type, largest first"},
+	{"suspects", cmd_suspects, "what retains the most memory, and who holds it"},
+	{"path", cmd_path, "who keeps an object (or a type's objects) alive: the chain from a root"},
+	{"cycles", cmd_cycles, "cyclic garbage, cycles with __del__, and gc.garbage"},
+	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},
+	{"import", cmd_import, "make a snapshot from JSON lines"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	fputs("graphleak - find who holds the memory in a leaking Python process\n"
+	      "\n"
+	      "graphleak takes a snapshot of a Python process's object graph (every\n"
+	      "gc-tracked object and every str, bytes, int or float they reference,\n"
+	      "with sizes and labelled references) and analyzes it offline.\n"
+	      "\n"
+	      "usage: graphleak COMMAND [OPTIONS] [ARGS]\n"
+	      "\n"
+	      "commands:\n", f);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("  help      help on a command: graphleak help COMMAND\n"
+	      "\n"
+	      "options:\n"
+	      "  -h, --help     show this help\n"
+	      "  --version      show graphleak's version and snapshot format\n"
+	      "\n"
+	      "examples:\n"
+	      "  graphleak run -o app.snap --at-exit -- python3 app.py   # snapshot at exit\n"
+	      "  graphleak info app.snap                                 # what was captured\n"
+	      "  graphleak top app.snap --limit 10                       # biggest types\n"
+	      "  graphleak suspects app.snap                             # what holds the memory\n"
+	      "  graphleak path app.snap --type Profile                  # who keeps Profiles alive\n"
+	      "\n"
+	      "Every command takes --help. Exit status: 0 ok, 1 bad input or failure,\n"
+	      "2 usage error.\n", f);
+}
+
+static const command *find(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return GL_EXIT_USAGE;
+	}
+	const char *a = argv[1];
+	if (cli_is(a, "-h", "--help")) {
+		usage(stdout);
+		return GL_EXIT_OK;
+	}
+	if (cli_is(a, "--version", "-V")) {
+		printf("graphleak %s (snapshot format %d.%d)\n", GRAPHLEAK_VERSION, GL_FMT_MAJOR, GL_FMT_MINOR);
+		return GL_EXIT_OK;
+	}
+	if (strcmp(a, "help") == 0) {
+		if (argc < 3) {
+			usage(stdout);
+			return GL_EXIT_OK;
+		}
+		const command *c = find(argv[2]);
+		if (!c) {
+			fprintf(stderr, "graphleak: no command '%s' (see 'graphleak --help')\n", argv[2]);
+			return GL_EXIT_USAGE;
+		}
+		char *hargv[] = {argv[2], "--help", NULL};
+		return c->fn(2, hargv);
+	}
+	const command *c = find(a);
+	if (!c) {
+		if (a[0] == '-')
+			fprintf(stderr, "graphleak: unknown option '%s' (see 'graphleak --help')\n", a);
+		else
+			fprintf(stderr, "graphleak: unknown command '%s' (see 'graphleak --help')\n", a);
+		return GL_EXIT_USAGE;
+	}
+	int rc = c->fn(argc - 1, argv + 1);
+	if (fflush(stdout) != 0 && rc == 0) {
+		perror("graphleak: writing the output");
+		rc = GL_EXIT_FAIL;
+	}
+	return rc;
+}

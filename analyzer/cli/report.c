@@ -1,0 +1,268 @@
+/*
+ * report.c - see report.h.
+ */
+#include "report.h"
+
+#include <string.h>
+
+#include "cli.h"
+#include "humanfmt.h"
+#include "progress.h"
+#include "vec.h"
+
+int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a)
+{
+	memset(a, 0, sizeof *a);
+	if (cli_load(path, 0, s) != 0)
+		return GL_EXIT_FAIL;
+	gl_progress p;
+	gl_progress_begin(&p, "analyzing");
+	gl_err err;
+	gl_err_clear(&err);
+	int rc = gl_analysis_run(a, *s, what, &err);
+	gl_progress_end(&p);
+	if (rc < 0) {
+		fprintf(stderr, "graphleak: %s: %s\n", path, err.msg);
+		gl_analysis_free(a);
+		gl_snap_free(*s);
+		*s = NULL;
+		return GL_EXIT_FAIL;
+	}
+	return 0;
+}
+
+void report_close(gl_snap *s, gl_analysis *a)
+{
+	gl_analysis_free(a);
+	gl_snap_free(s);
+}
+
+void report_type(const gl_snap *s, uint32_t id, gl_sb *b)
+{
+	size_t len;
+	const char *p = gl_snap_str(s, s->type[id], &len);
+	gl_sb_escaped(b, (const unsigned char *)p, len, 0, 0);
+}
+
+const char *report_hold_kind(gl_hold_kind k)
+{
+	static const char *const names[] = {
+		[GL_HOLD_NONE] = "garbage",      [GL_HOLD_MODULE] = "module",
+		[GL_HOLD_CLASS] = "class",       [GL_HOLD_FRAME] = "frame",
+		[GL_HOLD_DEFAULTS] = "defaults", [GL_HOLD_CLOSURE] = "closure",
+		[GL_HOLD_LRU_CACHE] = "lru_cache", [GL_HOLD_SYS_MODULES] = "sys.modules",
+		[GL_HOLD_THREAD] = "thread",     [GL_HOLD_EXTERNAL] = "external",
+	};
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
+}
+
+json_t *report_obj_json(const gl_analysis *a, uint32_t id)
+{
+	const gl_snap *s = a->s;
+	char addr[32];
+	snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)s->addr[id]);
+	size_t tlen;
+	const char *t = gl_snap_str(s, s->type[id], &tlen);
+	json_t *o = json_pack("{s:s, s:s%, s:I, s:I}", "addr", addr, "type", t, tlen,
+			      "size", (json_int_t)s->size[id], "length", (json_int_t)s->length[id]);
+	if (!o)
+		return NULL;
+	if ((a->done & GL_AN_DOM) && a->retained)
+		json_object_set_new(o, "retained", json_integer((json_int_t)a->retained[id]));
+	gl_sb d = {0};
+	gl_describe_obj(s, id, &d);
+	json_object_set_new(o, "description", json_string(gl_sb_str(&d)));
+	gl_sb_free(&d);
+	return o;
+}
+
+int report_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out)
+{
+	uint32_t *chain;
+	size_t len;
+	if (gl_chain(a, target, &chain, &len) < 0)
+		return -1;
+	if (!len) {
+		gl_sb_puts(out, "(no root reaches it)");
+		return 0;
+	}
+	gl_step *st;
+	size_t ns;
+	int rc = gl_chain_steps(a, chain, len, &st, &ns);
+	if (rc == 0) {
+		for (size_t i = 0; i < ns; i++) {
+			const char *l = gl_sb_str(&st[i].label);
+			if (i && strcmp(l, "->") == 0) {
+				gl_sb_puts(out, " -> ");
+				report_type(a->s, chain[st[i].at], out);
+				if (i + 1 < ns)
+					gl_sb_puts(out, " ");
+				continue;
+			}
+			if (i && (l[0] == 'l' || l[0] == '(' || l[0] == '{'))
+				gl_sb_puts(out, " "); /* "local x", "(key)", "{member}" */
+			gl_sb_puts(out, l);
+		}
+		gl_steps_free(st, ns);
+	}
+	free(chain);
+	return rc;
+}
+
+json_t *report_chain_json(const gl_analysis *a, uint32_t target)
+{
+	uint32_t *chain;
+	size_t len;
+	if (gl_chain(a, target, &chain, &len) < 0)
+		return NULL;
+	gl_holder h;
+	if (gl_holder_find(a, chain, len, &h) < 0) {
+		free(chain);
+		return NULL;
+	}
+	json_t *j = json_object();
+	json_object_set_new(j, "holder", json_string(gl_sb_str(&h.text)));
+	json_object_set_new(j, "holder_kind", json_string(report_hold_kind(h.kind)));
+	gl_sb line = {0};
+	report_chain_line(a, target, &line);
+	json_object_set_new(j, "chain", json_string(gl_sb_str(&line)));
+	gl_sb_free(&line);
+	json_t *steps = json_array();
+	gl_step *st = NULL;
+	size_t ns = 0;
+	if (len && gl_chain_steps(a, chain, len, &st, &ns) == 0) {
+		for (size_t i = 0; i < ns; i++) {
+			json_t *o = report_obj_json(a, chain[st[i].at]);
+			json_array_append_new(steps, json_pack("{s:s, s:o, s:b}", "step", gl_sb_str(&st[i].label),
+							       "object", o, "holder", st[i].at == h.at));
+		}
+		gl_steps_free(st, ns);
+	}
+	json_object_set_new(j, "steps", steps);
+	/* the chain unfolded, object by object, root first */
+	json_t *raw = json_array();
+	for (size_t i = 0; i < len; i++) {
+		char addr[32];
+		snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)a->s->addr[chain[i]]);
+		json_array_append_new(raw, json_string(addr));
+	}
+	json_object_set_new(j, "raw", raw);
+	gl_holder_free(&h);
+	free(chain);
+	return j;
+}
+
+int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent)
+{
+	uint32_t *chain;
+	size_t len;
+	if (gl_chain(a, target, &chain, &len) < 0)
+		return -1;
+	if (!len) {
+		fprintf(f, "%*sno root reaches it: it is garbage a collection would free "
+			   "(see graphleak cycles)\n", indent, "");
+		return 0;
+	}
+	gl_holder h;
+	gl_step *st;
+	size_t ns;
+	if (gl_holder_find(a, chain, len, &h) < 0) {
+		free(chain);
+		return -1;
+	}
+	if (gl_chain_steps(a, chain, len, &st, &ns) < 0) {
+		gl_holder_free(&h);
+		free(chain);
+		return -1;
+	}
+	size_t w = 0;
+	for (size_t i = 0; i < ns; i++) {
+		size_t l = strlen(gl_sb_str(&st[i].label));
+		if (l > w)
+			w = l;
+	}
+	if (w > 48)
+		w = 48;
+	for (size_t i = 0; i < ns; i++) {
+		gl_sb d = {0};
+		uint32_t id = chain[st[i].at];
+		gl_describe_obj(a->s, id, &d);
+		if ((a->done & GL_AN_DOM) && a->retained[id] > a->s->size[id]) {
+			char n1[GL_FMT_BUF];
+			gl_sb_printf(&d, ", retains %s", gl_fmt_bytes(n1, a->retained[id]));
+		}
+		fprintf(f, "%*s%-*s  %s%s\n", indent + (i ? 2 : 0), "", (int)(w - (i ? 2 : 0) > 0 ? w - (i ? 2 : 0) : 0),
+			gl_sb_str(&st[i].label), gl_sb_str(&d), st[i].at == h.at ? "   <- root holder" : "");
+		gl_sb_free(&d);
+	}
+	gl_steps_free(st, ns);
+	gl_holder_free(&h);
+	free(chain);
+	return 0;
+}
+
+static int cmp_mix(const void *x, const void *y)
+{
+	const report_mix *a = x, *b = y;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+int report_type_mix(const gl_snap *s, const uint32_t *ids, size_t n, report_mix **out, size_t *nout)
+{
+	uint64_t *cnt = gl_calloc_array(s->n_strings, sizeof *cnt);
+	uint64_t *sz = gl_calloc_array(s->n_strings, sizeof *sz);
+	size_t rows = 0;
+	report_mix *m = NULL;
+	int rc = -1;
+	if (!cnt || !sz)
+		goto done;
+	for (size_t i = 0; i < n; i++) {
+		rows += cnt[s->type[ids[i]]] == 0;
+		cnt[s->type[ids[i]]]++;
+		sz[s->type[ids[i]]] += s->size[ids[i]];
+	}
+	m = gl_alloc_array(rows ? rows : 1, sizeof *m);
+	if (!m)
+		goto done;
+	rows = 0;
+	for (uint32_t t = 0; t < s->n_strings; t++)
+		if (cnt[t])
+			m[rows++] = (report_mix){t, cnt[t], sz[t]};
+	qsort(m, rows, sizeof *m, cmp_mix);
+	*out = m;
+	*nout = rows;
+	rc = 0;
+done:
+	free(cnt), free(sz);
+	return rc;
+}
+
+json_t *report_mix_json(const gl_snap *s, const report_mix *m, size_t n, size_t max)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < n && k < max; k++) {
+		size_t tl;
+		const char *t = gl_snap_str(s, m[k].type, &tl);
+		json_array_append_new(a, json_pack("{s:s%, s:I, s:I}", "type", t, tl, "count",
+						   (json_int_t)m[k].count, "size", (json_int_t)m[k].size));
+	}
+	return a;
+}
+
+void report_mix_text(FILE *f, const gl_snap *s, const report_mix *m, size_t n, size_t max)
+{
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	for (size_t k = 0; k < n && k < max; k++) {
+		gl_sb tn = {0};
+		size_t tl;
+		const char *t = gl_snap_str(s, m[k].type, &tl);
+		gl_sb_escaped(&tn, (const unsigned char *)t, tl, 0, 0);
+		fprintf(f, "%s %s %s %s", k ? "," : "", gl_fmt_count(n1, m[k].count), gl_sb_str(&tn),
+			gl_fmt_bytes(n2, m[k].size));
+		gl_sb_free(&tn);
+	}
+	if (n > max)
+		fputs(", ...", f);
+}

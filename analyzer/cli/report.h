@@ -1,0 +1,59 @@
+/*
+ * report.h - pieces the analysis commands (path, suspects, cycles) share:
+ * loading with the analyses they need, objects and chains as text and JSON.
+ */
+#ifndef GRAPHLEAK_REPORT_H
+#define GRAPHLEAK_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "analysis.h"
+#include "holder.h"
+
+/*
+ * Loads SNAP with reverse edges and runs the analyses in `what`, showing
+ * progress on a terminal. On failure prints the message and returns 1 with
+ * *s NULL; else 0 (release with report_close).
+ */
+int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a);
+void report_close(gl_snap *s, gl_analysis *a);
+
+/* {"addr": "0x..", "type", "size", "length", "preview"?, "retained"?} */
+json_t *report_obj_json(const gl_analysis *a, uint32_t id);
+
+/* The chain to `target` as one line: "sys.modules['service'].cache['u1']" */
+int report_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out);
+
+/*
+ * {"holder": "...", "holder_kind": "module", "chain": "one line",
+ *  "steps": [{"step": ".cache", "object": {...}}, ...]}; NULL if out of memory.
+ */
+json_t *report_chain_json(const gl_analysis *a, uint32_t target);
+
+/*
+ * Prints the chain one labelled step per line, the root holder marked,
+ * each line indented by `indent` spaces. Returns 0 or -1 (out of memory).
+ */
+int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent);
+
+/* Type name of id as a NUL-terminated string in b. */
+void report_type(const gl_snap *s, uint32_t id, gl_sb *b);
+
+/* The hold kind's name for JSON: "module", "class", "frame", ... */
+const char *report_hold_kind(gl_hold_kind k);
+
+/* Objects and bytes per type over a set of objects, biggest bytes first. */
+typedef struct report_mix {
+	uint32_t type; /* string id */
+	uint64_t count, size;
+} report_mix;
+
+/* Fills *out (allocated here, caller frees) with *nout rows. 0 or -1 (OOM). */
+int report_type_mix(const gl_snap *s, const uint32_t *ids, size_t n, report_mix **out, size_t *nout);
+/* [{"type", "count", "size"}, ...], at most `max` rows. */
+json_t *report_mix_json(const gl_snap *s, const report_mix *m, size_t n, size_t max);
+/* " 20,000 service.Profile 937.5 KiB, 20,000 bytes 40.0 MiB, ..." */
+void report_mix_text(FILE *f, const gl_snap *s, const report_mix *m, size_t n, size_t max);
+
+#endif /* GRAPHLEAK_REPORT_H */

@@ -1,0 +1,405 @@
+/*
+ * holder.c - retainer chains and root holders in words. See holder.h.
+ */
+#include "holder.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "humanfmt.h"
+#include "vec.h"
+
+int gl_chain(const gl_analysis *a, uint32_t target, uint32_t **ids, size_t *len)
+{
+	*ids = NULL;
+	*len = 0;
+	if (a->tier[target] == GL_NONE)
+		return 0;
+	size_t n = (size_t)a->dist[target] + 1;
+	uint32_t *c = gl_alloc_array(n, sizeof *c);
+	if (!c)
+		return -1;
+	uint32_t v = target;
+	for (size_t i = n; i > 0; i--) {
+		c[i - 1] = v;
+		v = a->parent[v];
+	}
+	*ids = c;
+	*len = n;
+	return 0;
+}
+
+static void put_str(gl_sb *b, const gl_snap *s, uint32_t sid)
+{
+	size_t len;
+	const char *p = gl_snap_str(s, sid, &len);
+	gl_sb_escaped(b, (const unsigned char *)p, len, 0, 0);
+}
+
+static void put_preview(gl_sb *b, const gl_snap *s, uint32_t id, char quote)
+{
+	size_t len;
+	const unsigned char *p = gl_snap_preview(s, id, &len);
+	if (p)
+		gl_sb_escaped(b, p, len, quote, (s->flags[id] & GL_OF_PREVIEW_TRUNC) != 0);
+}
+
+/* 1 if the preview is a Python identifier (printable without quotes). */
+static int preview_is_ident(const gl_snap *s, uint32_t id)
+{
+	size_t len;
+	const unsigned char *p = gl_snap_preview(s, id, &len);
+	if (!p || !len || (s->flags[id] & GL_OF_PREVIEW_TRUNC) || !gl_type_is(s, id, "str"))
+		return 0;
+	if (!(isalpha(p[0]) || p[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if (!(isalnum(p[i]) || p[i] == '_'))
+			return 0;
+	return 1;
+}
+
+void gl_describe_key(const gl_snap *s, uint32_t key, gl_sb *b)
+{
+	if (key == GL_NONE) {
+		gl_sb_puts(b, "?");
+		return;
+	}
+	int has = (s->flags[key] & GL_OF_PREVIEW) != 0;
+	if (has && gl_type_is(s, key, "str")) {
+		gl_sb_puts(b, "'");
+		put_preview(b, s, key, '\'');
+		gl_sb_puts(b, "'");
+	} else if (has && (gl_type_is(s, key, "bytes"))) {
+		gl_sb_puts(b, "b'");
+		put_preview(b, s, key, '\'');
+		gl_sb_puts(b, "'");
+	} else if (has && (gl_type_is(s, key, "int") || gl_type_is(s, key, "float") ||
+			   gl_type_is(s, key, "bool"))) {
+		put_preview(b, s, key, 0);
+	} else {
+		gl_sb_puts(b, "<");
+		put_str(b, s, s->type[key]);
+		gl_sb_puts(b, ">");
+	}
+}
+
+void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b)
+{
+	char n1[GL_FMT_BUF];
+	uint32_t f = s->flags[id];
+	if (f & GL_OF_MODULE) {
+		gl_sb_puts(b, "module ");
+		put_preview(b, s, id, 0);
+		return;
+	}
+	if (f & GL_OF_TYPE) {
+		gl_sb_puts(b, "class ");
+		put_preview(b, s, id, 0);
+		return;
+	}
+	put_str(b, s, s->type[id]);
+	if ((f & (GL_OF_FUNCTION | GL_OF_FRAME)) && (f & GL_OF_PREVIEW)) {
+		gl_sb_puts(b, " ");
+		put_preview(b, s, id, 0);
+		gl_sb_puts(b, "()");
+		return;
+	}
+	if (gl_type_is(s, id, "str") || gl_type_is(s, id, "bytes") || gl_type_is(s, id, "int") ||
+	    gl_type_is(s, id, "float")) {
+		if (f & GL_OF_PREVIEW) {
+			gl_sb_puts(b, " ");
+			gl_describe_key(s, id, b);
+		} else if (f & GL_OF_REDACTED) {
+			gl_sb_printf(b, " (value withheld, %s)", gl_fmt_bytes(n1, s->size[id]));
+		}
+		if (!gl_type_is(s, id, "int") && !gl_type_is(s, id, "float") && s->length[id] > 64)
+			gl_sb_printf(b, ", %s long", gl_fmt_count(n1, s->length[id]));
+		return;
+	}
+	if (f & GL_OF_GCTYPE) {
+		const char *what = gl_type_is(s, id, "dict") ? "entries" : "items";
+		if (s->length[id] || gl_type_is(s, id, "dict") || gl_type_is(s, id, "list") ||
+		    gl_type_is(s, id, "set") || gl_type_is(s, id, "tuple"))
+			gl_sb_printf(b, ", %s %s", gl_fmt_count(n1, s->length[id]),
+				     s->length[id] == 1 ? (what[0] == 'e' ? "entry" : "item") : what);
+	}
+}
+
+void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b)
+{
+	json_t *th = json_array_get(json_object_get(s->header, "threads"), t);
+	const char *name = json_string_value(json_object_get(th, "name"));
+	if (name)
+		gl_sb_escaped(b, (const unsigned char *)name, strlen(name), 0, 0);
+	else
+		gl_sb_printf(b, "%u", t);
+}
+
+static int thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
+{
+	for (uint32_t i = 0; i < a->n_frames; i++)
+		if (a->frames[i].id == frame) {
+			*t = a->frames[i].thread;
+			return 1;
+		}
+	return 0;
+}
+
+static uint32_t sid_is(const gl_snap *s, uint32_t sid, const char *name)
+{
+	size_t len;
+	const char *p = gl_snap_str(s, sid, &len);
+	return len == strlen(name) && memcmp(p, name, len) == 0;
+}
+
+void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)
+{
+	const gl_snap *s = a->s;
+	unsigned kind = gl_edge_kind(s, (uint32_t)e);
+	switch (kind) {
+	case GL_EK_INDEX:
+		gl_sb_printf(b, "[%u]", s->edge_payload[e]);
+		break;
+	case GL_EK_KEY:
+		gl_sb_puts(b, "(key)");
+		break;
+	case GL_EK_VALUE:
+		gl_sb_puts(b, "[");
+		gl_describe_key(s, gl_value_key(s, e), b);
+		gl_sb_puts(b, "]");
+		break;
+	case GL_EK_ATTR:
+	case GL_EK_FIELD:
+		gl_sb_puts(b, ".");
+		put_str(b, s, s->edge_payload[e]);
+		break;
+	case GL_EK_LOCAL:
+		gl_sb_puts(b, "local ");
+		put_str(b, s, s->edge_payload[e]);
+		break;
+	case GL_EK_MEMBER:
+		gl_sb_puts(b, "{member}");
+		break;
+	default:
+		gl_sb_puts(b, "->");
+		break;
+	}
+}
+
+void gl_describe_root(const gl_analysis *a, uint32_t root, gl_sb *b)
+{
+	const gl_snap *s = a->s;
+	uint32_t t;
+	if (root == a->sys_modules) {
+		gl_sb_puts(b, "sys.modules");
+	} else if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
+		gl_sb_puts(b, "thread ");
+		gl_thread_name(s, t, b);
+		gl_sb_puts(b, ", frame ");
+		put_preview(b, s, root, 0);
+		gl_sb_puts(b, "()");
+	} else {
+		char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+		put_str(b, s, s->type[root]);
+		int64_t seen = (int64_t)s->refcnt[root] - a->ext[root];
+		gl_sb_printf(b, " at 0x%llx (held from outside the heap: refcount %s, %s seen)",
+			     (unsigned long long)s->addr[root], gl_fmt_count(n1, s->refcnt[root]),
+			     gl_fmt_count(n2, seen < 0 ? 0 : (uint64_t)seen));
+	}
+}
+
+/* The edge into chain[i] (i >= 1). */
+static uint64_t in_edge(const gl_analysis *a, const uint32_t *chain, size_t i)
+{
+	return a->pedge[chain[i]];
+}
+
+/* If chain[i] is a __dict__ of a module or class reached by its FIELD edge,
+ * or is any dict owned that way, the owner; else GL_NONE. */
+static uint32_t owner_of(const gl_analysis *a, const uint32_t *chain, size_t i)
+{
+	if (i >= 1) {
+		uint64_t e = in_edge(a, chain, i);
+		if (gl_edge_kind(a->s, (uint32_t)e) == GL_EK_FIELD && a->s->edge_payload[e] == a->sid_dict)
+			return chain[i - 1];
+	}
+	return gl_dict_owner(a, chain[i]);
+}
+
+int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h)
+{
+	const gl_snap *s = a->s;
+	memset(h, 0, sizeof *h);
+	if (len == 0) {
+		h->kind = GL_HOLD_NONE;
+		gl_sb_puts(&h->text, "nothing: no root reaches it (cyclic garbage)");
+		return gl_sb_failed(&h->text) ? -1 : 0;
+	}
+	/* scan from the target back to the root; the first match is nearest */
+	for (size_t j = len; j-- > 1;) {
+		uint64_t e = in_edge(a, chain, j);
+		uint32_t from = chain[j - 1];
+		unsigned kind = gl_edge_kind(s, (uint32_t)e);
+		uint32_t fl = s->flags[from];
+		if (kind == GL_EK_VALUE && gl_type_is(s, from, "dict")) {
+			uint32_t owner = owner_of(a, chain, j - 1);
+			if (owner != GL_NONE && (s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE))) {
+				uint32_t key = gl_value_key(s, e);
+				h->kind = (s->flags[owner] & GL_OF_MODULE) ? GL_HOLD_MODULE : GL_HOLD_CLASS;
+				h->at = j;
+				gl_sb_puts(&h->text, h->kind == GL_HOLD_MODULE ? "module " : "class ");
+				put_preview(&h->text, s, owner, 0);
+				gl_sb_puts(&h->text, h->kind == GL_HOLD_MODULE ? ", global " : ", attribute ");
+				if (key != GL_NONE && preview_is_ident(s, key))
+					put_preview(&h->text, s, key, 0);
+				else
+					gl_describe_key(s, key, &h->text);
+				break;
+			}
+			if (from == a->sys_modules && (s->flags[chain[j]] & GL_OF_MODULE) && j == len - 1) {
+				h->kind = GL_HOLD_SYS_MODULES;
+				h->at = j;
+				gl_sb_puts(&h->text, "sys.modules[");
+				gl_describe_key(s, gl_value_key(s, e), &h->text);
+				gl_sb_puts(&h->text, "]");
+				break;
+			}
+		}
+		if (kind == GL_EK_LOCAL && (fl & GL_OF_FRAME)) {
+			uint32_t t;
+			h->kind = GL_HOLD_FRAME;
+			h->at = j;
+			if (thread_of_frame(a, from, &t)) {
+				gl_sb_puts(&h->text, "thread ");
+				gl_thread_name(s, t, &h->text);
+				gl_sb_puts(&h->text, ", ");
+			}
+			gl_sb_puts(&h->text, "frame ");
+			put_preview(&h->text, s, from, 0);
+			gl_sb_puts(&h->text, "(), local ");
+			put_str(&h->text, s, s->edge_payload[e]);
+			break;
+		}
+		if (kind == GL_EK_FIELD && (fl & GL_OF_FUNCTION) && j + 1 < len) {
+			uint64_t e2 = in_edge(a, chain, j + 1);
+			int defaults = sid_is(s, s->edge_payload[e], "__defaults__");
+			int kwdefaults = sid_is(s, s->edge_payload[e], "__kwdefaults__");
+			int closure = sid_is(s, s->edge_payload[e], "__closure__");
+			if (defaults || kwdefaults || closure) {
+				h->kind = closure ? GL_HOLD_CLOSURE : GL_HOLD_DEFAULTS;
+				h->at = j + 1;
+				gl_sb_puts(&h->text, closure ? "closure of " : "function ");
+				put_preview(&h->text, s, from, 0);
+				if (closure) {
+					gl_sb_puts(&h->text, ", cell ");
+					gl_describe_edge(a, e2, &h->text);
+					if (j + 2 < len)
+						h->at = j + 2; /* the cell's contents */
+				} else {
+					gl_sb_puts(&h->text, defaults ? ", __defaults__" : ", __kwdefaults__");
+					gl_describe_edge(a, e2, &h->text);
+				}
+				break;
+			}
+		}
+		if (gl_type_is(s, from, "functools._lru_cache_wrapper")) {
+			h->kind = GL_HOLD_LRU_CACHE;
+			h->at = j;
+			gl_sb_puts(&h->text, "lru_cache of ");
+			/* the wrapped function: __wrapped__ in the wrapper's __dict__ */
+			const char *name = NULL;
+			for (uint64_t k = s->out_off[from]; k < s->out_off[from + 1] && !name; k++) {
+				if (gl_edge_kind(s, (uint32_t)k) != GL_EK_FIELD || s->edge_payload[k] != a->sid_dict)
+					continue;
+				uint32_t d = s->out_dst[k];
+				for (uint64_t m = s->out_off[d]; m < s->out_off[d + 1]; m++) {
+					uint32_t key = gl_value_key(s, m);
+					if (key != GL_NONE && gl_preview_eq(s, key, "__wrapped__")) {
+						put_preview(&h->text, s, s->out_dst[m], 0);
+						name = "";
+						break;
+					}
+				}
+			}
+			if (!name)
+				gl_sb_printf(&h->text, "a function (wrapper at 0x%llx)", (unsigned long long)s->addr[from]);
+			break;
+		}
+	}
+	if (h->kind == GL_HOLD_NONE) {
+		uint32_t root = chain[0];
+		h->at = 0;
+		if (a->tier[root] == GL_TIER_THREADS) {
+			h->kind = GL_HOLD_THREAD;
+			gl_describe_root(a, root, &h->text);
+		} else if (root == a->sys_modules) {
+			h->kind = GL_HOLD_SYS_MODULES;
+			gl_sb_puts(&h->text, "sys.modules");
+		} else {
+			h->kind = GL_HOLD_EXTERNAL;
+			gl_describe_root(a, root, &h->text);
+		}
+	}
+	return gl_sb_failed(&h->text) ? -1 : 0;
+}
+
+void gl_holder_free(gl_holder *h)
+{
+	gl_sb_free(&h->text);
+}
+
+int gl_chain_steps(const gl_analysis *a, const uint32_t *chain, size_t len,
+		   gl_step **steps, size_t *nsteps)
+{
+	const gl_snap *s = a->s;
+	*steps = NULL;
+	*nsteps = 0;
+	if (!len)
+		return 0;
+	gl_step *st = gl_calloc_array(len, sizeof *st);
+	if (!st)
+		return -1;
+	size_t k = 0;
+	st[k].at = 0;
+	gl_describe_root(a, chain[0], &st[k].label);
+	k++;
+	for (size_t i = 1; i < len; i++) {
+		uint64_t e = in_edge(a, chain, i);
+		/* fold  X .__dict__ ['name']  into  X .name */
+		if (gl_edge_kind(s, (uint32_t)e) == GL_EK_FIELD && s->edge_payload[e] == a->sid_dict &&
+		    i + 1 < len) {
+			uint64_t e2 = in_edge(a, chain, i + 1);
+			uint32_t key = gl_value_key(s, e2);
+			if (key != GL_NONE && preview_is_ident(s, key)) {
+				st[k].at = i + 1;
+				gl_sb_puts(&st[k].label, ".");
+				put_preview(&st[k].label, s, key, 0);
+				k++;
+				i++;
+				continue;
+			}
+		}
+		st[k].at = i;
+		gl_describe_edge(a, e, &st[k].label);
+		k++;
+	}
+	*steps = st;
+	*nsteps = k;
+	for (size_t i = 0; i < k; i++)
+		if (gl_sb_failed(&st[i].label)) {
+			gl_steps_free(st, k);
+			*steps = NULL;
+			*nsteps = 0;
+			return -1;
+		}
+	return 0;
+}
+
+void gl_steps_free(gl_step *steps, size_t nsteps)
+{
+	for (size_t i = 0; i < nsteps; i++)
+		gl_sb_free(&steps[i].label);
+	free(steps);
+}

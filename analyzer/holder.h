@@ -1,0 +1,93 @@
+/*
+ * holder.h - retainer chains in words: the shortest chain from a root to an
+ * object, each step said as Python code would say it, and the root holder,
+ * the nearest named holder on the chain, said as a person would:
+ *
+ *   module service, global cache
+ *   class Registry, attribute _instances
+ *   thread worker-1, frame consume(), local backlog
+ *   function remember, __defaults__[0]
+ *   closure of track, cell [0]
+ *   lru_cache of service.load
+ *   held from outside the heap: dict at 0x7f... (refcount 3, 1 reference seen)
+ */
+#ifndef GRAPHLEAK_HOLDER_H
+#define GRAPHLEAK_HOLDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "strbuf.h"
+
+/*
+ * The chain from its root to `target` (needs GL_AN_PATHS): ids root first,
+ * target last, in *ids (allocated here, caller frees) and its length in
+ * *len. *len is 0 (and *ids NULL) when no root reaches target.
+ * Returns 0, or -1 if memory ran out.
+ */
+int gl_chain(const gl_analysis *a, uint32_t target, uint32_t **ids, size_t *len);
+
+typedef enum {
+	GL_HOLD_NONE = 0,   /* no root reaches the object: garbage */
+	GL_HOLD_MODULE,     /* a module global */
+	GL_HOLD_CLASS,      /* a class attribute */
+	GL_HOLD_FRAME,      /* a frame local of a thread */
+	GL_HOLD_DEFAULTS,   /* a function's default argument */
+	GL_HOLD_CLOSURE,    /* a closure cell */
+	GL_HOLD_LRU_CACHE,  /* a functools.lru_cache */
+	GL_HOLD_SYS_MODULES,/* sys.modules itself (the object is a module) */
+	GL_HOLD_THREAD,     /* a thread's frame, not through a named local */
+	GL_HOLD_EXTERNAL,   /* only C-level references reach it */
+} gl_hold_kind;
+
+typedef struct gl_holder {
+	gl_hold_kind kind;
+	size_t at;   /* chain index of the object held by the holder (its value:
+	              * the global, the attribute, the local) */
+	gl_sb text;  /* "module service, global cache" (owned; gl_holder_free) */
+} gl_holder;
+
+/*
+ * Finds the root holder on a chain from gl_chain(): the named holder
+ * nearest to the target, else the chain's root said as such. Fills *h
+ * (release with gl_holder_free). Returns 0, or -1 if memory ran out.
+ */
+int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h);
+void gl_holder_free(gl_holder *h);
+
+/* "dict, 10,002 entries" / "str 'user-42'" / "module service" / "service.Profile" */
+void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b);
+
+/* A dict key as code would write it: 'user-42', 42, b'ab', <tuple> */
+void gl_describe_key(const gl_snap *s, uint32_t key, gl_sb *b);
+
+/* The step an edge makes: ['user-42'], [3], .cache, .__dict__, local x,
+ * (key), {member}, -> (unnamed reference) */
+void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b);
+
+/* The chain's root said as a start: "sys.modules", "thread MainThread,
+ * frame main()", "dict at 0x7f.. (held from outside the heap)". */
+void gl_describe_root(const gl_analysis *a, uint32_t root, gl_sb *b);
+
+/* One displayed step of a chain: the chain index of the object it reaches,
+ * and how it is reached (".cache", "['user-42']", "[3]", "local backlog"). */
+typedef struct gl_step {
+	size_t at;
+	gl_sb label;
+} gl_step;
+
+/*
+ * Steps of a chain for display, with `.__dict__` + `['x']` folded into
+ * `.x` for modules, classes and instances. The first step is the root
+ * (label from gl_describe_root). *steps is allocated here (len entries at
+ * most); release with gl_steps_free. Returns 0, or -1 if memory ran out.
+ */
+int gl_chain_steps(const gl_analysis *a, const uint32_t *chain, size_t len,
+		   gl_step **steps, size_t *nsteps);
+void gl_steps_free(gl_step *steps, size_t nsteps);
+
+/* The name of thread index t from the header ("thread 3" if it has none). */
+void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b);
+
+#endif /* GRAPHLEAK_HOLDER_H */

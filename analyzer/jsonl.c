@@ -1,0 +1,608 @@
+/*
+ * jsonl.c - JSON-lines export and import; see jsonl.h.
+ */
+#define _GNU_SOURCE
+#include "jsonl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "progress.h"
+#include "snapwrite.h"
+#include "vec.h"
+
+/* ---- export ------------------------------------------------------------ */
+
+/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	size_t len;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* Writes bytes as a JSON string: valid UTF-8 raw, other bytes as \u00XX. */
+static void put_jstr(FILE *f, const unsigned char *s, size_t n)
+{
+	putc('"', f);
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			putc(c, f);
+			i++;
+			continue;
+		}
+		switch (c) {
+		case '"': fputs("\\\"", f); i++; continue;
+		case '\\': fputs("\\\\", f); i++; continue;
+		case '\n': fputs("\\n", f); i++; continue;
+		case '\t': fputs("\\t", f); i++; continue;
+		case '\r': fputs("\\r", f); i++; continue;
+		default: break;
+		}
+		size_t k = c >= 0x80 ? utf8_seq(s + i, n - i) : 0;
+		if (k) {
+			fwrite(s + i, 1, k, f);
+			i += k;
+		} else {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		}
+	}
+	putc('"', f);
+}
+
+static void put_str_id(FILE *f, const gl_snap *s, uint32_t sid)
+{
+	size_t n;
+	const char *p = gl_snap_str(s, sid, &n);
+	put_jstr(f, (const unsigned char *)p, n);
+}
+
+static int put_json_line(FILE *f, const char *key, const json_t *v)
+{
+	char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!t)
+		return -1;
+	fprintf(f, "{\"%s\":%s}\n", key, t);
+	free(t);
+	return 0;
+}
+
+int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *err)
+{
+	if (put_json_line(out, "header", s->header) < 0)
+		return gl_err_set(err, "out of memory writing the header");
+	gl_progress pr;
+	gl_progress_begin(&pr, "exporting");
+	for (uint32_t i = 0; i < s->n_objects; i++) {
+		if ((i & 0xffff) == 0) {
+			gl_progress_update(&pr, i, s->n_objects);
+			if (ferror(out))
+				break;
+		}
+		fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"type\":", s->addr[i]);
+		put_str_id(out, s, s->type[i]);
+		fprintf(out, ",\"flags\":%" PRIu32 ",\"size\":%" PRIu64 ",\"refcnt\":%" PRIu64
+			",\"length\":%" PRIu64, s->flags[i], s->size[i], s->refcnt[i], s->length[i]);
+		size_t plen;
+		const unsigned char *pv = gl_snap_preview(s, i, &plen);
+		if (pv) {
+			fputs(",\"preview\":", out);
+			put_jstr(out, pv, plen);
+		}
+		fputs(",\"edges\":[", out);
+		for (uint64_t e = s->out_off[i]; e < s->out_off[i + 1]; e++) {
+			unsigned kind = gl_edge_kind(s, (uint32_t)e);
+			if (e > s->out_off[i])
+				putc(',', out);
+			fprintf(out, "[\"0x%" PRIx64 "\",\"%s\",", s->addr[s->out_dst[e]], gl_edge_kind_name(kind));
+			switch (kind) {
+			case GL_EK_INDEX:
+				fprintf(out, "%" PRIu32, s->edge_payload[e]);
+				break;
+			case GL_EK_ATTR:
+			case GL_EK_FIELD:
+			case GL_EK_LOCAL:
+				put_str_id(out, s, s->edge_payload[e]);
+				break;
+			default:
+				fputs("null", out);
+			}
+			fprintf(out, ",%d]", gl_edge_extra(s, (uint32_t)e));
+		}
+		fputs("]}\n", out);
+	}
+	gl_progress_end(&pr);
+	if (put_json_line(out, "footer", s->footer) < 0)
+		return gl_err_set(err, "out of memory writing the footer");
+	if (fflush(out) != 0 || ferror(out))
+		return gl_err_set(err, "writing %s: %s", out_name, strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* ---- import ------------------------------------------------------------ */
+
+typedef struct {
+	uint64_t addr;
+	uint64_t line;
+} addr_line;
+
+typedef struct importer {
+	const char *name;
+	gl_err *err;
+	uint64_t line;
+	gl_writer *w;
+	gl_vec(addr_line) objs;
+	gl_vec(addr_line) dsts;
+	gl_vec(unsigned char) buf; /* a decoded preview */
+	uint64_t n_objects, n_edges;
+} importer;
+
+#define IFAIL(I, ...) import_fail((I), __VA_ARGS__)
+
+__attribute__((format(printf, 2, 3)))
+static int import_fail(importer *I, const char *fmt, ...)
+{
+	char m[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(m, sizeof m, fmt, ap);
+	va_end(ap);
+	return gl_err_set(I->err, "%s: line %" PRIu64 ": %s", I->name, I->line, m);
+}
+
+/*
+ * The raw text of top-level key `key`'s string value in a JSON object line,
+ * as a pointer to its opening quote, or NULL. The line is already known to
+ * be valid JSON.
+ */
+static const char *raw_top_string(const char *s, size_t n, const char *key)
+{
+	size_t klen = strlen(key);
+	int depth = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '"') {
+			size_t start = i++;
+			while (i < n && s[i] != '"') {
+				if (s[i] == '\\')
+					i++;
+				i++;
+			}
+			if (i >= n)
+				return NULL;
+			if (depth == 1 && i - start - 1 == klen && memcmp(s + start + 1, key, klen) == 0) {
+				size_t j = i + 1;
+				while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n'))
+					j++;
+				if (j < n && s[j] == ':') {
+					j++;
+					while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r' || s[j] == '\n'))
+						j++;
+					return j < n && s[j] == '"' ? s + j : NULL;
+				}
+			}
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return NULL;
+}
+
+static int hex4(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (uint32_t)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (uint32_t)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Decodes the JSON string at q (opening quote) into I->buf, escapes below
+ * U+0100 as single bytes. 0 or -1 (out of memory). */
+static int decode_raw_preview(importer *I, const char *q, const char *end)
+{
+	I->buf.n = 0;
+	const char *p = q + 1;
+	while (p < end && *p != '"') {
+		unsigned char tmp[4];
+		size_t k = 0;
+		if (*p != '\\') {
+			tmp[k++] = (unsigned char)*p++;
+		} else {
+			p++;
+			if (p >= end)
+				break;
+			char c = *p++;
+			uint32_t cp;
+			switch (c) {
+			case 'b': tmp[k++] = '\b'; break;
+			case 'f': tmp[k++] = '\f'; break;
+			case 'n': tmp[k++] = '\n'; break;
+			case 'r': tmp[k++] = '\r'; break;
+			case 't': tmp[k++] = '\t'; break;
+			case 'u':
+				if (end - p < 4 || hex4(p, &cp) < 0)
+					return 0;
+				p += 4;
+				if (cp >= 0xd800 && cp <= 0xdbff && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
+					uint32_t lo;
+					if (hex4(p + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+						cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+						p += 6;
+					}
+				}
+				if (cp < 0x100) {
+					tmp[k++] = (unsigned char)cp;
+				} else if (cp < 0x800) {
+					tmp[k++] = (unsigned char)(0xc0 | (cp >> 6));
+					tmp[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				} else if (cp < 0x10000) {
+					tmp[k++] = (unsigned char)(0xe0 | (cp >> 12));
+					tmp[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+					tmp[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				} else {
+					tmp[k++] = (unsigned char)(0xf0 | (cp >> 18));
+					tmp[k++] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+					tmp[k++] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+					tmp[k++] = (unsigned char)(0x80 | (cp & 0x3f));
+				}
+				break;
+			default: tmp[k++] = (unsigned char)c; break; /* " \ / */
+			}
+		}
+		if (gl_vec_reserve(&I->buf, k) < 0)
+			return -1;
+		memcpy(I->buf.v + I->buf.n, tmp, k);
+		I->buf.n += k;
+	}
+	return 0;
+}
+
+/* Parses "0x..." (a multiple of 8) into *out. 0 or -1. */
+static int parse_addr(const json_t *v, uint64_t *out)
+{
+	if (!json_is_string(v))
+		return -1;
+	const char *s = json_string_value(v);
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
+		return -1;
+	uint64_t a = 0;
+	for (const char *p = s + 2; *p; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a' + 10);
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A' + 10);
+		else
+			return -1;
+		if (a >> 60)
+			return -1;
+		a = a << 4 | d;
+	}
+	if (a & 7)
+		return -1;
+	*out = a;
+	return 0;
+}
+
+static int get_uint(importer *I, const json_t *obj, const char *key, uint64_t max, uint64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return IFAIL(I, "the object has no \"%s\"", key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+		return IFAIL(I, "\"%s\" must be an integer from 0 to %" PRIu64, key, max);
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static uint32_t intern_json(importer *I, const json_t *v)
+{
+	return gl_w_intern(I->w, json_string_value(v), json_string_length(v));
+}
+
+static int import_object(importer *I, const json_t *o, const char *line, size_t len)
+{
+	uint64_t addr, flags, size, refcnt, length;
+	json_t *a = json_object_get(o, "addr");
+	if (!a)
+		return IFAIL(I, "expected an object line with \"addr\" (or {\"footer\": {...}})");
+	if (parse_addr(a, &addr) < 0)
+		return IFAIL(I, "\"addr\" must be a string \"0x...\" holding a multiple of 8 below 2^64");
+	json_t *type = json_object_get(o, "type");
+	if (!json_is_string(type))
+		return IFAIL(I, "\"type\" must be a string");
+	if (get_uint(I, o, "flags", GL_OF_KNOWN_MASK, &flags) < 0 ||
+	    get_uint(I, o, "size", INT64_MAX, &size) < 0 ||
+	    get_uint(I, o, "refcnt", INT64_MAX, &refcnt) < 0 ||
+	    get_uint(I, o, "length", INT64_MAX, &length) < 0)
+		return -1;
+	json_t *pv = json_object_get(o, "preview");
+	const void *pbytes = NULL;
+	size_t plen = 0;
+	if (pv && !json_is_null(pv)) {
+		if (!json_is_string(pv))
+			return IFAIL(I, "\"preview\" must be a string");
+		const char *raw = raw_top_string(line, len, "preview");
+		if (raw) {
+			if (decode_raw_preview(I, raw, line + len) < 0)
+				return IFAIL(I, "out of memory");
+			pbytes = I->buf.v;
+			plen = I->buf.n;
+		} else {
+			pbytes = json_string_value(pv);
+			plen = json_string_length(pv);
+		}
+		flags |= GL_OF_PREVIEW;
+	} else if (flags & GL_OF_PREVIEW) {
+		return IFAIL(I, "flags include PREVIEW (2048) but there is no \"preview\"");
+	}
+	json_t *edges = json_object_get(o, "edges");
+	if (edges && !json_is_array(edges))
+		return IFAIL(I, "\"edges\" must be an array");
+	if (gl_vec_push(&I->objs, ((addr_line){addr, I->line})) < 0)
+		return IFAIL(I, "out of memory");
+	uint32_t tsid = intern_json(I, type);
+	gl_w_begin_object(I->w, addr, tsid, (uint32_t)flags, size, refcnt, length, pbytes, plen);
+	size_t k;
+	json_t *ed;
+	int prev_kind = -1;
+	json_array_foreach(edges, k, ed) {
+		uint64_t dst;
+		if (!json_is_array(ed) || json_array_size(ed) != 4)
+			return IFAIL(I, "edge %zu: expected [dst, kind, payload, extra]", k);
+		if (parse_addr(json_array_get(ed, 0), &dst) < 0)
+			return IFAIL(I, "edge %zu: dst must be a string \"0x...\" holding a multiple of 8", k);
+		json_t *kn = json_array_get(ed, 1);
+		int kind = json_is_string(kn) ? gl_edge_kind_from_name(json_string_value(kn)) : -1;
+		if (kind < 0)
+			return IFAIL(I, "edge %zu: kind must be one of none, index, key, value, attr, field, "
+				     "local, member", k);
+		json_t *pl = json_array_get(ed, 2);
+		uint64_t payload = 0;
+		if (kind == GL_EK_INDEX) {
+			if (!json_is_integer(pl) || json_integer_value(pl) < 0 ||
+			    json_integer_value(pl) > (json_int_t)UINT32_MAX)
+				return IFAIL(I, "edge %zu: an index edge needs an integer index from 0 to %u",
+					     k, UINT32_MAX);
+			payload = (uint64_t)json_integer_value(pl);
+		} else if (kind == GL_EK_ATTR || kind == GL_EK_FIELD || kind == GL_EK_LOCAL) {
+			if (!json_is_string(pl))
+				return IFAIL(I, "edge %zu: a %s edge needs a name (string) as payload", k,
+					     gl_edge_kind_name((unsigned)kind));
+			payload = intern_json(I, pl);
+		} else if (!json_is_null(pl)) {
+			return IFAIL(I, "edge %zu: a %s edge takes null as payload", k,
+				     gl_edge_kind_name((unsigned)kind));
+		}
+		json_t *ex = json_array_get(ed, 3);
+		if (!json_is_integer(ex) || (json_integer_value(ex) != 0 && json_integer_value(ex) != 1))
+			return IFAIL(I, "edge %zu: extra must be 0 or 1", k);
+		if (kind == GL_EK_VALUE && prev_kind != GL_EK_KEY)
+			return IFAIL(I, "edge %zu: a value edge must follow its key edge", k);
+		prev_kind = kind;
+		if (gl_vec_push(&I->dsts, ((addr_line){dst, I->line})) < 0)
+			return IFAIL(I, "out of memory");
+		gl_w_edge(I->w, dst, (unsigned)kind, (int)json_integer_value(ex), payload);
+		I->n_edges++;
+	}
+	gl_w_end_object(I->w);
+	I->n_objects++;
+	if (gl_w_failed(I->w))
+		return IFAIL(I, "%s", gl_w_error(I->w));
+	return 0;
+}
+
+static int cmp_addr_line(const void *a, const void *b)
+{
+	const addr_line *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Duplicate addresses and dangling targets, with line numbers. */
+static int check_references(importer *I)
+{
+	qsort(I->objs.v, I->objs.n, sizeof *I->objs.v, cmp_addr_line);
+	uint64_t bad_line = 0, first_line = 0, bad_addr = 0;
+	for (size_t i = 1; i < I->objs.n; i++) {
+		if (I->objs.v[i].addr == I->objs.v[i - 1].addr &&
+		    (!bad_line || I->objs.v[i].line < bad_line)) {
+			bad_line = I->objs.v[i].line;
+			first_line = I->objs.v[i - 1].line;
+			bad_addr = I->objs.v[i].addr;
+		}
+	}
+	if (bad_line) {
+		I->line = bad_line;
+		return IFAIL(I, "object 0x%" PRIx64 " appears again (first on line %" PRIu64 ")",
+			     bad_addr, first_line);
+	}
+	for (size_t i = 0; i < I->dsts.n; i++) {
+		uint64_t d = I->dsts.v[i].addr;
+		size_t lo = 0, hi = I->objs.n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (I->objs.v[mid].addr < d)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == I->objs.n || I->objs.v[lo].addr != d) {
+			I->line = I->dsts.v[i].line;
+			return IFAIL(I, "an edge points at 0x%" PRIx64 ", which has no object line", d);
+		}
+	}
+	return 0;
+}
+
+int gl_jsonl_import(FILE *in, const char *in_name, const char *out_path, unsigned flags,
+		    gl_jsonl_stats *st, gl_err *err)
+{
+	importer I = {.name = in_name, .err = err};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	json_t *footer = NULL;
+	int rc = -1;
+	gl_progress pr;
+	gl_progress_begin(&pr, "importing");
+
+	while ((len = getline(&line, &cap, in)) >= 0) {
+		I.line++;
+		if ((I.line & 0xffff) == 0)
+			gl_progress_update(&pr, I.line, 0);
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		size_t sp = 0;
+		while (sp < (size_t)len && (line[sp] == ' ' || line[sp] == '\t'))
+			sp++;
+		if (sp == (size_t)len) /* blank */
+			continue;
+		if (footer) {
+			IFAIL(&I, "text after the footer line");
+			goto done;
+		}
+		json_error_t je;
+		json_t *o = json_loadb(line, (size_t)len, JSON_ALLOW_NUL, &je);
+		if (!o) {
+			IFAIL(&I, "not valid JSON: %s (column %d)", je.text, je.column);
+			goto done;
+		}
+		if (!json_is_object(o)) {
+			json_decref(o);
+			IFAIL(&I, "expected a JSON object");
+			goto done;
+		}
+		json_t *h = json_object_get(o, "header");
+		if (!I.w) {
+			if (!json_is_object(h)) {
+				json_decref(o);
+				IFAIL(&I, "expected the header first: {\"header\": {...}}");
+				goto done;
+			}
+			char *ht = json_dumps(h, JSON_COMPACT);
+			char wm[256] = "";
+			if (!ht || gl_w_open(&I.w, out_path, (flags & GL_JSONL_OVERWRITE) ? GL_W_OVERWRITE : 0,
+					     ht, strlen(ht), wm, sizeof wm) < 0) {
+				free(ht);
+				json_decref(o);
+				gl_err_set(err, "%s", ht ? wm : "out of memory");
+				goto done;
+			}
+			free(ht);
+			json_decref(o);
+			continue;
+		}
+		if (h) {
+			json_decref(o);
+			IFAIL(&I, "a second header line");
+			goto done;
+		}
+		json_t *f = json_object_get(o, "footer");
+		if (f) {
+			if (!json_is_object(f)) {
+				json_decref(o);
+				IFAIL(&I, "the footer must be a JSON object");
+				goto done;
+			}
+			footer = json_incref(f);
+			json_decref(o);
+			continue;
+		}
+		int r = import_object(&I, o, line, (size_t)len);
+		json_decref(o);
+		if (r < 0)
+			goto done;
+	}
+	if (ferror(in)) {
+		gl_err_set(err, "%s: read error: %s", in_name, strerror(errno));
+		goto done;
+	}
+	I.line++;
+	if (!I.w) {
+		IFAIL(&I, "no header line: the file is empty");
+		goto done;
+	}
+	if (!footer) {
+		IFAIL(&I, "no footer line at the end ({\"footer\": {...}}); was the export cut short?");
+		goto done;
+	}
+	if (check_references(&I) < 0)
+		goto done;
+	char *ft = json_dumps(footer, JSON_COMPACT);
+	char wm[256] = "";
+	if (!ft) {
+		gl_err_set(err, "out of memory");
+		goto done;
+	}
+	gl_writer *w = I.w;
+	I.w = NULL;
+	if (gl_w_finish(w, ft, strlen(ft), NULL, wm, sizeof wm) < 0) {
+		free(ft);
+		gl_err_set(err, "%s", wm);
+		goto done;
+	}
+	free(ft);
+	if (st) {
+		st->lines = I.line - 1;
+		st->objects = I.n_objects;
+		st->edges = I.n_edges;
+	}
+	rc = 0;
+done:
+	gl_progress_end(&pr);
+	gl_w_abort(I.w);
+	json_decref(footer);
+	free(line);
+	gl_vec_free(&I.objs);
+	gl_vec_free(&I.dsts);
+	gl_vec_free(&I.buf);
+	return rc;
+}

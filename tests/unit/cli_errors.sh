@@ -1,0 +1,60 @@
+#!/bin/sh
+# cli_errors.sh GRAPHLEAK DATA_DIR WORK_DIR
+# Exit codes and messages: usage errors exit 2 with a hint to --help, bad
+# files exit 1 with the file's name and the problem, help exits 0.
+set -u
+gl=$1 data=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 1
+fail=0
+
+expect() { # want_rc, pattern (in stdout+stderr), command...
+	want=$1 pat=$2; shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ $rc -ne "$want" ]; then
+		echo "FAIL (exit $rc, want $want): $*"; echo "$out" | head -5; fail=1
+	elif ! printf '%s' "$out" | grep -q -- "$pat"; then
+		echo "FAIL (no '$pat'): $*"; echo "$out" | head -5; fail=1
+	else
+		echo "ok: $*"
+	fi
+}
+
+"$gl" import "$data/small.jsonl" -o good.snap || exit 1
+head -c 1000 good.snap > cut.snap
+: > empty.snap
+mkdir adir
+printf 'hello world, not a snapshot\n' > junk.snap
+cp good.snap newer.snap && printf '\002' | dd of=newer.snap bs=1 seek=8 conv=notrunc 2>/dev/null
+
+expect 0 "usage: graphleak COMMAND" "$gl" --help
+expect 0 "examples:" "$gl" --help
+expect 0 "graphleak 0" "$gl" --version
+expect 2 "usage: graphleak COMMAND" "$gl"
+expect 0 "usage: graphleak top" "$gl" help top
+expect 0 "usage: graphleak info" "$gl" info --help
+expect 0 "usage: graphleak export" "$gl" export -h
+expect 0 "usage: graphleak import" "$gl" help import
+expect 0 "usage: graphleak run" "$gl" run --help
+expect 2 "unknown command 'frobnicate'" "$gl" frobnicate
+expect 2 "see 'graphleak --help'" "$gl" --frob
+expect 2 "no command 'nope'" "$gl" help nope
+expect 2 "unknown option '--frob'" "$gl" top good.snap --frob
+expect 2 "graphleak top --help" "$gl" top good.snap --frob
+expect 2 "needs a whole number" "$gl" top good.snap --limit lots
+expect 2 "needs a value" "$gl" top good.snap --limit
+expect 2 "no snapshot given" "$gl" info
+expect 2 "no output given" "$gl" import "$data/small.jsonl"
+expect 1 "missing.snap: cannot open" "$gl" info missing.snap
+expect 1 "cut.snap: at byte" "$gl" top cut.snap
+expect 1 "empty.snap: empty" "$gl" info empty.snap
+expect 1 "adir: is a directory" "$gl" top adir
+expect 1 "/dev/zero: not a regular file" "$gl" info /dev/zero
+expect 1 "junk.snap: at byte 0: not a graphleak snapshot (bad magic)" "$gl" info junk.snap
+expect 1 "newer than this graphleak (1.0); upgrade graphleak" "$gl" info newer.snap
+expect 1 "JSON lines" "$gl" top "$data/small.jsonl"
+expect 1 "already exists" "$gl" import "$data/small.jsonl" -o good.snap
+expect 1 "junk.snap: line 1: not valid JSON" "$gl" import junk.snap -o x.snap
+expect 1 "cannot open" "$gl" import nothere.jsonl -o x.snap
+[ -e x.snap ] && { echo "FAIL: a failed import left x.snap"; fail=1; }
+expect 0 '"types"' "$gl" top good.snap --json --limit=2
+exit $fail
