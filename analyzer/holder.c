@@ -282,6 +282,17 @@ int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_h
 			put_str(&h->text, s, s->edge_payload[e]);
 			break;
 		}
+		if (kind == GL_EK_FIELD && (fl & GL_OF_FUNCTION) && j + 1 == len &&
+		    (sid_is(s, s->edge_payload[e], "__defaults__") || sid_is(s, s->edge_payload[e], "__kwdefaults__"))) {
+			/* the defaults tuple (or dict) itself */
+			h->kind = GL_HOLD_DEFAULTS;
+			h->at = j;
+			gl_sb_puts(&h->text, "function ");
+			put_preview(&h->text, s, from, 0);
+			gl_sb_puts(&h->text, ", ");
+			put_str(&h->text, s, s->edge_payload[e]);
+			break;
+		}
 		if (kind == GL_EK_FIELD && (fl & GL_OF_FUNCTION) && j + 1 < len) {
 			uint64_t e2 = in_edge(a, chain, j + 1);
 			int defaults = sid_is(s, s->edge_payload[e], "__defaults__");

@@ -305,9 +305,10 @@ int cmd_cycles(int argc, char **argv)
 		size_t nm;
 		if (members(&a, c->comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
 			goto oom;
+		char n4[GL_FMT_BUF], n5[GL_FMT_BUF];
 		printf("  cycle %zu: %s objects, %s; %s with __del__, %s with a C finalizer, %s with tp_del\n", i + 1,
-		       gl_fmt_count(n1, c->objects), gl_fmt_bytes(n2, c->size), gl_fmt_count(n1, c->with_del),
-		       gl_fmt_count(n2, c->with_finalize), gl_fmt_count(n2, c->with_tp_del));
+		       gl_fmt_count(n1, c->objects), gl_fmt_bytes(n2, c->size), gl_fmt_count(n3, c->with_del),
+		       gl_fmt_count(n4, c->with_finalize), gl_fmt_count(n5, c->with_tp_del));
 		printf("    types:");
 		report_mix_text(stdout, s, m, nm, 4);
 		printf("\n    verdict: %s\n", finalizer_verdict(c, pyver));

@@ -158,8 +158,8 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 		printf("%s %s object%s (%s), kept by %s holder%s:\n", gl_fmt_count(n1, count), gl_sb_str(&tname),
 		       count == 1 ? "" : "s", gl_fmt_bytes(n2, size), gl_fmt_count(n3, nrows), nrows == 1 ? "" : "s");
 		for (size_t r = 0; r < shown; r++) {
-			printf("\n  %s objects, %s: %s\n", gl_fmt_count(n1, rows[r].count),
-			       gl_fmt_bytes(n2, rows[r].size), rows[r].text);
+			printf("\n  %s object%s, %s: %s\n", gl_fmt_count(n1, rows[r].count),
+			       rows[r].count == 1 ? "" : "s", gl_fmt_bytes(n2, rows[r].size), rows[r].text);
 			gl_sb line = {0};
 			report_chain_line(a, rows[r].example, &line);
 			printf("    e.g. 0x%llx: %s\n", (unsigned long long)a->s->addr[rows[r].example], gl_sb_str(&line));

@@ -10,22 +10,28 @@
 
 #include "cli.h"
 #include "humanfmt.h"
+#include "analysis.h"
 #include "typestats.h"
+#include "vec.h"
 
 #define TOP_DEFAULT_LIMIT 20
 
 static const char top_usage[] =
-	"usage: graphleak top SNAP [--limit N] [--tracked-only] [--json]\n"
+	"usage: graphleak top SNAP [--limit N] [--tracked-only] [--no-retained] [--json]\n"
 	"\n"
 	"Counts the objects of each type and adds up their sizes (as\n"
 	"sys.getsizeof reports them), largest total first, ties by type name.\n"
 	"Like objgraph.show_most_common_types(), but with bytes, and counting\n"
-	"the untracked objects (str, bytes, int, float) too.\n"
+	"the untracked objects (str, bytes, int, float) too. The retained column\n"
+	"is what would be freed if every object of the type went away (from the\n"
+	"dominator tree): a dict of 10 entries holding 40 MB retains 40 MB.\n"
 	"\n"
 	"options:\n"
 	"  -n, --limit N     show the N largest types (default 20; 0: all)\n"
 	"  --tracked-only    count only gc-tracked objects (what objgraph sees)\n"
-	"  --json            print {\"types\": [{\"type\", \"count\", \"size\"}, ...],\n"
+	"  --no-retained     skip the retained column (faster on huge snapshots)\n"
+	"  --json            print {\"types\": [{\"type\", \"count\", \"size\", \"retained\"},\n"
+	"                    ...],\n"
 	"                    \"other\": {...}, \"total\": {...}}; sizes in bytes\n"
 	"  -h, --help        show this help\n"
 	"\n"
@@ -45,7 +51,7 @@ static void add(totals *t, const gl_typestat *r)
 }
 
 static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown,
-		      int tracked_only)
+		      int tracked_only, const uint64_t *retained)
 {
 	json_t *types = json_array();
 	totals all = {0}, other = {0};
@@ -57,9 +63,11 @@ static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uin
 		}
 		size_t len;
 		const char *name = gl_snap_str(s, rows[i].type, &len);
-		json_array_append_new(types, json_pack("{s:s%, s:I, s:I}", "type", name, len,
-						       "count", (json_int_t)rows[i].count,
-						       "size", (json_int_t)rows[i].size));
+		json_t *row = json_pack("{s:s%, s:I, s:I}", "type", name, len, "count", (json_int_t)rows[i].count,
+					"size", (json_int_t)rows[i].size);
+		if (retained)
+			json_object_set_new(row, "retained", json_integer((json_int_t)retained[rows[i].type]));
+		json_array_append_new(types, row);
 	}
 	json_t *o = json_pack("{s:s, s:b, s:o, s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I}}",
 			      "file", s->path, "tracked_only", tracked_only, "types", types,
@@ -72,9 +80,10 @@ static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uin
 	return rc;
 }
 
-static void print_text(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown)
+static void print_text(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown,
+		       const uint64_t *retained)
 {
-	char c[GL_FMT_BUF], z[GL_FMT_BUF];
+	char c[GL_FMT_BUF], z[GL_FMT_BUF], r[GL_FMT_BUF];
 	totals all = {0}, other = {0};
 	for (uint32_t i = 0; i < n; i++) {
 		add(&all, &rows[i]);
@@ -86,27 +95,30 @@ static void print_text(const gl_snap *s, const gl_typestat *rows, uint32_t n, ui
 	if (cw < 5)
 		cw = 5;
 	const int zw = 10;
-	printf("%*s  %*s  %6s  %s\n", cw, "count", zw, "size", "share", "type");
+	int rw = retained ? zw : 0; /* the retained column, when there is one */
+	printf("%*s  %*s  %*s%s%6s  %s\n", cw, "count", zw, "size", rw, retained ? "retained" : "",
+	       retained ? "  " : "", "share", "type");
 	for (uint32_t i = 0; i < shown; i++) {
 		size_t len;
 		const char *name = gl_snap_str(s, rows[i].type, &len);
 		double share = all.size ? 100.0 * (double)rows[i].size / (double)all.size : 0.0;
-		printf("%*s  %*s  %5.1f%%  %.*s\n", cw, gl_fmt_count(c, rows[i].count), zw,
-		       gl_fmt_bytes(z, rows[i].size), share, (int)len, name);
+		printf("%*s  %*s  %*s%s%5.1f%%  %.*s\n", cw, gl_fmt_count(c, rows[i].count), zw,
+		       gl_fmt_bytes(z, rows[i].size), rw, retained ? gl_fmt_bytes(r, retained[rows[i].type]) : "",
+		       retained ? "  " : "", share, (int)len, name);
 	}
 	if (other.types) {
 		double share = all.size ? 100.0 * (double)other.size / (double)all.size : 0.0;
-		printf("%*s  %*s  %5.1f%%  (%" PRIu64 " other types)\n", cw, gl_fmt_count(c, other.count), zw,
-		       gl_fmt_bytes(z, other.size), share, other.types);
+		printf("%*s  %*s  %*s%s%5.1f%%  (%" PRIu64 " other types)\n", cw, gl_fmt_count(c, other.count), zw,
+		       gl_fmt_bytes(z, other.size), rw, "", retained ? "  " : "", share, other.types);
 	}
-	printf("%*s  %*s  %6s  total, %" PRIu64 " types\n", cw, gl_fmt_count(c, all.count), zw,
-	       gl_fmt_bytes(z, all.size), "", all.types);
+	printf("%*s  %*s  %*s%s%6s  total, %" PRIu64 " types\n", cw, gl_fmt_count(c, all.count), zw,
+	       gl_fmt_bytes(z, all.size), rw, "", retained ? "  " : "", "", all.types);
 }
 
 int cmd_top(int argc, char **argv)
 {
 	const char *path = NULL, *lim = NULL;
-	int json = 0, tracked_only = 0;
+	int json = 0, tracked_only = 0, no_retained = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (cli_is(a, "-h", "--help")) {
@@ -116,6 +128,8 @@ int cmd_top(int argc, char **argv)
 			json = 1;
 		} else if (strcmp(a, "--tracked-only") == 0) {
 			tracked_only = 1;
+		} else if (strcmp(a, "--no-retained") == 0) {
+			no_retained = 1;
 		} else if (cli_is(a, "-n", "--limit") || strncmp(a, "--limit=", 8) == 0) {
 			if (cli_opt_value("top", argc, argv, &i, &lim))
 				return GL_EXIT_USAGE;
@@ -133,8 +147,23 @@ int cmd_top(int argc, char **argv)
 	if (!path)
 		return cli_usage_error("top", "no snapshot given");
 	gl_snap *s;
-	if (cli_load(path, GL_SNAP_NO_REVERSE, &s))
+	if (cli_load(path, no_retained ? GL_SNAP_NO_REVERSE : 0, &s))
 		return GL_EXIT_FAIL;
+	gl_analysis an = {0};
+	uint64_t *retained = NULL;
+	if (!no_retained) {
+		gl_err aerr;
+		gl_err_clear(&aerr);
+		retained = gl_alloc_array(s->n_strings, sizeof *retained);
+		if (!retained || gl_analysis_run(&an, s, GL_AN_DOM, &aerr) < 0 || gl_type_retained(&an, retained) < 0) {
+			fprintf(stderr, "graphleak top: %s: %s\n", path, aerr.set ? aerr.msg : "out of memory");
+			free(retained);
+			gl_analysis_free(&an);
+			gl_snap_free(s);
+			return GL_EXIT_FAIL;
+		}
+		gl_analysis_free(&an);
+	}
 	gl_typestat *rows;
 	uint32_t n;
 	gl_err err;
@@ -147,10 +176,11 @@ int cmd_top(int argc, char **argv)
 	uint32_t shown = (limit == 0 || limit > n) ? n : (uint32_t)limit;
 	int rc = GL_EXIT_OK;
 	if (json)
-		rc = print_json(s, rows, n, shown, tracked_only);
+		rc = print_json(s, rows, n, shown, tracked_only, retained);
 	else
-		print_text(s, rows, n, shown);
+		print_text(s, rows, n, shown, retained);
 	free(rows);
+	free(retained);
 	gl_snap_free(s);
 	return rc;
 }

@@ -175,14 +175,16 @@ int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int inden
 		free(chain);
 		return -1;
 	}
+	/* the descriptions start in one column: step labels are indented by 2
+	 * under the root's */
 	size_t w = 0;
 	for (size_t i = 0; i < ns; i++) {
-		size_t l = strlen(gl_sb_str(&st[i].label));
+		size_t l = strlen(gl_sb_str(&st[i].label)) + (i ? 2 : 0);
 		if (l > w)
 			w = l;
 	}
-	if (w > 48)
-		w = 48;
+	if (w > 50)
+		w = 50;
 	for (size_t i = 0; i < ns; i++) {
 		gl_sb d = {0};
 		uint32_t id = chain[st[i].at];
@@ -191,8 +193,9 @@ int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int inden
 			char n1[GL_FMT_BUF];
 			gl_sb_printf(&d, ", retains %s", gl_fmt_bytes(n1, a->retained[id]));
 		}
-		fprintf(f, "%*s%-*s  %s%s\n", indent + (i ? 2 : 0), "", (int)(w - (i ? 2 : 0) > 0 ? w - (i ? 2 : 0) : 0),
-			gl_sb_str(&st[i].label), gl_sb_str(&d), st[i].at == h.at ? "   <- root holder" : "");
+		int pad = (int)(i ? w - 2 : w);
+		fprintf(f, "%*s%-*s  %s%s\n", indent + (i ? 2 : 0), "", pad, gl_sb_str(&st[i].label),
+			gl_sb_str(&d), st[i].at == h.at ? "   <- root holder" : "");
 		gl_sb_free(&d);
 	}
 	gl_steps_free(st, ns);

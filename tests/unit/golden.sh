@@ -2,7 +2,8 @@
 # golden.sh GRAPHLEAK DATA_DIR WORK_DIR
 # Imports DATA_DIR/small.jsonl, runs info / top / top --json on it and
 # compares each output with DATA_DIR/golden/<name>.out; then checks that
-# export -> import -> export gives the fixture back byte for byte.
+# export -> import -> export gives the fixture back byte for byte. It also
+# runs path, suspects, cycles and top on holders.jsonl (data/make_holders.py).
 # With GL_UPDATE_GOLDEN=1 the expected files are rewritten instead.
 set -u
 gl=$1 data=$2 work=$3
@@ -34,6 +35,19 @@ check top "$gl" top small.snap
 check top-limit "$gl" top small.snap --limit 3
 check top-json "$gl" top small.snap --json
 check top-tracked-json "$gl" top small.snap --tracked-only --json --limit 0
+
+# the analysis commands on holders.jsonl (made by data/make_holders.py): one
+# object behind each kind of holder, cyclic garbage, gc.garbage
+"$gl" import "$data/holders.jsonl" -o holders.snap || { echo "import holders failed"; exit 1; }
+check path-id "$gl" path holders.snap --id 0x11100
+check path-id-json "$gl" path holders.snap --id 0x11180 --json
+check path-type "$gl" path holders.snap --type list
+check path-type-json "$gl" path holders.snap --type Profile --json
+check suspects "$gl" suspects holders.snap --min-share 5
+check suspects-json "$gl" suspects holders.snap --min-share 20 --json
+check cycles "$gl" cycles holders.snap
+check cycles-json "$gl" cycles holders.snap --json
+check top-retained "$gl" top holders.snap --limit 6
 
 # export -> import -> export
 "$gl" export small.snap -o e1.jsonl || { echo "FAIL export"; fail=1; }
