@@ -4,6 +4,7 @@
  */
 #include "analysis.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,47 +111,85 @@ static int cmp_u64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* Collects the thread frames listed in the header that have records. */
+/* 1 if `file` lies under the interpreter's prefix (the standard library,
+ * dist-packages): library code rather than the program's own. */
+static int library_file(const char *file, const char *prefix)
+{
+	if (!file || !prefix || !*prefix)
+		return 0;
+	size_t n = strlen(prefix);
+	return strncmp(file, prefix, n) == 0 && (file[n] == '/' || (n && prefix[n - 1] == '/'));
+}
+
+/*
+ * Collects the thread frames listed in the header that have records: the
+ * frames of the program's own code first, then library frames (files under
+ * the interpreter's prefix), each group in the header's order (innermost
+ * first). Chains of equal length then start at the program's own frame:
+ * "frame consume(), local jobs" rather than "frame get(), local self".
+ */
 static int find_frames(gl_analysis *a, gl_err *err)
 {
 	const gl_snap *s = a->s;
 	json_t *threads = s->header ? json_object_get(s->header, "threads") : NULL;
 	if (!json_is_array(threads))
 		return 0;
-	/* (addr, thread index) pairs, sorted by addr */
+	const char *prefix = json_string_value(json_object_get(json_object_get(s->header, "python"), "prefix"));
+	/* (addr << 13 | thread index), sorted by addr, to find the records;
+	 * rank[] keeps each frame's place in the preferred order */
 	gl_vec(uint64_t) want = {0};
-	size_t ti;
-	json_t *t;
-	json_array_foreach(threads, ti, t) {
-		json_t *frames = json_object_get(t, "frames");
-		size_t fi;
-		json_t *f;
-		json_array_foreach(frames, fi, f) {
-			const char *hex = json_string_value(json_object_get(f, "addr"));
-			if (!hex)
-				continue;
-			char *end;
-			unsigned long long addr = strtoull(hex, &end, 16);
-			if (*end || ti > 0xffff)
-				continue;
-			/* addresses are multiples of 8: keep the thread in the low bits
-			 * after shifting */
-			if (gl_vec_push(&want, ((uint64_t)addr << 13) | ti) < 0) {
-				gl_vec_free(&want);
-				return gl_err_set(err, "out of memory");
+	gl_vec(uint32_t) rank = {0};
+	uint32_t nframes = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t ti;
+		json_t *t;
+		json_array_foreach(threads, ti, t) {
+			size_t fi;
+			json_t *f;
+			json_array_foreach(json_object_get(t, "frames"), fi, f) {
+				const char *file = json_string_value(json_object_get(f, "file"));
+				if (library_file(file, prefix) != pass)
+					continue;
+				const char *hex = json_string_value(json_object_get(f, "addr"));
+				if (!hex || ti > 0x1fff)
+					continue;
+				char *end;
+				unsigned long long addr = strtoull(hex, &end, 16);
+				if (*end || addr >> 50)
+					continue;
+				if (gl_vec_push(&want, ((uint64_t)addr << 13) | ti) < 0 ||
+				    gl_vec_push(&rank, nframes) < 0) {
+					gl_vec_free(&want);
+					gl_vec_free(&rank);
+					return gl_err_set(err, "out of memory");
+				}
+				nframes++;
 			}
 		}
 	}
 	if (!want.n) {
 		gl_vec_free(&want);
+		gl_vec_free(&rank);
 		return 0;
 	}
-	qsort(want.v, want.n, sizeof *want.v, cmp_u64);
-	a->frames = gl_alloc_array(want.n, sizeof *a->frames);
-	if (!a->frames) {
+	/* sort (key, rank) pairs by key: pack rank into a parallel sort */
+	uint64_t *pairs = gl_alloc_array(want.n * 2, sizeof *pairs);
+	gl_frame_root *found = gl_alloc_array(want.n, sizeof *found);
+	uint32_t *found_rank = gl_alloc_array(want.n, sizeof *found_rank);
+	if (!pairs || !found || !found_rank) {
+		free(pairs), free(found), free(found_rank);
 		gl_vec_free(&want);
+		gl_vec_free(&rank);
 		return gl_err_set(err, "out of memory");
 	}
+	/* order the keys, carrying their ranks (16-byte pairs sorted by their
+	 * first word) */
+	for (size_t i = 0; i < want.n; i++) {
+		pairs[2 * i] = want.v[i];
+		pairs[2 * i + 1] = rank.v[i];
+	}
+	qsort(pairs, want.n, 2 * sizeof *pairs, cmp_u64);
+	uint32_t nfound = 0;
 	for (uint32_t id = 0; id < s->n_objects; id++) {
 		if (!(s->flags[id] & GL_OF_FRAME))
 			continue;
@@ -158,15 +197,36 @@ static int find_frames(gl_analysis *a, gl_err *err)
 		size_t lo = 0, hi = want.n;
 		while (lo < hi) {
 			size_t mid = (lo + hi) / 2;
-			if ((want.v[mid] & ~(uint64_t)0x1fff) < key)
+			if ((pairs[2 * mid] & ~(uint64_t)0x1fff) < key)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		if (lo < want.n && (want.v[lo] & ~(uint64_t)0x1fff) == key)
-			a->frames[a->n_frames++] = (gl_frame_root){id, (uint32_t)(want.v[lo] & 0x1fff)};
+		if (lo < want.n && (pairs[2 * lo] & ~(uint64_t)0x1fff) == key) {
+			found[nfound] = (gl_frame_root){id, (uint32_t)(pairs[2 * lo] & 0x1fff)};
+			found_rank[nfound] = (uint32_t)pairs[2 * lo + 1];
+			nfound++;
+		}
 	}
+	/* back into the preferred order */
+	a->frames = gl_alloc_array(want.n, sizeof *a->frames);
+	uint32_t *slot = gl_alloc_array(want.n, sizeof *slot);
+	if (!a->frames || !slot) {
+		free(pairs), free(found), free(found_rank), free(slot);
+		gl_vec_free(&want);
+		gl_vec_free(&rank);
+		return gl_err_set(err, "out of memory");
+	}
+	for (size_t r = 0; r < want.n; r++)
+		slot[r] = GL_NONE;
+	for (uint32_t i = 0; i < nfound; i++)
+		slot[found_rank[i]] = i;
+	for (size_t r = 0; r < want.n; r++)
+		if (slot[r] != GL_NONE)
+			a->frames[a->n_frames++] = found[slot[r]];
+	free(pairs), free(found), free(found_rank), free(slot);
 	gl_vec_free(&want);
+	gl_vec_free(&rank);
 	return 0;
 }
 
@@ -203,25 +263,40 @@ static int run_roots(gl_analysis *a, gl_err *err)
 
 static int run_paths(gl_analysis *a, gl_err *err)
 {
-	uint32_t n = a->s->n_objects;
+	const gl_snap *s = a->s;
+	uint32_t n = s->n_objects;
 	a->parent = gl_alloc_array(n ? n : 1, sizeof *a->parent);
 	a->pedge = gl_alloc_array(n ? n : 1, sizeof *a->pedge);
 	a->tier = gl_alloc_array(n ? n : 1, sizeof *a->tier);
 	a->dist = gl_alloc_array(n ? n : 1, sizeof *a->dist);
-	uint32_t *fids = gl_alloc_array(a->n_frames ? a->n_frames : 1, sizeof *fids);
-	if (!a->parent || !a->pedge || !a->tier || !a->dist || !fids) {
-		free(fids);
+	/* named roots: sys.modules, then the thread frames, one tier */
+	uint32_t *named = gl_alloc_array((size_t)a->n_frames + 1, sizeof *named);
+	/* a frame's references other than its named locals (f_globals,
+	 * f_builtins, f_code, the value stack, f_back) are followed last, so
+	 * that a module global is named through its module rather than through
+	 * some frame's f_globals */
+	uint8_t *deferred = gl_calloc_array(s->n_edges ? s->n_edges : 1, 1);
+	if (!a->parent || !a->pedge || !a->tier || !a->dist || !named || !deferred) {
+		free(named), free(deferred);
 		return gl_err_set(err, "out of memory finding retainer chains");
 	}
+	uint32_t k = 0;
+	if (a->sys_modules != GL_NONE)
+		named[k++] = a->sys_modules;
 	for (uint32_t i = 0; i < a->n_frames; i++)
-		fids[i] = a->frames[i].id;
-	gl_bfs_tier tiers[3] = {
-		{&a->sys_modules, a->sys_modules == GL_NONE ? 0 : 1},
-		{fids, a->n_frames},
+		named[k++] = a->frames[i].id;
+	for (uint32_t v = 0; v < n; v++) {
+		if (!(s->flags[v] & GL_OF_FRAME))
+			continue;
+		for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1]; e++)
+			deferred[e] = gl_edge_kind(s, (uint32_t)e) != GL_EK_LOCAL;
+	}
+	gl_bfs_tier tiers[2] = {
+		{named, k},
 		{a->roots, a->n_roots},
 	};
-	int64_t reached = gl_bfs_tiers(&a->fwd, tiers, 3, a->parent, a->pedge, a->tier, a->dist);
-	free(fids);
+	int64_t reached = gl_bfs_tiers_deferred(&a->fwd, tiers, 2, deferred, a->parent, a->pedge, a->tier, a->dist);
+	free(named), free(deferred);
 	if (reached < 0)
 		return gl_err_set(err, "out of memory finding retainer chains");
 	a->n_unreached = n - (uint32_t)reached;
@@ -278,6 +353,26 @@ static int run_scc(gl_analysis *a, gl_err *err)
 	return 0;
 }
 
+/* The second thread's share: chains and cycles, which do not depend on the
+ * dominator tree (and write only their own fields of the analysis). */
+typedef struct {
+	gl_analysis *a;
+	unsigned what;
+	gl_err err;
+	int rc;
+} side_work;
+
+static void *side_run(void *arg)
+{
+	side_work *w = arg;
+	w->rc = 0;
+	if ((w->what & GL_AN_PATHS) && run_paths(w->a, &w->err) < 0)
+		w->rc = -1;
+	if (!w->rc && (w->what & GL_AN_SCC) && run_scc(w->a, &w->err) < 0)
+		w->rc = -1;
+	return NULL;
+}
+
 int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err)
 {
 	if (a->s != s) {
@@ -295,22 +390,27 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 	}
 	if ((what & (GL_AN_DOM | GL_AN_SCC)) && !s->in_off)
 		return gl_err_set(err, "internal: the analysis needs the snapshot's reverse edges");
-	if ((what & GL_AN_PATHS) && !(a->done & GL_AN_PATHS)) {
-		if (run_paths(a, err) < 0)
-			return -1;
-		a->done |= GL_AN_PATHS;
+	what &= ~a->done;
+	/* With the dominator tree to build and other work besides, the other
+	 * work runs on a second thread (the two share nothing they write). */
+	side_work side = {a, what & (GL_AN_PATHS | GL_AN_SCC), {0}, 0};
+	pthread_t th;
+	int threaded = (what & GL_AN_DOM) && side.what && pthread_create(&th, NULL, side_run, &side) == 0;
+	if (!threaded && side.what)
+		side_run(&side);
+	int rc = 0;
+	if ((what & GL_AN_DOM) && run_dom(a, err) < 0)
+		rc = -1;
+	if (threaded)
+		pthread_join(th, NULL);
+	if (side.rc < 0) {
+		if (!err || !err->set)
+			gl_err_set(err, "%s", side.err.msg);
+		rc = -1;
 	}
-	if ((what & GL_AN_DOM) && !(a->done & GL_AN_DOM)) {
-		if (run_dom(a, err) < 0)
-			return -1;
-		a->done |= GL_AN_DOM;
-	}
-	if ((what & GL_AN_SCC) && !(a->done & GL_AN_SCC)) {
-		if (run_scc(a, err) < 0)
-			return -1;
-		a->done |= GL_AN_SCC;
-	}
-	return 0;
+	if (rc == 0)
+		a->done |= what;
+	return rc;
 }
 
 void gl_analysis_free(gl_analysis *a)

@@ -10,9 +10,12 @@
  * roots are `sys.modules` (so every module's globals and everything they
  * reach) and the frames of every thread's stack (from the header).
  *
- * Chains come from one BFS in tiers (paths.h): tier 0 is sys.modules, tier 1
- * the thread frames, tier 2 the anonymous roots; so a chain starts at a named
- * root whenever one reaches the object, and is the shortest such.
+ * Chains come from one BFS in tiers (paths.h): tier 0 the named roots,
+ * sys.modules and the thread frames together, tier 1 the anonymous roots; so
+ * a chain starts at a named root whenever one reaches the object, and is the
+ * shortest such. A frame's references other than its named locals
+ * (f_globals, f_code, the value stack) are followed only when nothing else
+ * reaches an object, so a module global is named through its module.
  *
  * Every array here has n_objects entries indexed by object id (the
  * dominator arrays one more, for the virtual root at id n_objects), owned by
@@ -36,7 +39,7 @@ enum {
 };
 
 /* The tiers of gl_analysis.tier[] */
-enum { GL_TIER_MODULES = 0, GL_TIER_THREADS = 1, GL_TIER_EXTERNAL = 2 };
+enum { GL_TIER_NAMED = 0, GL_TIER_EXTERNAL = 1 };
 
 typedef struct gl_frame_root {
 	uint32_t id;      /* the frame object */

@@ -18,26 +18,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The vertex with the smallest semi on the forest path above v (v's own
- * number if v is a forest root), compressing the path as it goes. */
-static uint32_t eval(uint32_t v, uint32_t *ancestor, uint32_t *label,
-		     const uint32_t *semi, uint32_t *stack)
+/* Per preorder number: the link-eval forest and DFS tree, together so that
+ * one cache line serves a node (the loops below jump around the graph). */
+typedef struct {
+	uint32_t semi;     /* semidominator's number */
+	uint32_t label;    /* vertex with the smallest semi on the forest path */
+	uint32_t ancestor; /* forest parent; 0 for a forest root */
+	uint32_t parent;   /* DFS tree parent */
+} dnode;
+
+/* The vertex with the smallest semi on the forest path above v (v itself if
+ * v is a forest root), compressing the path as it goes. */
+static uint32_t eval(uint32_t v, dnode *nd, uint32_t *stack)
 {
-	if (ancestor[v] == 0)
+	if (nd[v].ancestor == 0)
 		return v;
 	uint32_t sp = 0, x = v;
-	while (ancestor[ancestor[x]] != 0) {
+	while (nd[nd[x].ancestor].ancestor != 0) {
 		stack[sp++] = x;
-		x = ancestor[x];
+		x = nd[x].ancestor;
 	}
 	while (sp) {
 		uint32_t y = stack[--sp];
-		uint32_t a = ancestor[y];
-		if (semi[label[a]] < semi[label[y]])
-			label[y] = label[a];
-		ancestor[y] = ancestor[a];
+		uint32_t a = nd[y].ancestor;
+		if (nd[nd[a].label].semi < nd[nd[y].label].semi)
+			nd[y].label = nd[a].label;
+		nd[y].ancestor = nd[a].ancestor;
 	}
-	return label[v];
+	return nd[v].label;
 }
 
 int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
@@ -47,12 +55,9 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 	uint32_t n = g->n;
 	uint32_t N = n + 1; /* nodes including the virtual root */
 	size_t cells = (size_t)N + 1;
-	uint32_t *pre = calloc(N, sizeof *pre);         /* node -> number */
+	uint32_t *pre = calloc(N, sizeof *pre);            /* node -> number */
 	uint32_t *vertex = malloc(cells * sizeof *vertex); /* number -> node */
-	uint32_t *parent = malloc(cells * sizeof *parent);
-	uint32_t *semi = malloc(cells * sizeof *semi);
-	uint32_t *label = malloc(cells * sizeof *label);
-	uint32_t *ancestor = calloc(cells, sizeof *ancestor);
+	dnode *nd = calloc(cells, sizeof *nd);
 	uint32_t *idom = malloc(cells * sizeof *idom);
 	uint32_t *stack = malloc(cells * sizeof *stack);
 	uint64_t *epos = malloc(cells * sizeof *epos);
@@ -60,20 +65,31 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 	dt->idom = malloc(cells * sizeof *dt->idom);
 	dt->order = malloc(cells * sizeof *dt->order);
 	int rc = -1;
-	if (!pre || !vertex || !parent || !semi || !label || !ancestor || !idom ||
-	    !stack || !epos || !from_root || !dt->idom || !dt->order)
+	if (!pre || !vertex || !nd || !idom || !stack || !epos || !from_root || !dt->idom || !dt->order)
 		goto done;
 
 	/* DFS preorder. The virtual root is number 1. */
 	uint32_t num = 1;
 	pre[n] = 1;
 	vertex[1] = n;
-	parent[1] = 0;
+	nd[1].parent = 0;
 	for (uint32_t i = 0; i < nroots; i++)
 		from_root[roots[i]] = 1;
+	/* Simple leaves: no references out, exactly one in, not a root. Such a
+	 * node lies on no other node's path, and its only predecessor is its
+	 * immediate dominator; it is left out of the DFS and the semidominator
+	 * pass (about half a heap's nodes: str, int, bytes held by one
+	 * container) and attached at the end. from_root[v] == 2 marks them. */
+	uint32_t n_leaves = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		if (!from_root[v] && g->off[v] == g->off[v + 1] && rg->off[v + 1] - rg->off[v] == 1) {
+			from_root[v] = 2;
+			n_leaves++;
+		}
+	}
 	for (uint64_t k = 0; k < (uint64_t)nroots + n; k++) {
 		uint32_t s = k < nroots ? roots[k] : (uint32_t)(k - nroots);
-		if (pre[s])
+		if (pre[s] || from_root[s] == 2)
 			continue;
 		if (k >= nroots) {
 			from_root[s] = 1;
@@ -81,7 +97,7 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 		}
 		pre[s] = ++num;
 		vertex[num] = s;
-		parent[num] = 1;
+		nd[num].parent = 1;
 		uint32_t sp = 0;
 		stack[sp] = s;
 		epos[sp] = g->off[s];
@@ -95,52 +111,69 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 			}
 			epos[sp - 1] = e + 1;
 			uint32_t w = g->adj[e];
-			if (pre[w])
+			if (pre[w] || from_root[w] == 2)
 				continue;
 			pre[w] = ++num;
 			vertex[num] = w;
-			parent[num] = pre[v];
+			nd[num].parent = pre[v];
 			stack[sp] = w;
 			epos[sp] = g->off[w];
 			sp++;
 		}
 	}
-	/* num == N: every node has a number */
+	/* every node but the simple leaves has a number: num == N - n_leaves */
+	uint32_t M = num;
 
-	for (uint32_t i = 1; i <= N; i++) {
-		semi[i] = i;
-		label[i] = i;
+	for (uint32_t i = 1; i <= M; i++) {
+		nd[i].semi = i;
+		nd[i].label = i;
 	}
-	for (uint32_t w = N; w >= 2; w--) {
+	for (uint32_t w = M; w >= 2; w--) {
 		uint32_t node = vertex[w];
-		uint32_t s = semi[w];
-		if (from_root[node])
+		uint32_t s = nd[w].semi;
+		if (from_root[node] == 1)
 			s = 1; /* the virtual root is a predecessor, numbered 1 */
 		for (uint64_t e = rg->off[node]; e < rg->off[node + 1]; e++) {
-			uint32_t u = eval(pre[rg->adj[e]], ancestor, label, semi, stack);
-			if (semi[u] < s)
-				s = semi[u];
+			uint32_t v = pre[rg->adj[e]];
+			if (v < w) {
+				/* not processed yet, so not linked: eval(v) is v and
+				 * semi[v] is v */
+				if (v < s)
+					s = v;
+				continue;
+			}
+			uint32_t u = eval(v, nd, stack);
+			if (nd[u].semi < s)
+				s = nd[u].semi;
 		}
-		semi[w] = s;
-		ancestor[w] = parent[w]; /* link */
+		nd[w].semi = s;
+		nd[w].ancestor = nd[w].parent; /* link */
 	}
 	idom[1] = 1;
-	for (uint32_t w = 2; w <= N; w++) {
-		uint32_t d = parent[w];
-		while (d > semi[w])
+	for (uint32_t w = 2; w <= M; w++) {
+		uint32_t d = nd[w].parent;
+		while (d > nd[w].semi)
 			d = idom[d];
 		idom[w] = d;
 	}
 
 	dt->n = n;
-	for (uint32_t w = 1; w <= N; w++) {
+	for (uint32_t w = 1; w <= M; w++) {
 		dt->idom[vertex[w]] = vertex[idom[w]];
 		dt->order[w - 1] = vertex[w];
 	}
+	/* the simple leaves, after everything else (their dominators come
+	 * earlier in `order`, as the contract requires) */
+	uint32_t k = M;
+	for (uint32_t v = 0; v < n && n_leaves; v++) {
+		if (from_root[v] != 2)
+			continue;
+		dt->idom[v] = rg->adj[rg->off[v]];
+		dt->order[k++] = v;
+	}
 	rc = 0;
 done:
-	free(pre), free(vertex), free(parent), free(semi), free(label);
-	free(ancestor), free(idom), free(stack), free(epos), free(from_root);
+	free(pre), free(vertex), free(nd), free(idom), free(stack), free(epos), free(from_root);
 	if (rc < 0)
 		gl_domtree_free(dt);
 	return rc;

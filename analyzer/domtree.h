@@ -4,7 +4,9 @@
  * A virtual root (node id n) stands for "outside the heap". Its children are
  * the given roots (objects held from outside: external references, named
  * roots) and then, so that every object has a dominator, each object that
- * those roots do not reach (cyclic garbage, in id order). An object's
+ * those roots do not reach (cyclic garbage, in id order), except simple
+ * leaves (no references out, exactly one in), which always hang from their
+ * one referrer. An object's
  * immediate dominator is the closest object through which every chain from
  * the virtual root passes; its retained size is what would be freed if it
  * alone went away: the sum of sizes in its dominator subtree.
@@ -19,8 +21,9 @@
 typedef struct gl_domtree {
 	uint32_t n;       /* objects; the virtual root is node n */
 	uint32_t *idom;   /* n + 1 entries: immediate dominator; idom[n] == n */
-	uint32_t *order;  /* n + 1 entries: DFS preorder, order[0] == n; a node
-	                   * always comes after its immediate dominator */
+	uint32_t *order;  /* n + 1 entries, order[0] == n: DFS preorder of all
+	                   * but the simple leaves, then those; a node always
+	                   * comes after its immediate dominator */
 	uint32_t n_unreached; /* objects the roots did not reach (attached to
 	                       * the virtual root afterwards) */
 } gl_domtree;

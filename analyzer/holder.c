@@ -342,7 +342,7 @@ int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_h
 	if (h->kind == GL_HOLD_NONE) {
 		uint32_t root = chain[0];
 		h->at = 0;
-		if (a->tier[root] == GL_TIER_THREADS) {
+		if (a->tier[root] == GL_TIER_NAMED && root != a->sys_modules) {
 			h->kind = GL_HOLD_THREAD;
 			gl_describe_root(a, root, &h->text);
 		} else if (root == a->sys_modules) {

@@ -33,4 +33,16 @@ typedef struct gl_bfs_tier {
 int64_t gl_bfs_tiers(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
 		     uint32_t *parent, uint64_t *pedge, uint32_t *tier, uint32_t *dist);
 
+/*
+ * The same, with some edges held back: where deferred[e] is nonzero (an
+ * array of g->off[n] bytes; NULL: none), edge e is not followed while its
+ * tier's queue still has nodes; once it runs dry, the held-back edges of
+ * the nodes it reached are followed (and the search goes on from there,
+ * deferring again), before the next tier starts. Reachability is the same;
+ * chains use a held-back edge only when nothing else reaches the node.
+ */
+int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
+			      const uint8_t *deferred, uint32_t *parent, uint64_t *pedge,
+			      uint32_t *tier, uint32_t *dist);
+
 #endif /* GRAPHLEAK_PATHS_H */

@@ -46,6 +46,13 @@ int cli_parse_u64(const char *s, uint64_t *out);
  */
 int cli_load(const char *path, unsigned flags, gl_snap **out);
 
+/*
+ * With GRAPHLEAK_TIMING=1 in the environment, prints
+ * "graphleak: timing: PHASE 0.1234 s" (seconds since `since`, from gl_now())
+ * on stderr; else nothing. For bench/ and for the curious.
+ */
+void cli_timing(const char *phase, double since);
+
 /* Writes the JSON value to stdout (indented, a newline after). 0 or 1. */
 int cli_print_json(json_t *v);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -50,14 +51,27 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+void cli_timing(const char *phase, double since)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *e = getenv("GRAPHLEAK_TIMING");
+		on = e && *e && strcmp(e, "0") != 0;
+	}
+	if (on)
+		fprintf(stderr, "graphleak: timing: %s %.4f s\n", phase, gl_now() - since);
+}
+
 int cli_load(const char *path, unsigned flags, gl_snap **out)
 {
 	gl_err err;
 	gl_err_clear(&err);
+	double t0 = gl_now();
 	if (gl_snap_load(out, path, flags, &err) < 0) {
 		fprintf(stderr, "graphleak: %s\n", err.msg);
 		return GL_EXIT_FAIL;
 	}
+	cli_timing((flags & GL_SNAP_NO_REVERSE) ? "load" : "load+reverse", t0);
 	return GL_EXIT_OK;
 }
 

@@ -51,6 +51,7 @@ typedef struct {
 	uint64_t objects, size;
 	uint64_t with_del, with_finalize, with_tp_del;
 	int reachable;
+	int infra;         /* holds a module, class or function */
 } cycle;
 
 typedef gl_vec(cycle) cyclevec;
@@ -79,8 +80,17 @@ static int py_version(const gl_snap *s, char *buf, size_t len)
 	return 0;
 }
 
-/* Collects cycles (components) whose objects pass `want`, in comp order. */
-static int collect(const gl_analysis *a, int only_unreached, int only_finalizers, cyclevec *out)
+/*
+ * Collects cycles (components), biggest first: with only_unreached, those no
+ * root reaches; with only_finalizers, those holding an object with a Python
+ * __del__ or the legacy tp_del, leaving out live ones that run through
+ * modules, classes or functions (everything reachable from a module that
+ * refers back to its class is one such component: true, and no news) and
+ * ones with C finalizers only (generators, coroutines, files); *skipped
+ * counts what was left out.
+ */
+static int collect(const gl_analysis *a, int only_unreached, int only_finalizers, cyclevec *out,
+		   uint64_t *skipped)
 {
 	const gl_snap *s = a->s;
 	uint32_t *slot = gl_alloc_array(a->n_comp ? a->n_comp : 1, sizeof *slot);
@@ -95,7 +105,7 @@ static int collect(const gl_analysis *a, int only_unreached, int only_finalizers
 			continue;
 		uint32_t c = a->comp[v];
 		if (slot[c] == GL_NONE) {
-			cycle cy = {c, v, 0, 0, 0, 0, 0, a->tier[v] != GL_NONE};
+			cycle cy = {c, v, 0, 0, 0, 0, 0, a->tier[v] != GL_NONE, 0};
 			if (gl_vec_push(out, cy) < 0) {
 				free(slot);
 				return -1;
@@ -109,13 +119,21 @@ static int collect(const gl_analysis *a, int only_unreached, int only_finalizers
 		cy->with_del += (f & GL_OF_HAS_DEL) != 0;
 		cy->with_finalize += (f & GL_OF_HAS_FINALIZE) && !(f & GL_OF_HAS_DEL);
 		cy->with_tp_del += (f & GL_OF_LEGACY_DEL) != 0;
+		cy->infra |= (f & (GL_OF_MODULE | GL_OF_TYPE | GL_OF_FUNCTION)) != 0;
 	}
 	free(slot);
+	if (skipped)
+		*skipped = 0;
 	if (only_finalizers) {
 		size_t k = 0;
-		for (size_t i = 0; i < out->n; i++)
-			if (out->v[i].with_del || out->v[i].with_finalize || out->v[i].with_tp_del)
-				out->v[k++] = out->v[i];
+		for (size_t i = 0; i < out->n; i++) {
+			cycle *c = &out->v[i];
+			int python_fin = c->with_del || c->with_tp_del;
+			if (python_fin && !(c->reachable && c->infra))
+				out->v[k++] = *c;
+			else if (skipped && (python_fin || c->with_finalize))
+				(*skipped)++;
+		}
 		out->n = k;
 	}
 	qsort(out->v, out->n, sizeof *out->v, cmp_cycle);
@@ -203,7 +221,8 @@ int cmd_cycles(int argc, char **argv)
 		if ((s->flags[v] & GL_OF_IN_GARBAGE) && gl_vec_push(&in_garbage, v) < 0)
 			goto oom;
 	}
-	if (collect(&a, 1, 0, &gcyc) < 0 || collect(&a, 0, 1, &fcyc) < 0)
+	uint64_t fskipped = 0;
+	if (collect(&a, 1, 0, &gcyc, NULL) < 0 || collect(&a, 0, 1, &fcyc, &fskipped) < 0)
 		goto oom;
 	const char *gverdict =
 		!g_objects ? "none: every object is reachable from a root"
@@ -254,6 +273,7 @@ int cmd_cycles(int argc, char **argv)
 		}
 		json_object_set_new(root, "finalizer_cycles", fl);
 		json_object_set_new(root, "finalizer_cycles_total", json_integer((json_int_t)fcyc.n));
+		json_object_set_new(root, "finalizer_cycles_not_shown", json_integer((json_int_t)fskipped));
 		free(mix);
 		mix = NULL;
 		if (report_type_mix(s, in_garbage.v, in_garbage.n, &mix, &nmix) < 0)
@@ -322,6 +342,10 @@ int cmd_cycles(int argc, char **argv)
 	}
 	if (fcyc.n > limit)
 		printf("  ... and %zu more\n", fcyc.n - (size_t)limit);
+	if (fskipped)
+		printf("  (%s more not shown: live cycles through modules, classes or functions, and cycles\n"
+		       "   whose only finalizers are C ones, such as generators and files)\n",
+		       gl_fmt_count(n1, fskipped));
 
 	printf("\ngc.garbage: %s objects\n", gl_fmt_count(n1, in_garbage.n));
 	if (in_garbage.n) {

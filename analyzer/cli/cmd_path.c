@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "humanfmt.h"
 #include "report.h"
 #include "vec.h"
@@ -270,7 +271,9 @@ int cmd_path(int argc, char **argv)
 	gl_analysis a;
 	if (report_open(snap, GL_AN_PATHS, &s, &a))
 		return GL_EXIT_FAIL;
+	double t0 = gl_now();
 	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, json);
+	cli_timing("query", t0);
 	report_close(s, &a);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "humanfmt.h"
 #include "report.h"
 #include "vec.h"
@@ -151,6 +152,7 @@ int cmd_suspects(int argc, char **argv)
 	if (threshold == 0)
 		threshold = 1;
 	gl_vec_u32 sus = {0}, sub = {0};
+	double t0 = gl_now();
 	int rc = GL_EXIT_OK;
 	if (find_suspects(&a, threshold, &sus) < 0) {
 		fprintf(stderr, "graphleak suspects: out of memory\n");
@@ -225,6 +227,7 @@ int cmd_suspects(int argc, char **argv)
 	if (!json && sus.n > shown)
 		printf("\n... and %zu more (--limit)\n", sus.n - shown);
 done:
+	cli_timing("query", t0);
 	gl_vec_free(&sus);
 	gl_vec_free(&sub);
 	report_close(s, &a);

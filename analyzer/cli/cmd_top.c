@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "humanfmt.h"
 #include "analysis.h"
 #include "typestats.h"
@@ -151,6 +152,7 @@ int cmd_top(int argc, char **argv)
 		return GL_EXIT_FAIL;
 	gl_analysis an = {0};
 	uint64_t *retained = NULL;
+	double t0 = gl_now();
 	if (!no_retained) {
 		gl_err aerr;
 		gl_err_clear(&aerr);
@@ -163,7 +165,9 @@ int cmd_top(int argc, char **argv)
 			return GL_EXIT_FAIL;
 		}
 		gl_analysis_free(&an);
+		cli_timing("retained", t0);
 	}
+	t0 = gl_now();
 	gl_typestat *rows;
 	uint32_t n;
 	gl_err err;
@@ -173,6 +177,7 @@ int cmd_top(int argc, char **argv)
 		gl_snap_free(s);
 		return GL_EXIT_FAIL;
 	}
+	cli_timing("typestats", t0);
 	uint32_t shown = (limit == 0 || limit > n) ? n : (uint32_t)limit;
 	int rc = GL_EXIT_OK;
 	if (json)

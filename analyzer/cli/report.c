@@ -19,8 +19,10 @@ int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a)
 	gl_progress_begin(&p, "analyzing");
 	gl_err err;
 	gl_err_clear(&err);
+	double t0 = gl_now();
 	int rc = gl_analysis_run(a, *s, what, &err);
 	gl_progress_end(&p);
+	cli_timing("analysis", t0);
 	if (rc < 0) {
 		fprintf(stderr, "graphleak: %s: %s\n", path, err.msg);
 		gl_analysis_free(a);

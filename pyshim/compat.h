@@ -1,0 +1,563 @@
+/*
+ * compat.h - every CPython-version difference the shim depends on, in one
+ * place. Include it first (it includes Python.h itself): it defines
+ * Py_BUILD_CORE so that the internal headers (include/python3.X/internal)
+ * can be used for the structures the public API does not expose.
+ *
+ * Supported: CPython 3.8 to 3.13, default (GIL) builds, 64-bit.
+ *
+ * What differs, and where it is handled here:
+ *   - generation lists: _PyRuntime.gc (3.8), interp->gc (3.9+), including
+ *     the permanent generation of gc.freeze()         -> gl_gc_get_lists()
+ *   - PyGC_Head: two uintptr_t words right before the object in every
+ *     version; _gc_prev bit 0 is the FINALIZED bit (3.8-3.13)
+ *                                   -> gl_gc_tracked(), gl_gc_finalized()
+ *   - pre-header that sys.getsizeof() adds: the GC head when the object is
+ *     gc-capable (3.8-3.10); the type's whole pre-header, GC head plus
+ *     managed dict (and weakref) words (3.11; 3.12+ except static types)
+ *                                                       -> gl_getsizeof_extra()
+ *   - instance attributes outside a dict object: values pointer at
+ *     obj[-4] (3.11), tagged dict-or-values at obj[-3] (3.12), inline values
+ *     after the object header with a valid flag (3.13) -> gl_inline_*(),
+ *     gl_managed_dict()
+ *   - dict internals for __sizeof__: PyDictKeysObject with dk_size (3.8-3.10,
+ *     private struct, re-declared here and checked), dk_log2_size and entry
+ *     kinds (3.11+)                                    -> gl_dict_sizeof()
+ *   - int layout: ob_size (3.8-3.11), lv_tag (3.12+); int.__sizeof__ counts
+ *     at least one digit from 3.11                      -> gl_long_ndigits(),
+ *     gl_long_sizeof()
+ *   - str: wstr cache (3.8-3.11), not ready strings   -> gl_str_sizeof()
+ *   - immortal objects (3.12+)                          -> gl_is_immortal()
+ *   - frames: PyFrameObject with f_localsplus (3.8-3.10); frame object over
+ *     a _PyInterpreterFrame (3.11+, f_code -> f_executable in 3.13, f_func ->
+ *     f_funcobj in 3.12)                                -> gl_frame_view()
+ *   - thread stacks: tstate->frame (3.8), PyThreadState_GetFrame() (3.9+,
+ *     which materialises frame objects on 3.11+)       -> gl_tstate_frame()
+ *   - type dicts of static builtin types live in the interpreter (3.12+)
+ *                                                       -> gl_type_dict()
+ *   - code object qualified name (3.11+)               -> gl_code_qualname()
+ *
+ * Everything here reads memory only: no Python objects are created and no
+ * Python code runs, except where a comment says "pre-walk only".
+ */
+#ifndef GRAPHLEAK_COMPAT_H
+#define GRAPHLEAK_COMPAT_H
+
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#endif
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <frameobject.h>
+#include <structmember.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x03080000
+#error "graphleak's shim needs CPython 3.8 or newer"
+#endif
+#if PY_VERSION_HEX >= 0x030E0000
+#error "graphleak's shim does not know this CPython's internals yet (3.14+)"
+#endif
+#ifdef Py_GIL_DISABLED
+#error "free-threaded CPython builds are not supported"
+#endif
+
+#if PY_VERSION_HEX < 0x03090000
+#include "internal/pycore_pystate.h"
+#else
+#include "internal/pycore_interp.h"
+#include "internal/pycore_pystate.h"
+#endif
+#if PY_VERSION_HEX >= 0x030B0000
+#include "internal/pycore_code.h"
+#include "internal/pycore_dict.h"
+#include "internal/pycore_frame.h"
+#include "internal/pycore_object.h"
+#endif
+#if PY_VERSION_HEX >= 0x030C0000
+#include "internal/pycore_long.h"
+#endif
+
+#define GL_PY_AT_LEAST(maj, min) (PY_VERSION_HEX >= (((maj) << 24) | ((min) << 16)))
+
+/* ---- the collector's lists ---------------------------------------------- */
+
+typedef struct {
+	PyGC_Head *heads[4]; /* generations 0..2, then the permanent one */
+	int n;
+	int collecting;      /* a collection is running (we are in a finalizer) */
+} gl_gc_lists;
+
+static inline void gl_gc_get_lists(gl_gc_lists *out)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	PyInterpreterState *interp = PyInterpreterState_Get();
+	struct _gc_runtime_state *gcs = &interp->gc;
+#else
+	struct _gc_runtime_state *gcs = &_PyRuntime.gc;
+#endif
+	for (int i = 0; i < NUM_GENERATIONS; i++)
+		out->heads[i] = &gcs->generations[i].head;
+	out->heads[NUM_GENERATIONS] = &gcs->permanent_generation.head;
+	out->n = NUM_GENERATIONS + 1;
+	out->collecting = gcs->collecting;
+}
+
+/* The young generation's count (allocations minus deallocations of gc
+ * objects since the last collection). */
+static inline int *gl_gc_count0(void)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	return &PyInterpreterState_Get()->gc.generations[0].count;
+#else
+	return &_PyRuntime.gc.generations[0].count;
+#endif
+}
+
+/* Outside a collection _gc_next is a plain pointer in every version. */
+static inline PyGC_Head *gl_gc_next(PyGC_Head *g)
+{
+	return (PyGC_Head *)(g->_gc_next);
+}
+
+static inline PyObject *gl_gc_object(PyGC_Head *g)
+{
+	return (PyObject *)(g + 1);
+}
+
+static inline PyGC_Head *gl_gc_head(PyObject *o)
+{
+	return ((PyGC_Head *)o) - 1;
+}
+
+/* Whether o takes part in the collector at all (PyObject_IS_GC). */
+static inline int gl_is_gc(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	return PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(o));
+}
+
+/* Only for objects with gl_is_gc(). */
+static inline int gl_gc_tracked(PyObject *o)
+{
+	return gl_gc_head(o)->_gc_next != 0;
+}
+
+static inline int gl_gc_finalized(PyObject *o)
+{
+	return (gl_gc_head(o)->_gc_prev & 1u) != 0; /* _PyGC_PREV_MASK_FINALIZED */
+}
+
+static inline int gl_is_immortal(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	return _Py_IsImmortal(o);
+#else
+	(void)o;
+	return 0;
+#endif
+}
+
+/* ---- types -------------------------------------------------------------- */
+
+/* The type's namespace, borrowed. Static builtin types keep theirs in the
+ * interpreter from 3.12 on; PyType_GetDict returns a new reference to an
+ * existing dict, which we drop at once (the type keeps it alive). */
+static inline PyObject *gl_type_dict(PyTypeObject *tp)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	if (tp->tp_dict)
+		return tp->tp_dict;
+	PyObject *d = PyType_GetDict(tp);
+	Py_XDECREF(d);
+	return d;
+#else
+	return tp->tp_dict;
+#endif
+}
+
+/* What sys.getsizeof() adds to __sizeof__(). */
+static inline size_t gl_getsizeof_extra(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	if (PyType_CheckExact(o) && !PyType_HasFeature((PyTypeObject *)o, Py_TPFLAGS_HEAPTYPE))
+		return 0;
+	return _PyType_PreHeaderSize(Py_TYPE(o));
+#elif GL_PY_AT_LEAST(3, 11)
+	return _PyType_PreHeaderSize(Py_TYPE(o));
+#else
+	return gl_is_gc(o) ? sizeof(PyGC_Head) : 0;
+#endif
+}
+
+/* object.__sizeof__() (the default one). */
+static inline size_t gl_default_sizeof(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	Py_ssize_t res = tp->tp_basicsize;
+	/* some types declare an item size without an ob_size field (3.11+
+	 * generators): ignore what cannot be a length */
+	if (tp->tp_itemsize > 0 && Py_SIZE(o) > 0 && Py_SIZE(o) < ((Py_ssize_t)1 << 40) / tp->tp_itemsize)
+		res += Py_SIZE(o) * tp->tp_itemsize;
+	return res > 0 ? (size_t)res : 0;
+}
+
+/* ---- instance attributes outside a dict object (3.11+) ------------------- */
+
+/* The object's materialised managed dict (3.11+), borrowed, or NULL. */
+static inline PyObject *gl_managed_dict(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 13)
+	if (!(Py_TYPE(o)->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+		return NULL;
+	return (PyObject *)_PyObject_ManagedDictPointer(o)->dict;
+#elif GL_PY_AT_LEAST(3, 12)
+	if (!(Py_TYPE(o)->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+		return NULL;
+	PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(o);
+	return _PyDictOrValues_IsValues(dorv) ? NULL : dorv.dict;
+#elif GL_PY_AT_LEAST(3, 11)
+	if (!(Py_TYPE(o)->tp_flags & Py_TPFLAGS_MANAGED_DICT))
+		return NULL;
+	return *_PyObject_ManagedDictPointer(o);
+#else
+	(void)o;
+	return NULL;
+#endif
+}
+
+/* The dict of an object with a classic tp_dictoffset (not managed), or NULL. */
+static inline PyObject *gl_classic_dict(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	Py_ssize_t off = tp->tp_dictoffset;
+	if (off == 0)
+		return NULL;
+#if GL_PY_AT_LEAST(3, 11)
+	if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+		return NULL;
+#endif
+	if (off < 0) {
+		Py_ssize_t n = Py_SIZE(o);
+		if (n < 0)
+			n = -n;
+		size_t size = (size_t)(tp->tp_basicsize + n * tp->tp_itemsize);
+		size = (size + 7) & ~(size_t)7; /* _PyObject_VAR_SIZE rounds to SIZEOF_VOID_P */
+		off += (Py_ssize_t)size;
+	}
+	return *(PyObject **)((char *)o + off);
+}
+
+/*
+ * Inline attribute values (3.11+): the keys are the type's shared keys,
+ * value i belongs to key i. gl_inline_count returns how many slots there
+ * are (0 when the object keeps no inline values); gl_inline_item fills the
+ * name (a str, borrowed) and value (may be NULL) of slot i.
+ */
+#if GL_PY_AT_LEAST(3, 11)
+static inline PyDictValues *gl_inline_values_ptr(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+		return NULL;
+#if GL_PY_AT_LEAST(3, 13)
+	if (!(tp->tp_flags & Py_TPFLAGS_INLINE_VALUES))
+		return NULL;
+	PyDictValues *v = _PyObject_InlineValues(o);
+	return v->valid ? v : NULL;
+#elif GL_PY_AT_LEAST(3, 12)
+	PyDictOrValues dorv = *_PyObject_DictOrValuesPointer(o);
+	return _PyDictOrValues_IsValues(dorv) ? _PyDictOrValues_GetValues(dorv) : NULL;
+#else
+	return *_PyObject_ValuesPointer(o);
+#endif
+}
+#endif
+
+static inline Py_ssize_t gl_inline_count(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	if (!gl_inline_values_ptr(o))
+		return 0;
+	PyDictKeysObject *keys = ((PyHeapTypeObject *)Py_TYPE(o))->ht_cached_keys;
+	return keys ? keys->dk_nentries : 0;
+#else
+	(void)o;
+	return 0;
+#endif
+}
+
+static inline void gl_inline_item(PyObject *o, Py_ssize_t i, PyObject **name, PyObject **value)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	PyDictValues *v = gl_inline_values_ptr(o);
+	PyDictKeysObject *keys = ((PyHeapTypeObject *)Py_TYPE(o))->ht_cached_keys;
+	*name = DK_UNICODE_ENTRIES(keys)[i].me_key;
+	*value = v->values[i];
+#else
+	(void)o;
+	(void)i;
+	*name = NULL;
+	*value = NULL;
+#endif
+}
+
+/* ---- dict, set, int, str sizes ------------------------------------------ */
+
+#if !GL_PY_AT_LEAST(3, 11)
+/* Objects/dict-common.h of 3.8-3.10 (not installed): the keys object. */
+typedef struct {
+	Py_ssize_t dk_refcnt;
+	Py_ssize_t dk_size;
+	void *dk_lookup;
+	Py_ssize_t dk_usable;
+	Py_ssize_t dk_nentries;
+	char dk_indices[];
+} gl_dictkeys38;
+#endif
+
+/* dict.__sizeof__() */
+static inline size_t gl_dict_sizeof(PyObject *o)
+{
+	PyDictObject *mp = (PyDictObject *)o;
+	size_t res = (size_t)Py_TYPE(o)->tp_basicsize;
+#if GL_PY_AT_LEAST(3, 11)
+	PyDictKeysObject *keys = mp->ma_keys;
+	if (mp->ma_values
+#if GL_PY_AT_LEAST(3, 13)
+	    && !mp->ma_values->embedded
+#endif
+	)
+		res += (size_t)(keys->dk_nentries + keys->dk_usable) * sizeof(PyObject *);
+	if (keys->dk_refcnt == 1) {
+		size_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
+		size_t dksize = (size_t)1 << keys->dk_log2_size;
+		res += sizeof(PyDictKeysObject) + ((size_t)1 << keys->dk_log2_index_bytes) + ((dksize << 1) / 3) * es;
+	}
+#else
+	gl_dictkeys38 *keys = (gl_dictkeys38 *)mp->ma_keys;
+	size_t size = (size_t)keys->dk_size;
+	size_t usable = (size << 1) / 3;
+	if (mp->ma_values)
+		res += usable * sizeof(PyObject *);
+	if (keys->dk_refcnt == 1) {
+		size_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
+		res += sizeof(gl_dictkeys38) + ix * size + 3 * sizeof(void *) * usable;
+	}
+#endif
+	return res;
+}
+
+/* Whether a dict's tp_traverse reports its keys, for a dict with
+ * ma_used > 0: decided by the caller by counting visits (robust in every
+ * version); this is the per-version check used to cross-check it. */
+
+/* Number of digits of an int, and its sign. */
+static inline size_t gl_long_ndigits(PyObject *o, int *negative)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	PyLongObject *l = (PyLongObject *)o;
+	*negative = _PyLong_IsNegative(l);
+	return (size_t)_PyLong_DigitCount(l);
+#else
+	Py_ssize_t n = Py_SIZE(o);
+	*negative = n < 0;
+	return (size_t)(n < 0 ? -n : n);
+#endif
+}
+
+/* int.__sizeof__() */
+static inline size_t gl_long_sizeof(PyObject *o)
+{
+	int neg;
+	size_t nd = gl_long_ndigits(o, &neg);
+#if GL_PY_AT_LEAST(3, 12)
+	if (nd < 1)
+		nd = 1;
+	return offsetof(PyLongObject, long_value.ob_digit) + nd * sizeof(digit);
+#elif GL_PY_AT_LEAST(3, 11)
+	if (nd < 1)
+		nd = 1;
+	return offsetof(PyLongObject, ob_digit) + nd * sizeof(digit);
+#else
+	return offsetof(PyLongObject, ob_digit) + nd * sizeof(digit);
+#endif
+}
+
+static inline int gl_str_ready(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	(void)o;
+	return 1;
+#else
+	return PyUnicode_IS_READY(o);
+#endif
+}
+
+/* str.__sizeof__() */
+static inline size_t gl_str_sizeof(PyObject *o)
+{
+	size_t size;
+	if (!gl_str_ready(o))
+		return (size_t)Py_TYPE(o)->tp_basicsize;
+	size_t len = (size_t)PyUnicode_GET_LENGTH(o);
+	size_t kind = PyUnicode_KIND(o);
+	if (PyUnicode_IS_COMPACT_ASCII(o))
+		size = sizeof(PyASCIIObject) + len + 1;
+	else if (PyUnicode_IS_COMPACT(o))
+		size = sizeof(PyCompactUnicodeObject) + (len + 1) * kind;
+	else {
+		size = sizeof(PyUnicodeObject);
+		if (((PyUnicodeObject *)o)->data.any)
+			size += (len + 1) * kind;
+	}
+#if !GL_PY_AT_LEAST(3, 12)
+	{
+		PyASCIIObject *a = (PyASCIIObject *)o;
+		if (a->wstr && a->wstr != (wchar_t *)PyUnicode_DATA(o)) {
+			size_t wl = PyUnicode_IS_COMPACT_ASCII(o) ? (size_t)a->length
+				: (size_t)((PyCompactUnicodeObject *)o)->wstr_length;
+			size += (wl + 1) * sizeof(wchar_t);
+		}
+	}
+#endif
+	if (!PyUnicode_IS_COMPACT_ASCII(o)) {
+		PyCompactUnicodeObject *c = (PyCompactUnicodeObject *)o;
+		if (c->utf8 && c->utf8 != (char *)PyUnicode_DATA(o))
+			size += (size_t)c->utf8_length + 1;
+	}
+	return size;
+}
+
+/* ---- functions, code, frames -------------------------------------------- */
+
+static inline PyObject *gl_code_qualname(PyCodeObject *co)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	return co->co_qualname;
+#else
+	return co->co_name;
+#endif
+}
+
+/*
+ * A frame's contents. Locals come as an array `localsplus` of n slots named
+ * by names_at(i). `executing` is set when the frame object does not own
+ * its data (3.11+ frames of a running thread): then its tp_traverse
+ * does not report code, globals or locals, and the shim records them as
+ * extra (strong, unreported) references.
+ */
+typedef struct {
+	PyObject *code, *globals, *builtins, *locals, *func, *back;
+	PyObject **localsplus;
+	Py_ssize_t nlocals;
+	PyObject *names[3];   /* name tuples, concatenated in order */
+	int executing;
+} gl_frame_view;
+
+static inline int gl_frame_view_get(PyObject *fo, gl_frame_view *v)
+{
+	PyFrameObject *f = (PyFrameObject *)fo;
+	memset(v, 0, sizeof *v);
+#if GL_PY_AT_LEAST(3, 11)
+	_PyInterpreterFrame *fr = f->f_frame;
+	v->back = (PyObject *)f->f_back;
+	if (!fr)
+		return -1;
+#if GL_PY_AT_LEAST(3, 12)
+	if (fr->owner == FRAME_OWNED_BY_CSTACK)
+		return -1;
+#endif
+#if GL_PY_AT_LEAST(3, 13)
+	v->code = fr->f_executable;
+	v->func = fr->f_funcobj;
+#elif GL_PY_AT_LEAST(3, 12)
+	v->code = (PyObject *)fr->f_code;
+	v->func = fr->f_funcobj;
+#else
+	v->code = (PyObject *)fr->f_code;
+	v->func = (PyObject *)fr->f_func;
+#endif
+	v->globals = fr->f_globals;
+	v->builtins = fr->f_builtins;
+	v->locals = fr->f_locals;
+	v->executing = fr->owner == FRAME_OWNED_BY_THREAD;
+	if (!v->code || !PyCode_Check(v->code))
+		return 0;
+	PyCodeObject *co = (PyCodeObject *)v->code;
+	v->localsplus = fr->localsplus;
+	v->nlocals = co->co_nlocalsplus;
+	v->names[0] = co->co_localsplusnames;
+#else
+	PyCodeObject *co = f->f_code;
+	v->back = (PyObject *)f->f_back;
+	v->code = (PyObject *)co;
+	v->globals = f->f_globals;
+	v->builtins = f->f_builtins;
+	v->locals = f->f_locals;
+	v->localsplus = f->f_localsplus;
+	v->nlocals = co->co_nlocals + PyTuple_GET_SIZE(co->co_cellvars) + PyTuple_GET_SIZE(co->co_freevars);
+	v->names[0] = co->co_varnames;
+	v->names[1] = co->co_cellvars;
+	v->names[2] = co->co_freevars;
+#endif
+	return 0;
+}
+
+/* The name of local slot i of a frame view (a str, borrowed) or NULL. */
+static inline PyObject *gl_frame_local_name(const gl_frame_view *v, Py_ssize_t i)
+{
+	for (int k = 0; k < 3 && v->names[k]; k++) {
+		if (!PyTuple_Check(v->names[k]))
+			return NULL;
+		Py_ssize_t n = PyTuple_GET_SIZE(v->names[k]);
+		if (i < n)
+			return PyTuple_GET_ITEM(v->names[k], i);
+		i -= n;
+	}
+	return NULL;
+}
+
+/* Pre-walk only: the innermost frame of a thread, a new reference or NULL
+ * (on 3.11+ this materialises the thread's frame objects). */
+static inline PyFrameObject *gl_tstate_frame(PyThreadState *ts)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	return PyThreadState_GetFrame(ts);
+#else
+	Py_XINCREF(ts->frame);
+	return ts->frame;
+#endif
+}
+
+/* Pre-walk only: the caller's frame, a new reference or NULL. */
+static inline PyFrameObject *gl_frame_back(PyFrameObject *f)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	return PyFrame_GetBack(f);
+#else
+	Py_XINCREF(f->f_back);
+	return f->f_back;
+#endif
+}
+
+/* Pre-walk only: a frame's code object, borrowed. */
+static inline PyCodeObject *gl_frame_code(PyFrameObject *f)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	PyCodeObject *co = PyFrame_GetCode(f);
+	Py_DECREF(co); /* the frame keeps it alive */
+	return co;
+#else
+	return f->f_code;
+#endif
+}
+
+static inline unsigned long gl_tstate_ident(PyThreadState *ts)
+{
+	return (unsigned long)ts->thread_id;
+}
+
+#endif /* GRAPHLEAK_COMPAT_H */

@@ -1,0 +1,1828 @@
+/*
+ * graphleak.c - the `graphleak` CPython extension: graphleak.dump(path)
+ * writes a snapshot of the calling process's object graph (format:
+ * docs/snapshot-format.md) with the streaming encoder of analyzer/snapwrite.c.
+ *
+ * A dump has three phases:
+ *   1. before the walk (Python allowed): arguments, optional gc.collect(),
+ *      the header JSON (gc state, argv, threads and their frames; on 3.11+
+ *      asking for a thread's frames materialises its frame objects, which we
+ *      hold until the walk is over);
+ *   2. the walk (no Python object is created, no Python code runs, nothing
+ *      releases the GIL; memory only from malloc): every object in the
+ *      collector's generation lists (0, 1, 2 and the permanent one) gets a
+ *      record; every object they reference that is not gc-tracked gets one
+ *      too (exact seen-set, explicit stack, no recursion) and is traversed in
+ *      turn when its type is a GC type (untracked dicts and tuples);
+ *   3. after the walk: the footer, the file is published, held references
+ *      are released, and a summary dict is returned (or an exception raised).
+ *
+ * Memory of the walk, beyond the writer's 1 MiB buffer and its string table
+ * (capped at 64 MiB by snapwrite): the seen-set of untracked objects (a
+ * sparse bitmap, one bit per 8 bytes of each 4 MiB address range that holds
+ * an untracked object: 64 KiB per such range, about 1/64 of the heap), the
+ * explicit stack (8 bytes per pending untracked object), per-type info (about 100
+ * bytes per type plus 16 per member), the name cache (16-32 bytes per
+ * distinct attribute/local name object), and one scratch area sized by the
+ * largest out-degree of any object that is not an exact list/tuple/dict/set
+ * (24 bytes per referent). Exact lists, tuples, dicts and sets are streamed
+ * without scratch.
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "snapwrite.h"
+
+#define GL_SHIM_VERSION "0.1.0"
+#define GL_FORMAT_VERSION "1.0"
+
+/* ======================================================================== */
+/* small utilities                                                          */
+/* ======================================================================== */
+
+static double now_mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Encodes str `s` as UTF-8 from its raw data into out (cap bytes), cut at a
+ * character boundary. Returns bytes written; *trunc set when cut. Lone
+ * surrogates are encoded as 3 bytes (like "surrogatepass"). Reads only. */
+static size_t str_utf8(PyObject *s, char *out, size_t cap, int *trunc)
+{
+	*trunc = 0;
+	if (!gl_str_ready(s))
+		return 0;
+	Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+	int kind = PyUnicode_KIND(s);
+	const void *data = PyUnicode_DATA(s);
+	size_t len = 0;
+	if (kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(s)) {
+		size_t k = (size_t)n;
+		if (k > cap) {
+			k = cap;
+			*trunc = 1;
+		}
+		memcpy(out, data, k);
+		return k;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		Py_UCS4 c = PyUnicode_READ(kind, data, i);
+		unsigned char b[4];
+		size_t k;
+		if (c < 0x80) {
+			b[0] = (unsigned char)c;
+			k = 1;
+		} else if (c < 0x800) {
+			b[0] = (unsigned char)(0xC0 | (c >> 6));
+			b[1] = (unsigned char)(0x80 | (c & 0x3F));
+			k = 2;
+		} else if (c < 0x10000) {
+			b[0] = (unsigned char)(0xE0 | (c >> 12));
+			b[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+			b[2] = (unsigned char)(0x80 | (c & 0x3F));
+			k = 3;
+		} else {
+			b[0] = (unsigned char)(0xF0 | (c >> 18));
+			b[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+			b[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+			b[3] = (unsigned char)(0x80 | (c & 0x3F));
+			k = 4;
+		}
+		if (len + k > cap) {
+			*trunc = 1;
+			break;
+		}
+		memcpy(out + len, b, k);
+		len += k;
+	}
+	return len;
+}
+
+/* Whether `s` is an exact, ready str equal to the ASCII literal `lit`. */
+static int str_is(PyObject *s, const char *lit)
+{
+	if (!s || !PyUnicode_CheckExact(s) || !gl_str_ready(s) || !PyUnicode_IS_ASCII(s))
+		return 0;
+	size_t n = strlen(lit);
+	return (size_t)PyUnicode_GET_LENGTH(s) == n && memcmp(PyUnicode_DATA(s), lit, n) == 0;
+}
+
+/* Finds the value of str key `lit` in dict d by iterating (no hashing, no
+ * comparison that could run Python code). Borrowed, or NULL. */
+static PyObject *dict_find(PyObject *d, const char *lit)
+{
+	if (!d || !PyDict_Check(d))
+		return NULL;
+	Py_ssize_t pos = 0;
+	PyObject *k, *v;
+	while (PyDict_Next(d, &pos, &k, &v))
+		if (str_is(k, lit))
+			return v;
+	return NULL;
+}
+
+/* ---- JSON text builder (malloc'd, growing) ------------------------------ */
+
+typedef struct {
+	char *buf;
+	size_t len, cap;
+	int oom;
+} jbuf;
+
+static void jb_raw(jbuf *j, const char *s, size_t n)
+{
+	if (j->oom)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		size_t nc = j->cap ? j->cap : 4096;
+		while (nc < j->len + n + 1)
+			nc *= 2;
+		char *nb = realloc(j->buf, nc);
+		if (!nb) {
+			j->oom = 1;
+			return;
+		}
+		j->buf = nb;
+		j->cap = nc;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = 0;
+}
+
+static void jb_s(jbuf *j, const char *s)
+{
+	jb_raw(j, s, strlen(s));
+}
+
+static void jb_fmt(jbuf *j, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	jb_raw(j, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+/* A JSON string from n bytes of (possibly invalid) UTF-8. */
+static void jb_str(jbuf *j, const char *s, size_t n)
+{
+	jb_raw(j, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jb_raw(j, s + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': jb_raw(j, "\\\"", 2); break;
+		case '\\': jb_raw(j, "\\\\", 2); break;
+		case '\n': jb_raw(j, "\\n", 2); break;
+		case '\r': jb_raw(j, "\\r", 2); break;
+		case '\t': jb_raw(j, "\\t", 2); break;
+		default: jb_fmt(j, "\\u%04x", c); break;
+		}
+	}
+	jb_raw(j, s + start, n - start);
+	jb_raw(j, "\"", 1);
+}
+
+/* A JSON string from a Python str (raw UTF-8, no cache created), or null. */
+static void jb_pystr(jbuf *j, PyObject *s)
+{
+	if (!s || !PyUnicode_Check(s)) {
+		jb_s(j, "null");
+		return;
+	}
+	size_t cap = (size_t)PyUnicode_GET_LENGTH(s) * 4 + 1;
+	char *tmp = malloc(cap);
+	if (!tmp) {
+		j->oom = 1;
+		return;
+	}
+	int trunc;
+	size_t n = str_utf8(s, tmp, cap, &trunc);
+	jb_str(j, tmp, n);
+	free(tmp);
+}
+
+/* ======================================================================== */
+/* the walker                                                               */
+/* ======================================================================== */
+
+typedef struct {
+	uintptr_t *slots;
+	size_t cap, n; /* cap: power of two or 0 */
+} ptrset;
+
+typedef struct {
+	uintptr_t *keys;
+	uint32_t *vals;
+	size_t cap, n;
+} ptrmap;
+
+/*
+ * The seen-set of untracked objects: a sparse bitmap over the address
+ * space, one bit per 8-byte word, in chunks covering 4 MiB each (a 64 KiB
+ * bitmap) found through a small hash table. Objects sit in few heap
+ * regions, so this costs about 1/64 of the span of heap holding untracked
+ * objects, and a lookup is a bit test near the previous one.
+ */
+#define BS_SPAN_SHIFT 22
+#define BS_WORDS ((((size_t)1 << BS_SPAN_SHIFT) >> 3) / 64)
+typedef struct {
+	uintptr_t key; /* (addr >> BS_SPAN_SHIFT) + 1; 0 marks an empty slot */
+	uint64_t *bits;
+} bchunk;
+
+typedef struct {
+	bchunk *tab;
+	size_t cap, n;
+	uintptr_t last_key;
+	uint64_t *last_bits;
+	uint64_t count;
+} bitset;
+
+enum { SZ_DEFAULT, SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_BYTES, SZ_BYTEARRAY, SZ_INT, SZ_APPROX, SZ_N_ };
+enum { SH_GENERIC, SH_LIST, SH_TUPLE, SH_DICT, SH_SET };
+
+typedef struct {
+	Py_ssize_t off;
+	uint32_t sid;
+	uint8_t kind; /* GL_EK_ATTR or GL_EK_FIELD */
+} member_t;
+
+typedef struct {
+	PyTypeObject *tp;
+	uint32_t name_sid;
+	uint32_t flags;     /* type-derived GL_OF_* bits */
+	uint8_t size_mode;  /* SZ_* */
+	uint8_t shape;      /* SH_* */
+	uint8_t is_deque;
+	uint32_t nmembers;
+	member_t *members;
+} typeinfo;
+
+typedef struct {
+	PyObject *ptr;
+	uint64_t payload;
+	uint8_t kind;
+	uint8_t extra;
+} cand_t;
+
+#define LAB_NONE 0xff
+
+typedef struct {
+	uint64_t payload;
+	uint8_t kind;  /* GL_EK_* or LAB_NONE (unassigned) */
+	uint8_t extra;
+	uint8_t done;  /* already emitted */
+} lab_t;
+
+enum {
+	F_CLASS, F_DICT, F_CODE, F_GLOBALS, F_DEFAULTS, F_KWDEFAULTS, F_CLOSURE, F_MODULE,
+	F_NAME, F_QUALNAME, F_DOC, F_ANNOTATIONS, F_BUILTINS, F_TYPEPARAMS, F_CELL, F_FUNC,
+	F_SELF, F_MRO, F_BASES, F_BASE, F_SLOTS, F_FBACK, F_FCODE, F_FGLOBALS, F_FBUILTINS,
+	F_FLOCALS, F_FTRACE, F_FFUNC, F_N_
+};
+static const char *const field_names[F_N_] = {
+	"__class__", "__dict__", "__code__", "__globals__", "__defaults__", "__kwdefaults__",
+	"__closure__", "__module__", "__name__", "__qualname__", "__doc__", "__annotations__",
+	"__builtins__", "__type_params__", "cell_contents", "__func__", "__self__", "__mro__",
+	"__bases__", "__base__", "__slots__", "f_back", "f_code", "f_globals", "f_builtins",
+	"f_locals", "f_trace", "f_func",
+};
+
+typedef struct walker {
+	gl_writer *wr;
+	int values;
+	int failed;
+	char err[256];
+	size_t mem_now, mem_peak;
+
+	bitset seen;     /* untracked objects already recorded or queued */
+	ptrset garbage;  /* items of gc.garbage */
+	PyObject **stack;
+	size_t nstack, capstack;
+
+	PyObject **refs; /* scratch: what tp_traverse reported */
+	lab_t *labs;
+	size_t nrefs, caprefs;
+	cand_t *cands;
+	size_t ncands, capcands;
+
+	typeinfo *types;
+	size_t ntypes, captypes;
+	ptrmap typemap;  /* type pointer -> index into types */
+	ptrmap namemap;  /* str object -> string id */
+
+	PyObject **held; /* frames we hold a reference to, sorted */
+	size_t nheld;
+
+	PyObject *sz_desc[16]; /* __sizeof__ descriptors of builtin types */
+	uint8_t sz_mode[16];
+	int n_sz;
+	PyTypeObject *deque_type;
+	uint32_t fsid[F_N_];
+
+	uint64_t n_tracked, n_untracked, bytes;
+} walker;
+
+static void w_fail(walker *w, const char *fmt, ...)
+{
+	if (w->failed)
+		return;
+	w->failed = 1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->err, sizeof w->err, fmt, ap);
+	va_end(ap);
+}
+
+/* realloc with accounting; on failure the walk is marked failed. */
+static void *w_realloc(walker *w, void *p, size_t oldb, size_t newb)
+{
+	void *np = realloc(p, newb);
+	if (!np) {
+		w_fail(w, "out of memory (the shim needed %zu bytes)", newb);
+		return NULL;
+	}
+	w->mem_now += newb - oldb;
+	if (w->mem_now > w->mem_peak)
+		w->mem_peak = w->mem_now;
+	return np;
+}
+
+static inline size_t hash_ptr(uintptr_t p)
+{
+	uint64_t h = (uint64_t)p >> 3;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (size_t)h;
+}
+
+static int ptrset_grow(walker *w, ptrset *s)
+{
+	size_t ncap = s->cap ? s->cap * 2 : 1024;
+	uintptr_t *ns = w_realloc(w, NULL, 0, ncap * sizeof *ns);
+	if (!ns)
+		return -1;
+	memset(ns, 0, ncap * sizeof *ns);
+	for (size_t i = 0; i < s->cap; i++) {
+		uintptr_t p = s->slots[i];
+		if (!p)
+			continue;
+		size_t j = hash_ptr(p) & (ncap - 1);
+		while (ns[j])
+			j = (j + 1) & (ncap - 1);
+		ns[j] = p;
+	}
+	free(s->slots);
+	w->mem_now -= s->cap * sizeof *ns;
+	s->slots = ns;
+	s->cap = ncap;
+	return 0;
+}
+
+/* 1 if p was added, 0 if it was there, -1 on failure. */
+static int ptrset_add(walker *w, ptrset *s, const void *vp)
+{
+	uintptr_t p = (uintptr_t)vp;
+	if ((s->n + 1) * 2 > s->cap && ptrset_grow(w, s) < 0)
+		return -1;
+	size_t mask = s->cap - 1, j = hash_ptr(p) & mask;
+	while (s->slots[j]) {
+		if (s->slots[j] == p)
+			return 0;
+		j = (j + 1) & mask;
+	}
+	s->slots[j] = p;
+	s->n++;
+	return 1;
+}
+
+static int ptrset_has(const ptrset *s, const void *vp)
+{
+	uintptr_t p = (uintptr_t)vp;
+	if (!s->cap)
+		return 0;
+	size_t mask = s->cap - 1, j = hash_ptr(p) & mask;
+	while (s->slots[j]) {
+		if (s->slots[j] == p)
+			return 1;
+		j = (j + 1) & mask;
+	}
+	return 0;
+}
+
+static uint64_t *bitset_chunk(walker *w, bitset *s, uintptr_t key)
+{
+	if (s->cap) {
+		size_t mask = s->cap - 1, j = hash_ptr(key << 3) & mask;
+		while (s->tab[j].key) {
+			if (s->tab[j].key == key)
+				return s->tab[j].bits;
+			j = (j + 1) & mask;
+		}
+	}
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 64;
+		bchunk *nt = w_realloc(w, NULL, 0, ncap * sizeof *nt);
+		if (!nt)
+			return NULL;
+		memset(nt, 0, ncap * sizeof *nt);
+		for (size_t i = 0; i < s->cap; i++) {
+			if (!s->tab[i].key)
+				continue;
+			size_t j = hash_ptr(s->tab[i].key << 3) & (ncap - 1);
+			while (nt[j].key)
+				j = (j + 1) & (ncap - 1);
+			nt[j] = s->tab[i];
+		}
+		free(s->tab);
+		w->mem_now -= s->cap * sizeof *nt;
+		s->tab = nt;
+		s->cap = ncap;
+	}
+	uint64_t *bits = w_realloc(w, NULL, 0, BS_WORDS * sizeof *bits);
+	if (!bits)
+		return NULL;
+	memset(bits, 0, BS_WORDS * sizeof *bits);
+	size_t mask = s->cap - 1, j = hash_ptr(key << 3) & mask;
+	while (s->tab[j].key)
+		j = (j + 1) & mask;
+	s->tab[j].key = key;
+	s->tab[j].bits = bits;
+	s->n++;
+	return bits;
+}
+
+/* 1 if p was added, 0 if it was there, -1 on failure. */
+static inline int bitset_add(walker *w, bitset *s, const void *vp)
+{
+	uintptr_t p = (uintptr_t)vp;
+	uintptr_t key = (p >> BS_SPAN_SHIFT) + 1;
+	uint64_t *bits = s->last_bits;
+	if (key != s->last_key || !bits) {
+		bits = bitset_chunk(w, s, key);
+		if (!bits)
+			return -1;
+		s->last_key = key;
+		s->last_bits = bits;
+	}
+	size_t idx = (p & (((uintptr_t)1 << BS_SPAN_SHIFT) - 1)) >> 3;
+	uint64_t m = (uint64_t)1 << (idx & 63);
+	if (bits[idx >> 6] & m)
+		return 0;
+	bits[idx >> 6] |= m;
+	s->count++;
+	return 1;
+}
+
+static void bitset_free(bitset *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		free(s->tab[i].bits);
+	free(s->tab);
+}
+
+static int ptrmap_get(const ptrmap *m, const void *vp, uint32_t *out)
+{
+	uintptr_t p = (uintptr_t)vp;
+	if (!m->cap)
+		return 0;
+	size_t mask = m->cap - 1, j = hash_ptr(p) & mask;
+	while (m->keys[j]) {
+		if (m->keys[j] == p) {
+			*out = m->vals[j];
+			return 1;
+		}
+		j = (j + 1) & mask;
+	}
+	return 0;
+}
+
+static int ptrmap_put(walker *w, ptrmap *m, const void *vp, uint32_t v)
+{
+	uintptr_t p = (uintptr_t)vp;
+	if ((m->n + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		uintptr_t *nk = w_realloc(w, NULL, 0, ncap * sizeof *nk);
+		uint32_t *nv = nk ? w_realloc(w, NULL, 0, ncap * sizeof *nv) : NULL;
+		if (!nv) {
+			free(nk);
+			return -1;
+		}
+		memset(nk, 0, ncap * sizeof *nk);
+		for (size_t i = 0; i < m->cap; i++) {
+			if (!m->keys[i])
+				continue;
+			size_t j = hash_ptr(m->keys[i]) & (ncap - 1);
+			while (nk[j])
+				j = (j + 1) & (ncap - 1);
+			nk[j] = m->keys[i];
+			nv[j] = m->vals[i];
+		}
+		free(m->keys);
+		free(m->vals);
+		w->mem_now -= m->cap * (sizeof *nk + sizeof *nv);
+		m->keys = nk;
+		m->vals = nv;
+		m->cap = ncap;
+	}
+	size_t mask = m->cap - 1, j = hash_ptr(p) & mask;
+	while (m->keys[j] && m->keys[j] != p)
+		j = (j + 1) & mask;
+	if (!m->keys[j])
+		m->n++;
+	m->keys[j] = p;
+	m->vals[j] = v;
+	return 0;
+}
+
+static uint32_t intern_c(walker *w, const char *s)
+{
+	return gl_w_intern(w->wr, s, strlen(s));
+}
+
+/* String id of a str object's text (cached per object). */
+static uint32_t name_sid(walker *w, PyObject *s)
+{
+	uint32_t sid;
+	if (!s || !PyUnicode_Check(s))
+		return 0;
+	if (ptrmap_get(&w->namemap, s, &sid))
+		return sid;
+	char buf[256];
+	int trunc;
+	size_t n = str_utf8(s, buf, sizeof buf, &trunc);
+	sid = gl_w_intern(w->wr, buf, n);
+	ptrmap_put(w, &w->namemap, s, sid);
+	return sid;
+}
+
+/* ---- per-type information ------------------------------------------------ */
+
+static int held_count(const walker *w, PyObject *o)
+{
+	size_t lo = 0, hi = w->nheld;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if ((uintptr_t)w->held[mid] < (uintptr_t)o)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	int c = 0;
+	while (lo < w->nheld && w->held[lo] == o) {
+		c++;
+		lo++;
+	}
+	return c;
+}
+
+static int add_member(walker *w, typeinfo *ti, Py_ssize_t off, uint32_t sid, uint8_t kind, size_t *cap)
+{
+	for (uint32_t i = 0; i < ti->nmembers; i++)
+		if (ti->members[i].off == off)
+			return 0;
+	if (ti->nmembers == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		member_t *nm = w_realloc(w, ti->members, *cap * sizeof *nm, nc * sizeof *nm);
+		if (!nm)
+			return -1;
+		ti->members = nm;
+		*cap = nc;
+	}
+	ti->members[ti->nmembers].off = off;
+	ti->members[ti->nmembers].sid = sid;
+	ti->members[ti->nmembers].kind = kind;
+	ti->nmembers++;
+	return 0;
+}
+
+static typeinfo *type_info(walker *w, PyTypeObject *tp)
+{
+	uint32_t idx;
+	if (ptrmap_get(&w->typemap, tp, &idx))
+		return &w->types[idx];
+	if (w->ntypes == w->captypes) {
+		size_t nc = w->captypes ? w->captypes * 2 : 256;
+		typeinfo *nt = w_realloc(w, w->types, w->captypes * sizeof *nt, nc * sizeof *nt);
+		if (!nt)
+			return NULL;
+		w->types = nt;
+		w->captypes = nc;
+	}
+	typeinfo *ti = &w->types[w->ntypes];
+	memset(ti, 0, sizeof *ti);
+	ti->tp = tp;
+
+	/* name */
+	if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+		PyObject *mod = dict_find(gl_type_dict(tp), "__module__");
+		PyObject *qual = ((PyHeapTypeObject *)tp)->ht_qualname;
+		char buf[512];
+		size_t n = 0;
+		int trunc;
+		if (mod && PyUnicode_Check(mod) && !str_is(mod, "builtins")) {
+			n = str_utf8(mod, buf, 255, &trunc);
+			buf[n++] = '.';
+		}
+		if (qual && PyUnicode_Check(qual))
+			n += str_utf8(qual, buf + n, sizeof buf - n, &trunc);
+		else {
+			size_t k = strlen(tp->tp_name);
+			if (k > sizeof buf - n)
+				k = sizeof buf - n;
+			memcpy(buf + n, tp->tp_name, k);
+			n += k;
+		}
+		ti->name_sid = gl_w_intern(w->wr, buf, n);
+	} else {
+		ti->name_sid = intern_c(w, tp->tp_name);
+	}
+
+	/* flags */
+	uint32_t f = 0;
+	if (PyType_IS_GC(tp))
+		f |= GL_OF_GCTYPE;
+	if (tp->tp_finalize)
+		f |= GL_OF_HAS_FINALIZE;
+	if (tp->tp_del)
+		f |= GL_OF_LEGACY_DEL;
+	if (PyType_IsSubtype(tp, &PyModule_Type))
+		f |= GL_OF_MODULE;
+	if (PyType_IsSubtype(tp, &PyType_Type))
+		f |= GL_OF_TYPE;
+	if (tp == &PyFrame_Type)
+		f |= GL_OF_FRAME;
+	if (tp == &PyFunction_Type)
+		f |= GL_OF_FUNCTION;
+
+	/* along the MRO: __del__, __sizeof__, members */
+	ti->size_mode = SZ_APPROX;
+	int sizeof_found = 0;
+	size_t mcap = 0;
+	PyObject *mro = tp->tp_mro;
+	Py_ssize_t nmro = (mro && PyTuple_Check(mro)) ? PyTuple_GET_SIZE(mro) : 0;
+	for (Py_ssize_t i = -1; i < nmro; i++) {
+		PyTypeObject *t = i < 0 ? tp : (PyTypeObject *)PyTuple_GET_ITEM(mro, i);
+		if (i >= 0 && t == tp)
+			continue;
+		if (!t || !PyType_Check((PyObject *)t))
+			continue;
+		PyObject *d = gl_type_dict(t);
+		if (d && t != &PyBaseObject_Type && (t->tp_flags & Py_TPFLAGS_HEAPTYPE) && dict_find(d, "__del__"))
+			f |= GL_OF_HAS_DEL;
+		if (!sizeof_found && d) {
+			PyObject *desc = dict_find(d, "__sizeof__");
+			if (desc) {
+				sizeof_found = 1;
+				for (int m = 0; m < w->n_sz; m++)
+					if (w->sz_desc[m] == desc)
+						ti->size_mode = w->sz_mode[m];
+			}
+		}
+		int slots_kind = ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && ((PyHeapTypeObject *)t)->ht_slots) ? GL_EK_ATTR : GL_EK_FIELD;
+		for (PyMemberDef *m = t->tp_members; m && m->name; m++) {
+			if (m->type != T_OBJECT && m->type != T_OBJECT_EX)
+				continue;
+			if (m->flags & 8 /* Py_RELATIVE_OFFSET */)
+				continue;
+			if (add_member(w, ti, m->offset, intern_c(w, m->name), (uint8_t)slots_kind, &mcap) < 0)
+				return NULL;
+		}
+	}
+	if (!sizeof_found)
+		ti->size_mode = SZ_DEFAULT;
+	ti->flags = f;
+
+	if (tp == &PyList_Type)
+		ti->shape = SH_LIST;
+	else if (tp == &PyTuple_Type)
+		ti->shape = SH_TUPLE;
+	else if (tp == &PyDict_Type)
+		ti->shape = SH_DICT;
+	else if (tp == &PySet_Type || tp == &PyFrozenSet_Type)
+		ti->shape = SH_SET;
+	else
+		ti->shape = SH_GENERIC;
+	ti->is_deque = w->deque_type && PyType_IsSubtype(tp, w->deque_type);
+
+	if (ptrmap_put(w, &w->typemap, tp, (uint32_t)w->ntypes) < 0)
+		return NULL;
+	w->ntypes++;
+	return ti;
+}
+
+/* ---- edges ---------------------------------------------------------------- */
+
+static inline int needs_record(PyObject *t)
+{
+	return !(gl_is_gc(t) && gl_gc_tracked(t));
+}
+
+/* Makes sure target t gets a record: tracked objects are walked from the
+ * generation lists; others are queued once. */
+static inline void note_target(walker *w, PyObject *t)
+{
+	if (!needs_record(t))
+		return;
+	int r = bitset_add(w, &w->seen, t);
+	if (r <= 0)
+		return;
+	if (w->nstack == w->capstack) {
+		size_t nc = w->capstack ? w->capstack * 2 : 4096;
+		PyObject **ns = w_realloc(w, w->stack, w->capstack * sizeof *ns, nc * sizeof *ns);
+		if (!ns)
+			return;
+		w->stack = ns;
+		w->capstack = nc;
+	}
+	w->stack[w->nstack++] = t;
+}
+
+static inline void emit(walker *w, PyObject *dst, unsigned kind, int extra, uint64_t payload)
+{
+	gl_w_edge(w->wr, (uint64_t)(uintptr_t)dst, kind, extra, payload);
+	note_target(w, dst);
+}
+
+static int visit_count(PyObject *o, void *arg)
+{
+	(void)o;
+	(*(Py_ssize_t *)arg)++;
+	return 0;
+}
+
+static int visit_member(PyObject *o, void *arg)
+{
+	if (o)
+		emit((walker *)arg, o, GL_EK_MEMBER, 0, 0);
+	return 0;
+}
+
+static int visit_collect(PyObject *o, void *arg)
+{
+	walker *w = arg;
+	if (!o)
+		return 0;
+	if (w->nrefs == w->caprefs) {
+		size_t nc = w->caprefs ? w->caprefs * 2 : 256;
+		PyObject **nr = w_realloc(w, w->refs, w->caprefs * sizeof *nr, nc * sizeof *nr);
+		if (!nr)
+			return 0;
+		w->refs = nr;
+		lab_t *nl = w_realloc(w, w->labs, w->caprefs * sizeof *nl, nc * sizeof *nl);
+		if (!nl)
+			return 0;
+		w->labs = nl;
+		w->caprefs = nc;
+	}
+	w->refs[w->nrefs++] = o;
+	return 0;
+}
+
+static void cand(walker *w, PyObject *ptr, uint8_t kind, uint64_t payload, uint8_t extra)
+{
+	if (!ptr)
+		return;
+	if (w->ncands == w->capcands) {
+		size_t nc = w->capcands ? w->capcands * 2 : 64;
+		cand_t *n = w_realloc(w, w->cands, w->capcands * sizeof *n, nc * sizeof *n);
+		if (!n)
+			return;
+		w->cands = n;
+		w->capcands = nc;
+	}
+	cand_t *c = &w->cands[w->ncands++];
+	c->ptr = ptr;
+	c->kind = kind;
+	c->payload = payload;
+	c->extra = extra;
+}
+
+static void fcand(walker *w, PyObject *ptr, int field)
+{
+	cand(w, ptr, GL_EK_FIELD, w->fsid[field], 0);
+}
+
+/* Candidate names for the references of o (fields, slots, attributes). */
+static void gather_candidates(walker *w, PyObject *o, typeinfo *ti, gl_frame_view *fv, int *have_fv)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	w->ncands = 0;
+	*have_fv = 0;
+	if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
+		fcand(w, (PyObject *)tp, F_CLASS);
+	for (uint32_t i = 0; i < ti->nmembers; i++) {
+		member_t *m = &ti->members[i];
+		cand(w, *(PyObject **)((char *)o + m->off), m->kind, m->sid, 0);
+	}
+	fcand(w, gl_classic_dict(o), F_DICT);
+	fcand(w, gl_managed_dict(o), F_DICT);
+	Py_ssize_t na = gl_inline_count(o);
+	for (Py_ssize_t i = 0; i < na; i++) {
+		PyObject *name, *val;
+		gl_inline_item(o, i, &name, &val);
+		if (val)
+			cand(w, val, GL_EK_ATTR, name_sid(w, name), 0);
+	}
+	if (PyFunction_Check(o)) {
+		PyFunctionObject *fn = (PyFunctionObject *)o;
+		fcand(w, fn->func_code, F_CODE);
+		fcand(w, fn->func_globals, F_GLOBALS);
+		fcand(w, fn->func_defaults, F_DEFAULTS);
+		fcand(w, fn->func_kwdefaults, F_KWDEFAULTS);
+		fcand(w, fn->func_closure, F_CLOSURE);
+		fcand(w, fn->func_doc, F_DOC);
+		fcand(w, fn->func_name, F_NAME);
+		fcand(w, fn->func_dict, F_DICT);
+		fcand(w, fn->func_module, F_MODULE);
+		fcand(w, fn->func_annotations, F_ANNOTATIONS);
+		fcand(w, fn->func_qualname, F_QUALNAME);
+#if GL_PY_AT_LEAST(3, 10)
+		fcand(w, fn->func_builtins, F_BUILTINS);
+#endif
+#if GL_PY_AT_LEAST(3, 12)
+		fcand(w, fn->func_typeparams, F_TYPEPARAMS);
+#endif
+	} else if (PyCell_Check(o)) {
+		fcand(w, ((PyCellObject *)o)->ob_ref, F_CELL);
+	} else if (PyMethod_Check(o)) {
+		fcand(w, ((PyMethodObject *)o)->im_func, F_FUNC);
+		fcand(w, ((PyMethodObject *)o)->im_self, F_SELF);
+	} else if (PyCFunction_Check(o)) {
+		fcand(w, ((PyCFunctionObject *)o)->m_self, F_SELF);
+		fcand(w, ((PyCFunctionObject *)o)->m_module, F_MODULE);
+	} else if (PyType_Check(o)) {
+		PyTypeObject *t = (PyTypeObject *)o;
+		fcand(w, t->tp_dict, F_DICT);
+		fcand(w, t->tp_mro, F_MRO);
+		fcand(w, t->tp_bases, F_BASES);
+		fcand(w, (PyObject *)t->tp_base, F_BASE);
+		if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+			PyHeapTypeObject *ht = (PyHeapTypeObject *)t;
+			fcand(w, ht->ht_name, F_NAME);
+			fcand(w, ht->ht_qualname, F_QUALNAME);
+			fcand(w, ht->ht_slots, F_SLOTS);
+#if GL_PY_AT_LEAST(3, 9)
+			fcand(w, ht->ht_module, F_MODULE);
+#endif
+		}
+	} else if (PyFrame_Check(o)) {
+		if (gl_frame_view_get(o, fv) == 0) {
+			*have_fv = 1;
+			uint8_t ex = (uint8_t)(fv->executing ? 1 : 0);
+			cand(w, fv->back, GL_EK_FIELD, w->fsid[F_FBACK], 0);
+			cand(w, ((PyFrameObject *)o)->f_trace, GL_EK_FIELD, w->fsid[F_FTRACE], 0);
+			cand(w, fv->code, GL_EK_FIELD, w->fsid[F_FCODE], ex);
+			cand(w, fv->globals, GL_EK_FIELD, w->fsid[F_FGLOBALS], ex);
+			cand(w, fv->builtins, GL_EK_FIELD, w->fsid[F_FBUILTINS], ex);
+			cand(w, fv->locals, GL_EK_FIELD, w->fsid[F_FLOCALS], ex);
+			cand(w, fv->func, GL_EK_FIELD, w->fsid[F_FFUNC], ex);
+			for (Py_ssize_t i = 0; i < fv->nlocals; i++) {
+				PyObject *v = fv->localsplus[i];
+				if (v)
+					cand(w, v, GL_EK_LOCAL, name_sid(w, gl_frame_local_name(fv, i)), ex);
+			}
+		}
+	}
+}
+
+#define MATCH_WINDOW 512
+
+/* Assigns candidate labels to the collected references; candidates that
+ * traverse did not report and that are true references (extra) are
+ * emitted as extra edges. */
+static void match_candidates(walker *w)
+{
+	size_t n = w->nrefs;
+	for (size_t c = 0; c < w->ncands; c++) {
+		cand_t *cd = &w->cands[c];
+		int found = 0;
+		size_t lo_end = n < MATCH_WINDOW ? n : MATCH_WINDOW;
+		for (size_t j = 0; j < lo_end && !found; j++)
+			if (w->refs[j] == cd->ptr && w->labs[j].kind == LAB_NONE) {
+				w->labs[j].kind = cd->kind;
+				w->labs[j].payload = cd->payload;
+				found = 1;
+			}
+		for (size_t j = n > MATCH_WINDOW ? (n - MATCH_WINDOW > lo_end ? n - MATCH_WINDOW : lo_end) : n; j < n && !found; j++)
+			if (w->refs[j] == cd->ptr && w->labs[j].kind == LAB_NONE) {
+				w->labs[j].kind = cd->kind;
+				w->labs[j].payload = cd->payload;
+				found = 1;
+			}
+		if (!found && cd->extra)
+			emit(w, cd->ptr, cd->kind, 1, cd->payload);
+	}
+}
+
+/* Index of ptr among items near *cursor, or -1. */
+static Py_ssize_t match_item(PyObject **items, Py_ssize_t m, PyObject *ptr, Py_ssize_t *cursor)
+{
+	Py_ssize_t c = *cursor;
+	Py_ssize_t tries[3] = {c, c - 1, c + 1};
+	for (int k = 0; k < 3; k++) {
+		Py_ssize_t i = tries[k];
+		if (i >= 0 && i < m && items[i] == ptr) {
+			*cursor = (k == 2) ? i + 1 : i - 1;
+			return i;
+		}
+	}
+	for (Py_ssize_t d = 2; d <= 64; d++) {
+		if (c - d >= 0 && c - d < m && items[c - d] == ptr) {
+			*cursor = c - d - 1;
+			return c - d;
+		}
+		if (c + d >= 0 && c + d < m && items[c + d] == ptr) {
+			*cursor = c + d + 1;
+			return c + d;
+		}
+	}
+	return -1;
+}
+
+static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
+{
+	w->nrefs = 0;
+	Py_TYPE(o)->tp_traverse(o, visit_collect, w);
+	if (w->failed)
+		return;
+	size_t n = w->nrefs;
+	for (size_t j = 0; j < n; j++) {
+		w->labs[j].kind = LAB_NONE;
+		w->labs[j].extra = 0;
+		w->labs[j].done = 0;
+		w->labs[j].payload = 0;
+	}
+	gl_frame_view fv;
+	int have_fv;
+	gather_candidates(w, o, ti, &fv, &have_fv);
+	match_candidates(w);
+
+	/* the container part */
+	if (PyList_Check(o) || PyTuple_Check(o)) {
+		PyObject **items = PyList_Check(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+		Py_ssize_t m = Py_SIZE(o);
+		Py_ssize_t cursor = m - 1; /* list and tuple traverse from the end */
+		for (size_t j = 0; j < n; j++) {
+			if (w->labs[j].kind != LAB_NONE)
+				continue;
+			Py_ssize_t i = match_item(items, m, w->refs[j], &cursor);
+			if (i >= 0) {
+				w->labs[j].kind = GL_EK_INDEX;
+				w->labs[j].payload = (uint64_t)i;
+			}
+		}
+	} else if (PyDict_Check(o)) {
+		Py_ssize_t pos = 0;
+		PyObject *k, *v;
+		size_t cur = 0;
+		while (PyDict_Next(o, &pos, &k, &v)) {
+			/* find the value among unassigned refs, from the cursor */
+			size_t j = cur, found = (size_t)-1;
+			for (size_t t = 0; t < n && t < 4 * MATCH_WINDOW; t++, j++) {
+				if (j >= n)
+					j = 0;
+				if (w->labs[j].kind == LAB_NONE && w->refs[j] == v) {
+					found = j;
+					break;
+				}
+			}
+			if (found == (size_t)-1)
+				continue;
+			w->labs[found].kind = GL_EK_VALUE;
+			w->labs[found].done = 1;
+			int kextra = 1;
+			size_t nx = found + 1;
+			if (nx < n && w->labs[nx].kind == LAB_NONE && w->refs[nx] == k) {
+				w->labs[nx].kind = GL_EK_KEY;
+				w->labs[nx].done = 1;
+				kextra = 0;
+				cur = nx + 1;
+			} else {
+				cur = found + 1;
+			}
+			emit(w, k, GL_EK_KEY, kextra, 0);
+			emit(w, v, GL_EK_VALUE, 0, 0);
+		}
+	} else if (PyAnySet_Check(o)) {
+		for (size_t j = 0; j < n; j++)
+			if (w->labs[j].kind == LAB_NONE)
+				w->labs[j].kind = GL_EK_MEMBER;
+	} else if (ti->is_deque) {
+		uint64_t idx = 0;
+		for (size_t j = 0; j < n; j++)
+			if (w->labs[j].kind == LAB_NONE) {
+				w->labs[j].kind = GL_EK_INDEX;
+				w->labs[j].payload = idx++;
+			}
+	}
+	for (size_t j = 0; j < n; j++) {
+		lab_t *l = &w->labs[j];
+		if (l->done)
+			continue;
+		if (l->kind == LAB_NONE)
+			emit(w, w->refs[j], GL_EK_NONE, 0, 0);
+		else
+			emit(w, w->refs[j], l->kind, 0, l->payload);
+	}
+}
+
+static void dict_edges(walker *w, PyObject *o, typeinfo *ti)
+{
+	Py_ssize_t used = ((PyDictObject *)o)->ma_used;
+	if (used == 0)
+		return;
+	Py_ssize_t cnt = 0;
+	Py_TYPE(o)->tp_traverse(o, visit_count, &cnt);
+	int keys_visited;
+	if (cnt == 2 * used)
+		keys_visited = 1;
+	else if (cnt == used)
+		keys_visited = 0;
+	else {
+		generic_edges(w, o, ti);
+		return;
+	}
+	Py_ssize_t pos = 0;
+	PyObject *k, *v;
+	while (PyDict_Next(o, &pos, &k, &v)) {
+		emit(w, k, GL_EK_KEY, !keys_visited, 0);
+		emit(w, v, GL_EK_VALUE, 0, 0);
+	}
+}
+
+static void object_edges(walker *w, PyObject *o, typeinfo *ti)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	if (!gl_is_gc(o) || !tp->tp_traverse)
+		return;
+	switch (ti->shape) {
+	case SH_LIST:
+	case SH_TUPLE: {
+		PyObject **items = ti->shape == SH_LIST ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+		Py_ssize_t m = Py_SIZE(o);
+		for (Py_ssize_t i = 0; i < m; i++)
+			if (items[i])
+				emit(w, items[i], GL_EK_INDEX, 0, (uint64_t)i);
+		break;
+	}
+	case SH_DICT:
+		dict_edges(w, o, ti);
+		break;
+	case SH_SET:
+		tp->tp_traverse(o, visit_member, w);
+		break;
+	default:
+		generic_edges(w, o, ti);
+		break;
+	}
+}
+
+/* ---- object records -------------------------------------------------------- */
+
+/* "repr-like" text of a double, shortest that reads back. */
+static size_t float_text(double d, char *out, size_t cap)
+{
+	int n = 0;
+	if (d != d)
+		return (size_t)snprintf(out, cap, "nan");
+	if (d == 1.0 / 0.0)
+		return (size_t)snprintf(out, cap, "inf");
+	if (d == -1.0 / 0.0)
+		return (size_t)snprintf(out, cap, "-inf");
+	for (int p = 1; p <= 17; p++) {
+		n = snprintf(out, cap, "%.*g", p, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	if (n > 0 && (size_t)n < cap - 2 && !strpbrk(out, ".en")) {
+		out[n++] = '.';
+		out[n++] = '0';
+		out[n] = 0;
+	}
+	return n > 0 ? (size_t)n : 0;
+}
+
+static void record(walker *w, PyObject *o, int tracked)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	typeinfo *ti = type_info(w, tp);
+	if (!ti)
+		return;
+	uint32_t flags = ti->flags;
+	int isgc = gl_is_gc(o);
+	if (tracked)
+		flags |= GL_OF_TRACKED;
+	if (isgc && gl_gc_finalized(o))
+		flags |= GL_OF_FINALIZED;
+	if (w->garbage.n && ptrset_has(&w->garbage, o))
+		flags |= GL_OF_IN_GARBAGE;
+	if (gl_is_immortal(o))
+		flags |= GL_OF_IMMORTAL;
+
+	/* size */
+	size_t size;
+	switch (ti->size_mode) {
+	case SZ_LIST:
+		size = (size_t)tp->tp_basicsize + (size_t)((PyListObject *)o)->allocated * sizeof(void *);
+		break;
+	case SZ_DICT:
+		size = gl_dict_sizeof(o);
+		break;
+	case SZ_SET: {
+		PySetObject *so = (PySetObject *)o;
+		size = (size_t)tp->tp_basicsize;
+		if (so->table != so->smalltable)
+			size += (size_t)(so->mask + 1) * sizeof(setentry);
+		break;
+	}
+	case SZ_STR:
+		size = gl_str_sizeof(o);
+		break;
+	case SZ_BYTEARRAY:
+		size = (size_t)tp->tp_basicsize + (size_t)((PyByteArrayObject *)o)->ob_alloc;
+		break;
+	case SZ_INT:
+		size = gl_long_sizeof(o);
+		break;
+	case SZ_APPROX:
+		flags |= GL_OF_SIZE_APPROX;
+		size = gl_default_sizeof(o);
+		break;
+	case SZ_BYTES:
+	default:
+		size = gl_default_sizeof(o);
+		break;
+	}
+	size += gl_getsizeof_extra(o);
+
+	/* length */
+	uint64_t length = 0;
+	if (PyList_Check(o) || PyTuple_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || ti->is_deque)
+		length = (uint64_t)Py_SIZE(o);
+	else if (PyDict_Check(o))
+		length = (uint64_t)((PyDictObject *)o)->ma_used;
+	else if (PyAnySet_Check(o))
+		length = (uint64_t)((PySetObject *)o)->used;
+	else if (PyUnicode_Check(o) && gl_str_ready(o))
+		length = (uint64_t)PyUnicode_GET_LENGTH(o);
+
+	/* preview */
+	char pv[GL_PREVIEW_MAX + 8];
+	size_t pvlen = 0;
+	int has_pv = 0, trunc = 0;
+	int is_value = PyUnicode_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || PyLong_Check(o) || PyFloat_Check(o);
+	if (is_value && !w->values) {
+		flags |= GL_OF_REDACTED;
+	} else if (PyUnicode_Check(o)) {
+		pvlen = str_utf8(o, pv, GL_PREVIEW_MAX, &trunc);
+		has_pv = gl_str_ready(o);
+	} else if (PyBytes_Check(o)) {
+		size_t n = (size_t)PyBytes_GET_SIZE(o);
+		trunc = n > GL_PREVIEW_MAX;
+		pvlen = trunc ? GL_PREVIEW_MAX : n;
+		memcpy(pv, PyBytes_AS_STRING(o), pvlen);
+		has_pv = 1;
+	} else if (PyByteArray_Check(o)) {
+		size_t n = (size_t)Py_SIZE(o);
+		trunc = n > GL_PREVIEW_MAX;
+		pvlen = trunc ? GL_PREVIEW_MAX : n;
+		if (pvlen)
+			memcpy(pv, ((PyByteArrayObject *)o)->ob_start, pvlen);
+		has_pv = 1;
+	} else if (PyBool_Check(o)) {
+		pvlen = (size_t)snprintf(pv, sizeof pv, "%s", o == Py_True ? "True" : "False");
+		has_pv = 1;
+	} else if (PyLong_Check(o)) {
+		int overflow = 0;
+		long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+		if (!overflow && !(v == -1 && PyErr_Occurred())) {
+			pvlen = (size_t)snprintf(pv, sizeof pv, "%lld", v);
+			has_pv = 1;
+		}
+	} else if (PyFloat_Check(o)) {
+		pvlen = float_text(PyFloat_AS_DOUBLE(o), pv, sizeof pv);
+		has_pv = 1;
+	} else if (PyModule_Check(o)) {
+		PyObject *name = dict_find(PyModule_GetDict(o), "__name__");
+		if (name && PyUnicode_Check(name)) {
+			pvlen = str_utf8(name, pv, GL_PREVIEW_MAX, &trunc);
+			has_pv = 1;
+		}
+	} else if (PyType_Check(o)) {
+		PyTypeObject *t = (PyTypeObject *)o;
+		if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+			PyObject *q = ((PyHeapTypeObject *)t)->ht_qualname;
+			if (q && PyUnicode_Check(q)) {
+				pvlen = str_utf8(q, pv, GL_PREVIEW_MAX, &trunc);
+				has_pv = 1;
+			}
+		} else {
+			const char *s = strrchr(t->tp_name, '.');
+			s = s ? s + 1 : t->tp_name;
+			size_t n = strlen(s);
+			trunc = n > GL_PREVIEW_MAX;
+			pvlen = trunc ? GL_PREVIEW_MAX : n;
+			memcpy(pv, s, pvlen);
+			has_pv = 1;
+		}
+	} else {
+		PyObject *q = NULL;
+		if (PyFunction_Check(o))
+			q = ((PyFunctionObject *)o)->func_qualname;
+		else if (PyCode_Check(o))
+			q = gl_code_qualname((PyCodeObject *)o);
+		else if (PyFrame_Check(o)) {
+			gl_frame_view fv;
+			if (gl_frame_view_get(o, &fv) == 0 && fv.code && PyCode_Check(fv.code))
+				q = gl_code_qualname((PyCodeObject *)fv.code);
+		}
+		if (q && PyUnicode_Check(q)) {
+			pvlen = str_utf8(q, pv, GL_PREVIEW_MAX, &trunc);
+			has_pv = 1;
+		}
+	}
+	if (has_pv) {
+		flags |= GL_OF_PREVIEW;
+		if (trunc)
+			flags |= GL_OF_PREVIEW_TRUNC;
+	}
+
+	uint64_t refcnt = (uint64_t)Py_REFCNT(o);
+	if ((flags & GL_OF_FRAME) && w->nheld)
+		refcnt -= (uint64_t)held_count(w, o);
+
+	gl_w_begin_object(w->wr, (uint64_t)(uintptr_t)o, ti->name_sid, flags, size, refcnt, length, pv, pvlen);
+	object_edges(w, o, ti);
+	gl_w_end_object(w->wr);
+
+	w->bytes += size;
+	if (tracked)
+		w->n_tracked++;
+	else
+		w->n_untracked++;
+}
+
+static void drain(walker *w)
+{
+	while (w->nstack && !w->failed && !gl_w_failed(w->wr)) {
+		PyObject *o = w->stack[--w->nstack];
+		record(w, o, 0);
+	}
+}
+
+static void walker_free(walker *w)
+{
+	bitset_free(&w->seen);
+	free(w->garbage.slots);
+	free(w->stack);
+	free(w->refs);
+	free(w->labs);
+	free(w->cands);
+	for (size_t i = 0; i < w->ntypes; i++)
+		free(w->types[i].members);
+	free(w->types);
+	free(w->typemap.keys);
+	free(w->typemap.vals);
+	free(w->namemap.keys);
+	free(w->namemap.vals);
+}
+
+/* ======================================================================== */
+/* before the walk: header                                                    */
+/* ======================================================================== */
+
+typedef struct {
+	PyObject **frames; /* new references */
+	size_t n, cap;
+} heldlist;
+
+static int held_push(heldlist *h, PyObject *o)
+{
+	if (h->n == h->cap) {
+		size_t nc = h->cap ? h->cap * 2 : 64;
+		PyObject **nf = realloc(h->frames, nc * sizeof *nf);
+		if (!nf)
+			return -1;
+		h->frames = nf;
+		h->cap = nc;
+	}
+	h->frames[h->n++] = o;
+	return 0;
+}
+
+static void held_release(heldlist *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		Py_DECREF(h->frames[i]);
+	free(h->frames);
+	h->frames = NULL;
+	h->n = h->cap = 0;
+}
+
+/* calls module.attr(); new reference or NULL (error cleared) */
+static PyObject *call0(PyObject *mod, const char *attr)
+{
+	PyObject *r = PyObject_CallMethod(mod, attr, NULL);
+	if (!r)
+		PyErr_Clear();
+	return r;
+}
+
+static void jb_pyobj_int(jbuf *j, PyObject *v)
+{
+	if (v && PyLong_Check(v)) {
+		int of = 0;
+		long long x = PyLong_AsLongLongAndOverflow(v, &of);
+		if (!of && !(x == -1 && PyErr_Occurred())) {
+			jb_fmt(j, "%lld", x);
+			return;
+		}
+		PyErr_Clear();
+	}
+	jb_s(j, "null");
+}
+
+static void jb_int_tuple(jbuf *j, PyObject *t)
+{
+	if (!t || !PyTuple_Check(t)) {
+		jb_s(j, "null");
+		return;
+	}
+	jb_s(j, "[");
+	for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t); i++) {
+		if (i)
+			jb_s(j, ", ");
+		jb_pyobj_int(j, PyTuple_GET_ITEM(t, i));
+	}
+	jb_s(j, "]");
+}
+
+static long long rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return -1;
+	long long size = 0, res = 0;
+	int n = fscanf(f, "%lld %lld", &size, &res);
+	fclose(f);
+	if (n != 2)
+		return -1;
+	return res * (long long)sysconf(_SC_PAGESIZE);
+}
+
+/* Thread names from the threading module, if it is imported: a dict
+ * ident -> Thread. New reference or NULL. */
+static PyObject *thread_objects(void)
+{
+	PyObject *modules = PySys_GetObject("modules");
+	PyObject *threading = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "threading") : NULL;
+	if (!threading)
+		return NULL;
+	PyObject *lst = call0(threading, "enumerate");
+	if (!lst)
+		return NULL;
+	PyObject *map = PyDict_New();
+	PyObject *it = map ? PyObject_GetIter(lst) : NULL;
+	PyObject *t;
+	while (it && (t = PyIter_Next(it))) {
+		PyObject *ident = PyObject_GetAttrString(t, "ident");
+		if (ident && ident != Py_None)
+			PyDict_SetItem(map, ident, t);
+		Py_XDECREF(ident);
+		Py_DECREF(t);
+	}
+	PyErr_Clear();
+	Py_XDECREF(it);
+	Py_DECREF(lst);
+	return map;
+}
+
+static void jb_frame(jbuf *j, PyFrameObject *f)
+{
+	PyCodeObject *co = gl_frame_code(f);
+	jb_fmt(j, "{\"addr\": \"0x%llx\", \"function\": ", (unsigned long long)(uintptr_t)f);
+	jb_pystr(j, co->co_name);
+	jb_s(j, ", \"qualname\": ");
+	jb_pystr(j, gl_code_qualname(co));
+	jb_s(j, ", \"file\": ");
+	jb_pystr(j, co->co_filename);
+	jb_fmt(j, ", \"line\": %d}", PyFrame_GetLineNumber(f));
+}
+
+static void build_threads(jbuf *j, heldlist *held)
+{
+	PyObject *tobjs = thread_objects();
+	unsigned long main_ident = 0;
+	{
+		PyObject *modules = PySys_GetObject("modules");
+		PyObject *threading = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "threading") : NULL;
+		PyObject *mt = threading ? call0(threading, "main_thread") : NULL;
+		PyObject *mid = mt ? PyObject_GetAttrString(mt, "ident") : NULL;
+		if (mid && PyLong_Check(mid))
+			main_ident = PyLong_AsUnsignedLong(mid);
+		PyErr_Clear();
+		Py_XDECREF(mid);
+		Py_XDECREF(mt);
+	}
+	PyThreadState *cur = PyThreadState_Get();
+	PyInterpreterState *interp = cur->interp;
+	jb_s(j, "[");
+	int first = 1;
+	for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
+		unsigned long ident = gl_tstate_ident(ts);
+		if (!first)
+			jb_s(j, ", ");
+		first = 0;
+		jb_fmt(j, "{\"ident\": %lu", ident);
+		PyObject *tobj = NULL;
+		if (tobjs) {
+			PyObject *key = PyLong_FromUnsignedLong(ident);
+			tobj = key ? PyDict_GetItem(tobjs, key) : NULL;
+			Py_XDECREF(key);
+		}
+		PyObject *nid = tobj ? PyObject_GetAttrString(tobj, "native_id") : NULL;
+		if (!nid)
+			PyErr_Clear();
+		jb_s(j, ", \"native_id\": ");
+		jb_pyobj_int(j, nid);
+		Py_XDECREF(nid);
+		PyObject *name = tobj ? PyObject_GetAttrString(tobj, "name") : NULL;
+		if (!name)
+			PyErr_Clear();
+		jb_s(j, ", \"name\": ");
+		jb_pystr(j, name);
+		Py_XDECREF(name);
+		jb_fmt(j, ", \"main\": %s, \"current\": %s, \"frames\": [",
+		       (main_ident && ident == main_ident) ? "true" : "false", ts == cur ? "true" : "false");
+		PyFrameObject *f = gl_tstate_frame(ts);
+		int ff = 1;
+		while (f) {
+			if (held_push(held, (PyObject *)f) < 0) {
+				Py_DECREF(f);
+				j->oom = 1;
+				break;
+			}
+			if (!ff)
+				jb_s(j, ", ");
+			ff = 0;
+			jb_frame(j, f);
+			f = gl_frame_back(f);
+		}
+		jb_s(j, "]}");
+	}
+	jb_s(j, "]");
+	Py_XDECREF(tobjs);
+	PyErr_Clear();
+}
+
+static void build_header(jbuf *j, int values, int collected, heldlist *held)
+{
+	jb_s(j, "{\"format\": \"graphleak-snapshot\", \"format_version\": \"" GL_FORMAT_VERSION "\", ");
+	jb_s(j, "\"producer\": \"graphleak-shim " GL_SHIM_VERSION "\", ");
+	/* python */
+	const char *ver = Py_GetVersion();
+	size_t vl = strcspn(ver, " ");
+	jb_s(j, "\"python\": {\"version\": ");
+	jb_str(j, ver, vl);
+	jb_s(j, ", \"hexversion\": ");
+	jb_pyobj_int(j, PySys_GetObject("hexversion"));
+	jb_s(j, ", \"implementation\": \"cpython\", \"executable\": ");
+	jb_pystr(j, PySys_GetObject("executable"));
+	jb_s(j, ", \"prefix\": ");
+	jb_pystr(j, PySys_GetObject("prefix"));
+	jb_fmt(j, "}, \"pid\": %ld, \"ppid\": %ld, \"uid\": %ld, \"argv\": [", (long)getpid(), (long)getppid(), (long)getuid());
+	PyObject *argv = PySys_GetObject("argv");
+	if (argv && PyList_Check(argv))
+		for (Py_ssize_t i = 0; i < PyList_GET_SIZE(argv); i++) {
+			if (i)
+				jb_s(j, ", ");
+			jb_pystr(j, PyList_GET_ITEM(argv, i));
+		}
+	jb_s(j, "], ");
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char tbuf[64];
+	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	jb_fmt(j, "\"time\": \"%s\", \"time_unix\": %.6f, ", tbuf, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
+	jb_fmt(j, "\"rss_bytes\": %lld, ", rss_bytes());
+	/* gc */
+	PyObject *gc = PyImport_ImportModule("gc");
+	if (!gc)
+		PyErr_Clear();
+	PyObject *en = gc ? call0(gc, "isenabled") : NULL;
+	PyObject *th = gc ? call0(gc, "get_threshold") : NULL;
+	PyObject *cn = gc ? call0(gc, "get_count") : NULL;
+	PyObject *gb = gc ? PyObject_GetAttrString(gc, "garbage") : NULL;
+	if (!gb)
+		PyErr_Clear();
+	jb_fmt(j, "\"gc\": {\"enabled\": %s, \"thresholds\": ", en == Py_True ? "true" : "false");
+	jb_int_tuple(j, th);
+	jb_s(j, ", \"counts\": ");
+	jb_int_tuple(j, cn);
+	jb_fmt(j, ", \"garbage\": %zd, \"collected\": %s}, ", (gb && PyList_Check(gb)) ? PyList_GET_SIZE(gb) : (Py_ssize_t)0,
+	       collected ? "true" : "false");
+	Py_XDECREF(en);
+	Py_XDECREF(th);
+	Py_XDECREF(cn);
+	Py_XDECREF(gb);
+	Py_XDECREF(gc);
+	jb_fmt(j, "\"options\": {\"values\": %s}, \"threads\": ", values ? "true" : "false");
+	build_threads(j, held);
+	jb_s(j, "}");
+}
+
+/* ======================================================================== */
+/* graphleak.dump                                                            */
+/* ======================================================================== */
+
+static int cmp_ptr(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (PyObject *const *)a, y = (uintptr_t) * (PyObject *const *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Captures the __sizeof__ descriptors of the builtin types (pre-walk). */
+static void capture_sizeof(walker *w)
+{
+	struct {
+		PyTypeObject *tp;
+		int mode;
+	} tab[] = {
+		{&PyBaseObject_Type, SZ_DEFAULT}, {&PyList_Type, SZ_LIST}, {&PyDict_Type, SZ_DICT},
+		{&PySet_Type, SZ_SET}, {&PyUnicode_Type, SZ_STR}, {&PyBytes_Type, SZ_BYTES},
+		{&PyByteArray_Type, SZ_BYTEARRAY}, {&PyLong_Type, SZ_INT}, {&PyFrozenSet_Type, SZ_SET},
+		{&PyTuple_Type, SZ_DEFAULT}, {&PyFloat_Type, SZ_DEFAULT},
+	};
+	w->n_sz = 0;
+	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
+		PyObject *d = dict_find(gl_type_dict(tab[i].tp), "__sizeof__");
+		if (d && w->n_sz < 16) {
+			w->sz_desc[w->n_sz] = d;
+			w->sz_mode[w->n_sz++] = (uint8_t)tab[i].mode;
+		}
+	}
+}
+
+static int parse_bool(PyObject *v, int *out, const char *name)
+{
+	int r = PyObject_IsTrue(v);
+	if (r < 0)
+		return -1;
+	(void)name;
+	*out = r;
+	return 0;
+}
+
+static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+	(void)self;
+	double t0 = now_mono();
+	PyObject *pathobj = NULL;
+	int collect = 0, values = 1, overwrite = 0;
+	if (nargs > 1) {
+		PyErr_SetString(PyExc_TypeError, "dump() takes exactly one positional argument (path)");
+		return NULL;
+	}
+	if (nargs == 1)
+		pathobj = args[0];
+	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	for (Py_ssize_t i = 0; i < nkw; i++) {
+		PyObject *k = PyTuple_GET_ITEM(kwnames, i), *v = args[nargs + i];
+		if (PyUnicode_CompareWithASCIIString(k, "path") == 0 && !pathobj)
+			pathobj = v;
+		else if (PyUnicode_CompareWithASCIIString(k, "collect") == 0) {
+			if (parse_bool(v, &collect, "collect") < 0)
+				return NULL;
+		} else if (PyUnicode_CompareWithASCIIString(k, "values") == 0) {
+			if (parse_bool(v, &values, "values") < 0)
+				return NULL;
+		} else if (PyUnicode_CompareWithASCIIString(k, "overwrite") == 0) {
+			if (parse_bool(v, &overwrite, "overwrite") < 0)
+				return NULL;
+		} else {
+			PyErr_Format(PyExc_TypeError, "dump() got an unexpected keyword argument '%U'", k);
+			return NULL;
+		}
+	}
+	if (!pathobj) {
+		PyErr_SetString(PyExc_TypeError, "dump() missing required argument 'path'");
+		return NULL;
+	}
+	char *path = NULL;
+	{
+		PyObject *pb = NULL;
+		if (!PyUnicode_FSConverter(pathobj, &pb))
+			return NULL;
+		path = strdup(PyBytes_AS_STRING(pb));
+		Py_DECREF(pb);
+		if (!path)
+			return PyErr_NoMemory();
+	}
+
+	if (collect) {
+		PyGC_Collect();
+		if (PyErr_Occurred()) {
+			free(path);
+			return NULL;
+		}
+	}
+
+	/* The dump's temporaries (header, arguments) are freed again, but some
+	 * go to free lists, which leaves gc.get_count() higher than before;
+	 * its young count is put back at the end unless a collection ran. */
+	int *count0 = gl_gc_count0();
+	int count0_saved = *count0;
+
+	gl_gc_lists lists;
+	gl_gc_get_lists(&lists);
+	if (lists.collecting) {
+		free(path);
+		PyErr_SetString(PyExc_RuntimeError,
+				"graphleak.dump() cannot run while the garbage collector is collecting "
+				"(was it called from a __del__ or a weakref callback?)");
+		return NULL;
+	}
+
+	walker w;
+	memset(&w, 0, sizeof w);
+	w.values = values;
+	heldlist held = {0};
+	jbuf hj = {0};
+	build_header(&hj, values, collect, &held);
+	if (hj.oom) {
+		free(hj.buf);
+		held_release(&held);
+		free(path);
+		return PyErr_NoMemory();
+	}
+	capture_sizeof(&w);
+	{
+		PyObject *modules = PySys_GetObject("modules");
+		PyObject *coll = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "_collections") : NULL;
+		PyObject *dq = coll ? PyObject_GetAttrString(coll, "deque") : NULL;
+		if (!dq)
+			PyErr_Clear();
+		if (dq && PyType_Check(dq))
+			w.deque_type = (PyTypeObject *)dq; /* kept alive by the module */
+		Py_XDECREF(dq);
+	}
+	/* gc.garbage items */
+	{
+		PyObject *gc = PyImport_ImportModule("gc");
+		PyObject *gb = gc ? PyObject_GetAttrString(gc, "garbage") : NULL;
+		PyErr_Clear();
+		if (gb && PyList_Check(gb))
+			for (Py_ssize_t i = 0; i < PyList_GET_SIZE(gb); i++)
+				ptrset_add(&w, &w.garbage, PyList_GET_ITEM(gb, i));
+		Py_XDECREF(gb);
+		Py_XDECREF(gc);
+	}
+	if (held.n) {
+		/* a sorted copy of the held frames, to correct their refcounts */
+		w.held = malloc(held.n * sizeof *w.held);
+		if (w.held) {
+			memcpy(w.held, held.frames, held.n * sizeof *w.held);
+			qsort(w.held, held.n, sizeof *w.held, cmp_ptr);
+			w.nheld = held.n;
+		}
+	}
+
+	char errbuf[512];
+	if (gl_w_open(&w.wr, path, overwrite ? GL_W_OVERWRITE : 0, hj.buf, hj.len, errbuf, sizeof errbuf) < 0) {
+		free(hj.buf);
+		free(w.held);
+		walker_free(&w);
+		held_release(&held);
+		PyErr_Format(PyExc_OSError, "graphleak.dump: %s", errbuf);
+		free(path);
+		return NULL;
+	}
+	free(hj.buf);
+	for (int i = 0; i < F_N_; i++)
+		w.fsid[i] = intern_c(&w, field_names[i]);
+
+	/* ---- the walk: no Python from here to the end of the block ---- */
+	double tw0 = now_mono();
+	for (int g = 0; g < lists.n && !w.failed && !gl_w_failed(w.wr); g++) {
+		PyGC_Head *head = lists.heads[g];
+		for (PyGC_Head *gh = gl_gc_next(head); gh != head; gh = gl_gc_next(gh)) {
+			record(&w, gl_gc_object(gh), 1);
+			drain(&w);
+			if (w.failed || gl_w_failed(w.wr))
+				break;
+		}
+	}
+	for (size_t i = 0; i < held.n && !w.failed; i++) {
+		PyObject *f = held.frames[i];
+		note_target(&w, f);
+		drain(&w);
+	}
+	double tw1 = now_mono();
+	/* ---- end of the walk ---- */
+
+	gl_w_stats st;
+	gl_w_get_stats(w.wr, &st);
+	int failed = w.failed || gl_w_failed(w.wr);
+	char msg[512];
+	msg[0] = 0;
+	if (failed) {
+		snprintf(msg, sizeof msg, "%s", w.failed ? w.err : gl_w_error(w.wr));
+		gl_w_abort(w.wr);
+	} else {
+		uint64_t peak = w.mem_peak + st.peak_mem;
+		jbuf fj = {0};
+		jb_fmt(&fj, "{\"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu, ",
+		       (unsigned long long)st.objects, (unsigned long long)st.edges,
+		       (unsigned long long)w.n_tracked, (unsigned long long)w.n_untracked);
+		jb_fmt(&fj, "\"bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, ",
+		       (unsigned long long)w.bytes, now_mono() - t0, tw1 - tw0);
+		jb_fmt(&fj, "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"warnings\": [",
+		       (unsigned long long)peak, (unsigned long long)st.strings_dropped);
+		if (st.strings_dropped)
+			jb_s(&fj, "\"the string table was full: some names were dropped\"");
+		jb_s(&fj, "]}");
+		if (fj.oom) {
+			gl_w_abort(w.wr);
+			failed = 1;
+			snprintf(msg, sizeof msg, "out of memory writing the footer");
+		} else if (gl_w_finish(w.wr, fj.buf, fj.len, &st, errbuf, sizeof errbuf) < 0) {
+			failed = 1;
+			snprintf(msg, sizeof msg, "%s", errbuf);
+		}
+		free(fj.buf);
+	}
+	w.wr = NULL;
+	uint64_t shim_peak = w.mem_peak + st.peak_mem;
+	uint64_t n_tracked = w.n_tracked, n_untracked = w.n_untracked, bytes = w.bytes;
+	free(w.held);
+	walker_free(&w);
+	held_release(&held);
+	double t1 = now_mono();
+
+	if (failed) {
+		PyErr_Format(PyExc_OSError, "graphleak.dump: %s (no snapshot written to %s)", msg, path);
+		free(path);
+		return NULL;
+	}
+	PyObject *res = Py_BuildValue(
+		"{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:d,s:K}", "path", path,
+		"objects", (unsigned long long)st.objects, "edges", (unsigned long long)st.edges,
+		"tracked", (unsigned long long)n_tracked, "untracked", (unsigned long long)n_untracked,
+		"bytes", (unsigned long long)bytes, "file_bytes", (unsigned long long)st.file_bytes,
+		"pause_seconds", t1 - t0, "walk_seconds", tw1 - tw0,
+		"shim_peak_bytes", (unsigned long long)shim_peak);
+	free(path);
+	if (*count0 >= count0_saved)
+		*count0 = count0_saved;
+	return res;
+}
+
+static PyMethodDef methods[] = {
+	{"dump", (PyCFunction)(void (*)(void))gl_dump, METH_FASTCALL | METH_KEYWORDS,
+	 "dump(path, *, collect=False, values=True, overwrite=False) -> dict\n\n"
+	 "Write a graphleak snapshot of this process's objects to path."},
+	{NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef moddef = {
+	PyModuleDef_HEAD_INIT, "graphleak",
+	"graphleak shim: snapshots of the Python object graph for the graphleak analyzer.",
+	-1, methods, NULL, NULL, NULL, NULL,
+};
+
+__attribute__((visibility("default"))) PyMODINIT_FUNC PyInit_graphleak(void)
+{
+	PyObject *m = PyModule_Create(&moddef);
+	if (!m)
+		return NULL;
+	if (PyModule_AddStringConstant(m, "__version__", GL_SHIM_VERSION) < 0 ||
+	    PyModule_AddStringConstant(m, "FORMAT_VERSION", GL_FORMAT_VERSION) < 0) {
+		Py_DECREF(m);
+		return NULL;
+	}
+	return m;
+}

@@ -1,0 +1,184 @@
+"""graphleak_run.py - bootstrap used by `graphleak run`.
+
+    PYTHON graphleak_run.py [-o SNAP] [--at-exit] -- SCRIPT [ARGS...]
+    PYTHON graphleak_run.py [-o SNAP] [--at-exit] -- -m MODULE [ARGS...]
+
+Finds the graphleak shim built for this interpreter (shims.tsv beside this
+file), imports it, then runs the script as __main__ the way Python itself
+would (a script is compiled and run in a fresh __main__ module; -m goes
+through runpy, as python -m does). Snapshots are written at exit (--at-exit, while module globals are
+still alive) and whenever the process receives SIGUSR2 (the handler runs at a
+safe point in the main thread).
+
+Works on CPython 3.8 to 3.13; uses nothing outside the standard library.
+"""
+
+import os
+import sys
+
+
+def _fail(msg, code=2):
+    sys.stderr.write("graphleak: %s\n" % msg)
+    sys.exit(code)
+
+
+def _find_shim():
+    here = os.path.dirname(os.path.abspath(__file__))
+    manifest = os.path.join(here, "shims.tsv")
+    exe = os.path.realpath(sys.executable) if sys.executable else ""
+    prefix = os.path.realpath(sys.prefix)
+    version = "%d.%d.%d" % sys.version_info[:3]
+    lines = []
+    try:
+        with open(manifest, "r", encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 4:
+                    lines.append(parts)
+    except OSError:
+        pass
+    for p_exe, p_ver, p_prefix, p_dir in lines:
+        if p_exe == exe:
+            return p_dir
+    for p_exe, p_ver, p_prefix, p_dir in lines:
+        if p_ver == version and p_prefix == prefix:
+            return p_dir
+    _fail(
+        "no shim is built for this Python (CPython %s, %s).\n"
+        "graphleak: build one with: cmake -S <graphleak source> -B <build> "
+        "-DGRAPHLEAK_PYTHONS=%s && cmake --build <build>"
+        % (version, exe or sys.executable, exe or "/path/to/python3")
+    )
+
+
+def _parse(argv):
+    out = None
+    at_exit = False
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--":
+            i += 1
+            break
+        if a in ("-o", "--output"):
+            if i + 1 >= len(argv):
+                _fail("-o needs a file name")
+            out = argv[i + 1]
+            i += 2
+            continue
+        if a.startswith("-o") and len(a) > 2:
+            out = a[2:]
+        elif a.startswith("--output="):
+            out = a[len("--output="):]
+        elif a == "--at-exit":
+            at_exit = True
+        elif a in ("-h", "--help"):
+            sys.stdout.write(__doc__)
+            sys.exit(0)
+        else:
+            break
+        i += 1
+    rest = argv[i:]
+    if not rest:
+        _fail("nothing to run: give a script or -m MODULE after --")
+    return out, at_exit, rest
+
+
+class _Namer(object):
+    def __init__(self, first):
+        self.first = first
+        self.n = 0
+
+    def next(self):
+        self.n += 1
+        if self.first:
+            if self.n == 1:
+                return self.first
+            root, ext = os.path.splitext(self.first)
+            return "%s-%d%s" % (root, self.n, ext)
+        return os.path.join(os.getcwd(), "graphleak-%d-%d.snap" % (os.getpid(), self.n))
+
+
+def _human(n):
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return ("%d %s" % (n, unit)) if unit == "B" else ("%.1f %s" % (n, unit))
+        n /= 1024.0
+    return "%d B" % n
+
+
+def main():
+    out, at_exit, rest = _parse(sys.argv[1:])
+    shim_dir = _find_shim()
+    sys.path.insert(0, shim_dir)
+    try:
+        import graphleak
+    except ImportError as e:
+        _fail("cannot import the graphleak shim from %s: %s" % (shim_dir, e))
+    finally:
+        try:
+            sys.path.remove(shim_dir)
+        except ValueError:
+            pass
+    sys.modules["graphleak"] = graphleak
+
+    namer = _Namer(os.path.abspath(out) if out else None)
+
+    def dump(reason):
+        path = namer.next()
+        try:
+            r = graphleak.dump(path, overwrite=True)
+        except Exception as e:  # never let the snapshot kill the program
+            sys.stderr.write("graphleak: snapshot (%s) failed: %s\n" % (reason, e))
+            return
+        sys.stderr.write(
+            "graphleak: wrote %s (%d objects, %d edges, %s) in %.2f s\n"
+            % (r["path"], r["objects"], r["edges"], _human(r["file_bytes"]), r["pause_seconds"])
+        )
+        sys.stderr.flush()
+
+    import signal
+
+    if hasattr(signal, "SIGUSR2"):
+        signal.signal(signal.SIGUSR2, lambda signum, frame: dump("SIGUSR2"))
+    if at_exit:
+        import atexit
+
+        atexit.register(dump, "exit")
+
+    # The program runs in a fresh module installed as sys.modules["__main__"]
+    # (as `python SCRIPT` and `python -m MODULE` do), so its globals stay
+    # alive until interpreter shutdown, after the atexit snapshot.
+    import types
+
+    main_mod = types.ModuleType("__main__")
+    main_mod.__dict__["__builtins__"] = __builtins__
+    sys.modules["__main__"] = main_mod
+    import runpy
+
+    if rest[0] == "-m":
+        if len(rest) < 2:
+            _fail("-m needs a module name")
+        mod = rest[1]
+        sys.argv = [mod] + rest[2:]  # argv[0] becomes the module's file
+        sys.path[0] = os.getcwd()
+        run_as_main = getattr(runpy, "_run_module_as_main", None)
+        if run_as_main is not None:
+            run_as_main(mod, alter_argv=True)
+        else:
+            runpy.run_module(mod, run_name="__main__", alter_sys=True)
+    else:
+        script = rest[0]
+        try:
+            with open(script, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            _fail("cannot open %s: %s" % (script, e.strerror or e))
+        sys.argv = rest[:]
+        sys.path[0] = os.path.dirname(os.path.abspath(script))
+        main_mod.__dict__.update(__file__=script, __cached__=None, __loader__=None, __spec__=None, __package__=None)
+        code = compile(source, script, "exec", dont_inherit=True)
+        exec(code, main_mod.__dict__)
+
+if __name__ == "__main__":
+    main()

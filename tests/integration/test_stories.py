@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""End-to-end: each story in stories/ runs under `graphleak run` on a real
+interpreter, dumps a snapshot from inside, and the analysis commands must name
+the right holder with the right figures. Where objgraph is importable in the
+target (Debian's python3), graphleak's chain must be no longer than
+objgraph.find_backref_chain's and pass through the same module.
+
+usage: test_stories.py GRAPHLEAK PYTHON [STORY ...]
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+STORIES = os.path.join(HERE, "stories")
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("  FAIL:", what)
+    return cond
+
+
+def gl(graphleak, *args):
+    r = subprocess.run([graphleak] + list(args), capture_output=True, text=True, timeout=300)
+    if r.returncode != 0:
+        raise RuntimeError("graphleak %s failed (%d): %s" % (" ".join(args), r.returncode, r.stderr))
+    return json.loads(r.stdout)
+
+
+def run_story(graphleak, python, story, tmp):
+    snap = os.path.join(tmp, story + ".snap")
+    env = dict(os.environ, GL_SNAP=snap)
+    r = subprocess.run([graphleak, "run", "--", python, os.path.join(STORIES, story + ".py")],
+                       env=env, capture_output=True, text=True, timeout=300)
+    if not check(r.returncode == 0 and os.path.exists(snap),
+                 "%s: the story did not run or dump (exit %d): %s" % (story, r.returncode, r.stderr[-2000:])):
+        return None, None
+    with open(snap + ".json") as f:
+        return snap, json.load(f)
+
+
+def cross_check_objgraph(graphleak, story, snap, info):
+    for t in info["targets"]:
+        og = t.get("objgraph")
+        if not og:
+            continue
+        p = gl(graphleak, "path", snap, "--id", t["addr"], "--json")
+        raw = p.get("raw", [])
+        module = og["addrs"][0]
+        if check(module in raw, "%s: %s: graphleak's chain %s does not pass through module %s, objgraph's"
+                 % (story, t["name"], p.get("chain"), og["module"])):
+            ours = len(raw) - raw.index(module)
+            check(ours <= og["length"], "%s: %s: graphleak's chain from module %s has %d objects, objgraph's %d"
+                  % (story, t["name"], og["module"], ours, og["length"]))
+            print("  objgraph: %s: chain of %d objects from module %s, objgraph %d" %
+                  (t["name"], ours, og["module"], og["length"]))
+
+
+def holders_of(graphleak, snap, typ):
+    return gl(graphleak, "path", snap, "--type", typ, "--limit", "0", "--json")
+
+
+def story_checks(graphleak, story, snap, info):
+    e = info["expect"]
+    if "holder" in e or "holder_re" in e:
+        p = holders_of(graphleak, snap, e["type"])
+        rows = p["holders"]
+        if "count" in e:
+            check(p["count"] == e["count"], "%s: %d %s objects, expected %d" % (story, p["count"], e["type"], e["count"]))
+        if "holder" in e:
+            match = [h for h in rows if h["holder"] == e["holder"]]
+        else:
+            match = [h for h in rows if re.match(e["holder_re"], h["holder"])]
+        want = e.get("count", e.get("min_count", 1))
+        check(match and match[0]["count"] >= want and rows[0] is match[0],
+              "%s: expected the first holder of %s to be %r with >= %d objects, got %s" %
+              (story, e["type"], e.get("holder", e.get("holder_re")), want,
+               [(h["holder"], h["count"]) for h in rows[:3]]))
+        if match:
+            print("  holder: %s (%d %s objects)" % (match[0]["holder"], match[0]["count"], e["type"]))
+    if "suspect_holder" in e:
+        s = gl(graphleak, "suspects", snap, "--min-share", "5", "--json")
+        hit = [x for x in s["suspects"] if x["holder"] == e["suspect_holder"]]
+        if check(hit, "%s: no suspect held by %r: %s" % (story, e["suspect_holder"],
+                                                          [x["holder"] for x in s["suspects"]])):
+            check(hit[0]["retained"] >= e["min_retained"], "%s: suspect retains %d, expected >= %d"
+                  % (story, hit[0]["retained"], e["min_retained"]))
+            print("  suspect: %s retains %d bytes (%.0f%%)" % (hit[0]["holder"], hit[0]["retained"],
+                                                               100 * hit[0]["share"]))
+    if "finalizer_cycles" in e or "garbage_min_objects" in e:
+        c = gl(graphleak, "cycles", snap, "--json")
+        if e.get("gc_disabled"):
+            check(c["gc"]["enabled"] is False, "%s: gc should be reported disabled" % story)
+        if "finalizer_cycles" in e:
+            n = c["finalizer_cycles_total"]
+            check(n >= e["finalizer_cycles"], "%s: %d finalizer cycles, expected >= %d" % (story, n, e["finalizer_cycles"]))
+            if c["finalizer_cycles"]:
+                f0 = c["finalizer_cycles"][0]
+                check(f0["with_del"] >= 1 and "collectable" in f0["verdict"],
+                      "%s: finalizer cycle verdict: %s" % (story, f0))
+            print("  finalizer cycles: %d" % n)
+        if "garbage_min_objects" in e:
+            g = c["garbage"]
+            check(g["objects"] >= e["garbage_min_objects"] and g["leak"] is True,
+                  "%s: garbage %d objects, leak=%s; expected >= %d and a leak" %
+                  (story, g["objects"], g["leak"], e["garbage_min_objects"]))
+            print("  cyclic garbage: %d objects, %d bytes, leak=%s" % (g["objects"], g["size"], g["leak"]))
+
+
+def main():
+    graphleak, python = sys.argv[1], sys.argv[2]
+    stories = sys.argv[3:] or sorted(f[:-3] for f in os.listdir(STORIES)
+                                     if f.endswith(".py") and not f.startswith("_"))
+    with tempfile.TemporaryDirectory(prefix="gl-stories-") as tmp:
+        for story in stories:
+            print("%s (%s)" % (story, python))
+            try:
+                snap, info = run_story(graphleak, python, story, tmp)
+                if snap:
+                    story_checks(graphleak, story, snap, info)
+                    cross_check_objgraph(graphleak, story, snap, info)
+            except Exception as ex:  # a crash of a command is a failure, not an abort
+                check(False, "%s: %s" % (story, ex))
+    n = len(stories)
+    bad = len({f.split(":")[0] for f in failures})
+    print("%d passed, %d failed" % (n - bad, bad))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
