@@ -459,3 +459,85 @@ int gl_type_retained(const gl_analysis *a, uint64_t *per_type)
 	free(active), free(node), free(next);
 	return 0;
 }
+
+typedef struct {
+	uint64_t retained;
+	uint32_t id;
+} ranked;
+
+static int cmp_ranked(const void *x, const void *y)
+{
+	const ranked *a = x, *b = y;
+	if (a->retained != b->retained)
+		return a->retained > b->retained ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+int gl_suspects(const gl_analysis *a, uint64_t threshold, uint32_t **ids, size_t *n)
+{
+	uint32_t root = a->s->n_objects;
+	gl_vec(uint32_t) stack = {0};
+	gl_vec(ranked) found = {0};
+	*ids = NULL;
+	*n = 0;
+	if (gl_vec_push(&stack, root) < 0)
+		return -1;
+	while (stack.n) {
+		uint32_t v = stack.v[--stack.n];
+		int big_kid = 0;
+		for (uint64_t k = a->koff[v]; k < a->koff[v + 1]; k++) {
+			uint32_t c = a->kids[k];
+			if (a->retained[c] >= threshold) {
+				big_kid = 1;
+				if (gl_vec_push(&stack, c) < 0)
+					goto oom;
+			}
+		}
+		if (!big_kid && v != root && gl_vec_push(&found, ((ranked){a->retained[v], v})) < 0)
+			goto oom;
+	}
+	qsort(found.v, found.n, sizeof *found.v, cmp_ranked);
+	uint32_t *out = gl_alloc_array(found.n ? found.n : 1, sizeof *out);
+	if (!out)
+		goto oom;
+	for (size_t i = 0; i < found.n; i++)
+		out[i] = found.v[i].id;
+	*ids = out;
+	*n = found.n;
+	gl_vec_free(&stack);
+	gl_vec_free(&found);
+	return 0;
+oom:
+	gl_vec_free(&stack);
+	gl_vec_free(&found);
+	return -1;
+}
+
+int gl_dom_subtree(const gl_analysis *a, uint32_t v, uint32_t **ids, size_t *n)
+{
+	gl_vec(uint32_t) out = {0};
+	*ids = NULL;
+	*n = 0;
+	if (gl_vec_push(&out, v) < 0)
+		return -1;
+	for (size_t i = 0; i < out.n; i++) {
+		uint32_t x = out.v[i];
+		for (uint64_t k = a->koff[x]; k < a->koff[x + 1]; k++)
+			if (gl_vec_push(&out, a->kids[k]) < 0) {
+				gl_vec_free(&out);
+				return -1;
+			}
+	}
+	*ids = out.v;
+	*n = out.n;
+	return 0;
+}
+
+int gl_type_matches(const gl_snap *s, uint32_t id, const char *name)
+{
+	size_t len, nlen = strlen(name);
+	const char *t = gl_snap_str(s, s->type[id], &len);
+	if (len == nlen && memcmp(t, name, nlen) == 0)
+		return 1;
+	return len > nlen && t[len - nlen - 1] == '.' && memcmp(t + len - nlen, name, nlen) == 0;
+}

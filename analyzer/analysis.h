@@ -123,4 +123,25 @@ uint32_t gl_value_key(const gl_snap *s, uint64_t e);
  */
 int gl_type_retained(const gl_analysis *a, uint64_t *per_type);
 
+/*
+ * Leak suspects (needs GL_AN_DOM): the accumulation points of the dominator
+ * tree. Descends from the virtual root into every child that retains at
+ * least `threshold` bytes; a node reached that way none of whose children
+ * does is a suspect (a cache dict whose many entries are each small), its
+ * ancestors only pass the memory through. *ids (allocated here, caller
+ * frees) gets the suspects, most retained first (ties by id), *n their
+ * number. 0 or -1 (out of memory).
+ */
+int gl_suspects(const gl_analysis *a, uint64_t threshold, uint32_t **ids, size_t *n);
+
+/*
+ * The objects of v's dominator subtree, v first (needs GL_AN_DOM), into
+ * *ids (allocated here, caller frees), *n of them. 0 or -1 (out of memory).
+ */
+int gl_dom_subtree(const gl_analysis *a, uint32_t v, uint32_t **ids, size_t *n);
+
+/* 1 if the type name of id is `name`, or ends in "." + name
+ * (BindParameter matches sqlalchemy.sql.elements.BindParameter). */
+int gl_type_matches(const gl_snap *s, uint32_t id, const char *name);
+
 #endif /* GRAPHLEAK_ANALYSIS_H */

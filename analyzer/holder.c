@@ -1,6 +1,7 @@
 /*
  * holder.c - retainer chains and root holders in words. See holder.h.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "holder.h"
 
 #include <ctype.h>
@@ -413,4 +414,99 @@ void gl_steps_free(gl_step *steps, size_t nsteps)
 	for (size_t i = 0; i < nsteps; i++)
 		gl_sb_free(&steps[i].label);
 	free(steps);
+}
+
+static int cmp_groups(const void *x, const void *y)
+{
+	const gl_holder_group *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	return strcmp(a->text, b->text);
+}
+
+void gl_holder_groups_free(gl_holder_group *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(g[i].text);
+	free(g);
+}
+
+static uint64_t text_hash(const char *p)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 31);
+}
+
+int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
+		       gl_holder_group **out, size_t *nout)
+{
+	const gl_snap *s = a->s;
+	gl_vec(gl_holder_group) rows = {0};
+	/* open-addressing index over rows by text: slot holds row + 1, 0 empty */
+	size_t *index = NULL, cap = 0;
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = ids[i];
+		uint32_t *chain;
+		size_t len;
+		gl_holder h;
+		if (gl_chain(a, id, &chain, &len) < 0)
+			goto oom;
+		int rc = gl_holder_find(a, chain, len, &h);
+		free(chain);
+		if (rc < 0)
+			goto oom;
+		if ((rows.n + 1) * 2 > cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			size_t *ni = gl_calloc_array(ncap, sizeof *ni);
+			if (!ni) {
+				gl_holder_free(&h);
+				goto oom;
+			}
+			for (size_t r = 0; r < rows.n; r++) {
+				size_t j = text_hash(rows.v[r].text) & (ncap - 1);
+				while (ni[j])
+					j = (j + 1) & (ncap - 1);
+				ni[j] = r + 1;
+			}
+			free(index);
+			index = ni;
+			cap = ncap;
+		}
+		const char *text = gl_sb_str(&h.text);
+		size_t j = text_hash(text) & (cap - 1);
+		while (index[j] && strcmp(rows.v[index[j] - 1].text, text) != 0)
+			j = (j + 1) & (cap - 1);
+		if (!index[j]) {
+			gl_holder_group g = {strdup(text), h.kind, 0, 0, id};
+			if (!g.text || gl_vec_push(&rows, g) < 0) {
+				free(g.text);
+				gl_holder_free(&h);
+				goto oom;
+			}
+			index[j] = rows.n;
+		}
+		gl_holder_free(&h);
+		gl_holder_group *g = &rows.v[index[j] - 1];
+		g->count++;
+		g->size += s->size[id];
+		if (a->tier[id] != GL_NONE && a->dist[id] < a->dist[g->example])
+			g->example = id;
+	}
+	free(index);
+	qsort(rows.v, rows.n, sizeof *rows.v, cmp_groups);
+	*out = rows.v;
+	*nout = rows.n;
+	return 0;
+oom:
+	free(index);
+	gl_holder_groups_free(rows.v, rows.n);
+	return -1;
 }

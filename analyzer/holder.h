@@ -90,4 +90,22 @@ void gl_steps_free(gl_step *steps, size_t nsteps);
 /* The name of thread index t from the header ("thread 3" if it has none). */
 void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b);
 
+/* Objects grouped by the holder that keeps them. */
+typedef struct gl_holder_group {
+	char *text;        /* the holder in words (owned) */
+	gl_hold_kind kind;
+	uint64_t count;    /* objects */
+	uint64_t size;     /* their bytes (shallow) */
+	uint32_t example;  /* the one with the shortest chain */
+} gl_holder_group;
+
+/*
+ * Groups ids[0..n) by root holder (needs GL_AN_PATHS): *out (allocated
+ * here; release with gl_holder_groups_free) gets *nout groups, most objects
+ * first, then most bytes, then by text. 0 or -1 (out of memory).
+ */
+int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
+		       gl_holder_group **out, size_t *nout);
+void gl_holder_groups_free(gl_holder_group *g, size_t n);
+
 #endif /* GRAPHLEAK_HOLDER_H */

@@ -1,21 +1,26 @@
-"""Builds a realistic leaking heap of about N gc-tracked objects.
+"""Builds a realistic leaking heap of about N gc-tracked objects: a service
+whose module-level cache is never evicted.
 
-The mix, per "request" kept in a module-level cache:
-  - a record dict with str fields and an int id   (tracked: holds a list)
-  - a list of tag strings                          (tracked)
-  - a Session class instance with its attributes   (tracked; __dict__ on <3.11,
-                                                    inline values on 3.11+)
-  - a tuple of (timestamp float, status str)       (tracked until a collection
-                                                    untracks it)
-plus a str payload per record (untracked leaves). Every 50th request also
-appends to a module-level list of recent tuples. This is what a service with a
-cache that is never evicted looks like.
+Per request kept in the cache (4 gc-tracked objects, 4 untracked leaves,
+about 21 references; so about 2 objects and 5 references per gc-tracked
+object, the shape of the heap the targets were set on):
+  - a Session class instance (user, record, seen, hits; a __dict__ before
+    3.11, inline values after)
+  - its record dict: id, name, email, tags, seen
+  - a tags list of two shared tag strings
+  - a `seen` tuple (id, tags), which stays tracked because it holds a list
+  - leaves: the key str, the name and email str, the id int
+Every 1000th Session is also kept in a class-level registry
+(Session.registry), and every 50th key in a module-level list.
 """
 import gc
 import sys
 
 
 class Session:
+    # a class-level registry: every 1000th session is kept here too
+    registry = []
+
     def __init__(self, user, record, started):
         self.user = user
         self.record = record
@@ -27,19 +32,37 @@ cache = {}
 recent = []
 
 
+TAGS = ["tag%d" % i for i in range(17)]
+
+
+def _add(i):
+    key = "user-%07d" % i
+    tags = [TAGS[i % 17], "web"]
+    seen = (i, tags)
+    record = {"id": i, "name": "Name %d" % i, "email": "u%d@example.com" % i,
+              "tags": tags, "seen": seen}
+    cache[key] = sess = Session(key, record, seen)
+    if i % 1000 == 0:
+        Session.registry.append(sess)
+    if i % 50 == 0:
+        recent.append((key, i))
+
+
 def build(n_tracked):
-    """Adds entries until about n_tracked gc-tracked objects exist."""
+    """Adds entries until about n_tracked gc-tracked objects exist after a
+    collection (which untracks the tuples of atomic values, as it would in a
+    long-running process). Returns the count."""
+    gc.collect()
     base = len(gc.get_objects())
-    per_entry = 4  # dict, list, Session, tuple
-    entries = max(1, (n_tracked - base) // per_entry)
-    for i in range(entries):
-        key = "user-%07d" % i
-        tags = ["tag%d" % (i % 17), "web"]
-        record = {"id": i, "name": "Name %d" % i, "email": "u%d@example.com" % i,
-                  "tags": tags, "payload": "x" * (40 + i % 60)}
-        cache[key] = Session(key, record, (1700000000.0 + i, "ok"))
-        if i % 50 == 0:
-            recent.append((key, i))
+    probe = 2000
+    for i in range(probe):
+        _add(i)
+    gc.collect()
+    per_entry = (len(gc.get_objects()) - base) / probe
+    total = max(probe, int((n_tracked - base) / per_entry))
+    for i in range(probe, total):
+        _add(i)
+    gc.collect()
     return len(gc.get_objects())
 
 

@@ -2,7 +2,6 @@
  * cmd_path.c - `graphleak path`: the shortest retainer chain from a root to
  * an object, or, for a type, which holders keep its objects.
  */
-#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,99 +37,41 @@ static const char path_usage[] =
 	"  graphleak path app.snap --type Profile\n"
 	"  graphleak path app.snap --id 0x7f3a12c45e10\n";
 
-/* 1 if the type name of id is `name` or ends in ".name". */
-static int type_matches(const gl_snap *s, uint32_t id, const char *name, size_t nlen)
-{
-	size_t len;
-	const char *t = gl_snap_str(s, s->type[id], &len);
-	if (len == nlen && memcmp(t, name, nlen) == 0)
-		return 1;
-	return len > nlen && t[len - nlen - 1] == '.' && memcmp(t + len - nlen, name, nlen) == 0;
-}
+typedef gl_vec(uint32_t) u32vec;
 
-typedef struct {
-	char *text;        /* holder text (owned) */
-	gl_hold_kind kind;
-	uint64_t count, size;
-	uint32_t example;  /* the object with the shortest chain */
-} holder_row;
-
-static int cmp_rows(const void *x, const void *y)
+/* The objects whose type is `name` (see gl_type_matches), and the full type
+ * name of the first, into typename. */
+static int objects_of_type(const gl_snap *s, const char *name, u32vec *ids, uint64_t *size, gl_sb *typename)
 {
-	const holder_row *a = x, *b = y;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return strcmp(a->text, b->text);
-}
-
-/* Groups the objects of a type by holder; rows sorted, biggest first. */
-static int group_by_holder(const gl_analysis *a, const char *name, holder_row **rows_out,
-			   size_t *nrows, uint64_t *count, uint64_t *size, gl_sb *typename)
-{
-	const gl_snap *s = a->s;
-	size_t nlen = strlen(name);
-	gl_vec(holder_row) rows = {0};
-	*count = *size = 0;
+	*size = 0;
 	for (uint32_t id = 0; id < s->n_objects; id++) {
-		if (!type_matches(s, id, name, nlen))
+		if (!gl_type_matches(s, id, name))
 			continue;
-		if (*count == 0)
+		if (ids->n == 0)
 			report_type(s, id, typename);
-		(*count)++;
+		if (gl_vec_push(ids, id) < 0)
+			return -1;
 		*size += s->size[id];
-		uint32_t *chain;
-		size_t len;
-		gl_holder h;
-		if (gl_chain(a, id, &chain, &len) < 0 || gl_holder_find(a, chain, len, &h) < 0) {
-			free(chain);
-			goto oom;
-		}
-		free(chain);
-		/* holders are few: a linear search over the rows is fine */
-		const char *text = gl_sb_str(&h.text);
-		size_t r;
-		for (r = 0; r < rows.n; r++)
-			if (strcmp(rows.v[r].text, text) == 0)
-				break;
-		if (r == rows.n) {
-			holder_row row = {strdup(text), h.kind, 0, 0, id};
-			if (!row.text || gl_vec_push(&rows, row) < 0) {
-				free(row.text);
-				gl_holder_free(&h);
-				goto oom;
-			}
-		}
-		rows.v[r].count++;
-		rows.v[r].size += s->size[id];
-		uint32_t ex = rows.v[r].example;
-		if (a->tier[id] != GL_NONE && a->dist[id] < a->dist[ex])
-			rows.v[r].example = id;
-		gl_holder_free(&h);
 	}
-	qsort(rows.v, rows.n, sizeof *rows.v, cmp_rows);
-	*rows_out = rows.v;
-	*nrows = rows.n;
 	return 0;
-oom:
-	for (size_t r = 0; r < rows.n; r++)
-		free(rows.v[r].text);
-	gl_vec_free(&rows);
-	return -1;
 }
 
 static int path_type(const char *path, const gl_analysis *a, const char *name, uint64_t limit, int json)
 {
-	holder_row *rows;
-	size_t nrows;
-	uint64_t count, size;
+	gl_holder_group *rows = NULL;
+	size_t nrows = 0;
+	uint64_t size;
+	u32vec ids = {0};
 	gl_sb tname = {0};
-	if (group_by_holder(a, name, &rows, &nrows, &count, &size, &tname) < 0) {
+	if (objects_of_type(a->s, name, &ids, &size, &tname) < 0 ||
+	    gl_group_by_holder(a, ids.v, ids.n, &rows, &nrows) < 0) {
 		fprintf(stderr, "graphleak path: out of memory\n");
 		gl_sb_free(&tname);
+		gl_vec_free(&ids);
 		return GL_EXIT_FAIL;
 	}
+	uint64_t count = ids.n;
+	gl_vec_free(&ids);
 	int rc = GL_EXIT_OK;
 	size_t shown = (limit == 0 || limit > nrows) ? nrows : (size_t)limit;
 	if (json) {
@@ -170,9 +111,7 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 			printf("\n  ... and %s more holders (--limit 0 shows all)\n", gl_fmt_count(n1, nrows - shown));
 		printf("\n(graphleak path %s --id ADDR shows one chain step by step)\n", path);
 	}
-	for (size_t r = 0; r < nrows; r++)
-		free(rows[r].text);
-	free(rows);
+	gl_holder_groups_free(rows, nrows);
 	gl_sb_free(&tname);
 	return rc;
 }

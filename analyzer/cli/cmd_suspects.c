@@ -39,65 +39,6 @@ static const char suspects_usage[] =
 	"  graphleak suspects app.snap\n"
 	"  graphleak suspects app.snap --min-share 2 --json\n";
 
-typedef gl_vec(uint32_t) gl_vec_u32;
-
-/* The objects of v's dominator subtree (v included), into *out. */
-static int subtree(const gl_analysis *a, uint32_t v, gl_vec_u32 *out)
-{
-	out->n = 0;
-	if (gl_vec_push(out, v) < 0)
-		return -1;
-	for (size_t i = 0; i < out->n; i++) {
-		uint32_t x = out->v[i];
-		for (uint64_t k = a->koff[x]; k < a->koff[x + 1]; k++)
-			if (gl_vec_push(out, a->kids[k]) < 0)
-				return -1;
-	}
-	return 0;
-}
-
-/* Orders ids by retained size, biggest first (qsort has no context
- * argument in C11; the CLI is single-threaded). */
-static const gl_analysis *sort_ctx;
-static int cmp_ids(const void *x, const void *y)
-{
-	uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
-	uint64_t rp = sort_ctx->retained[p], rq = sort_ctx->retained[q];
-	if (rp != rq)
-		return rp > rq ? -1 : 1;
-	return p < q ? -1 : p > q;
-}
-
-/* The accumulation points, biggest first. */
-static int find_suspects(const gl_analysis *a, uint64_t threshold, gl_vec_u32 *out)
-{
-	uint32_t n = a->s->n_objects;
-	gl_vec(uint32_t) stack = {0};
-	if (gl_vec_push(&stack, n) < 0)
-		return -1;
-	while (stack.n) {
-		uint32_t v = stack.v[--stack.n];
-		int big_kid = 0;
-		for (uint64_t k = a->koff[v]; k < a->koff[v + 1]; k++) {
-			uint32_t c = a->kids[k];
-			if (a->retained[c] >= threshold) {
-				big_kid = 1;
-				if (gl_vec_push(&stack, c) < 0)
-					goto oom;
-			}
-		}
-		if (!big_kid && v != n && gl_vec_push(out, v) < 0)
-			goto oom;
-	}
-	gl_vec_free(&stack);
-	sort_ctx = a;
-	qsort(out->v, out->n, sizeof *out->v, cmp_ids);
-	return 0;
-oom:
-	gl_vec_free(&stack);
-	return -1;
-}
-
 static int parse_share(const char *txt, double *share)
 {
 	char *end;
@@ -151,15 +92,16 @@ int cmd_suspects(int argc, char **argv)
 	uint64_t threshold = (uint64_t)((double)total * share / 100.0);
 	if (threshold == 0)
 		threshold = 1;
-	gl_vec_u32 sus = {0}, sub = {0};
+	uint32_t *sus = NULL, *sub = NULL;
+	size_t nsus = 0, nsub = 0;
 	double t0 = gl_now();
 	int rc = GL_EXIT_OK;
-	if (find_suspects(&a, threshold, &sus) < 0) {
+	if (gl_suspects(&a, threshold, &sus, &nsus) < 0) {
 		fprintf(stderr, "graphleak suspects: out of memory\n");
 		rc = GL_EXIT_FAIL;
 		goto done;
 	}
-	size_t shown = sus.n < limit ? sus.n : (size_t)limit;
+	size_t shown = nsus < limit ? nsus : (size_t)limit;
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
 	json_t *jlist = json ? json_array() : NULL;
 	if (!json) {
@@ -170,10 +112,12 @@ int cmd_suspects(int argc, char **argv)
 			       "(try --min-share 1, or graphleak top)\n", share);
 	}
 	for (size_t i = 0; i < shown; i++) {
-		uint32_t v = sus.v[i];
+		uint32_t v = sus[i];
 		report_mix *mix = NULL;
 		size_t nmix = 0;
-		if (subtree(&a, v, &sub) < 0 || report_type_mix(s, sub.v, sub.n, &mix, &nmix) < 0) {
+		free(sub);
+		sub = NULL;
+		if (gl_dom_subtree(&a, v, &sub, &nsub) < 0 || report_type_mix(s, sub, nsub, &mix, &nmix) < 0) {
 			fprintf(stderr, "graphleak suspects: out of memory\n");
 			rc = GL_EXIT_FAIL;
 			break;
@@ -196,13 +140,13 @@ int cmd_suspects(int argc, char **argv)
 			json_t *one = json_pack("{s:I, s:s, s:s, s:I, s:f, s:I, s:o, s:o*, s:o}", "rank", (json_int_t)i + 1,
 						"holder", gl_sb_str(&h.text), "holder_kind", report_hold_kind(h.kind),
 						"retained", (json_int_t)a.retained[v], "share", pct / 100.0,
-						"objects", (json_int_t)sub.n, "object", report_obj_json(&a, v),
+						"objects", (json_int_t)nsub, "object", report_obj_json(&a, v),
 						"path", report_chain_json(&a, v), "retains", retains);
 			json_array_append_new(jlist, one);
 		} else {
 			printf("\n#%zu  %s (%s)\n", i + 1, gl_sb_str(&h.text), gl_sb_str(&what));
 			printf("    retains %s (%.1f%% of the heap) in %s object%s\n", gl_fmt_bytes(n1, a.retained[v]),
-			       pct, gl_fmt_count(n2, sub.n), sub.n == 1 ? "" : "s");
+			       pct, gl_fmt_count(n2, nsub), nsub == 1 ? "" : "s");
 			gl_sb line = {0};
 			report_chain_line(&a, v, &line);
 			printf("    chain: %s\n", gl_sb_str(&line));
@@ -218,18 +162,18 @@ int cmd_suspects(int argc, char **argv)
 	if (json && rc == GL_EXIT_OK) {
 		json_t *root = json_pack("{s:{s:I, s:I}, s:f, s:I, s:o}", "heap", "size", (json_int_t)total,
 					 "objects", (json_int_t)n, "min_share", share / 100.0,
-					 "suspects_total", (json_int_t)sus.n, "suspects", jlist);
+					 "suspects_total", (json_int_t)nsus, "suspects", jlist);
 		rc = cli_print_json(root);
 		json_decref(root);
 	} else if (jlist) {
 		json_decref(jlist);
 	}
-	if (!json && sus.n > shown)
-		printf("\n... and %zu more (--limit)\n", sus.n - shown);
+	if (!json && nsus > shown)
+		printf("\n... and %zu more (--limit)\n", nsus - shown);
 done:
 	cli_timing("query", t0);
-	gl_vec_free(&sus);
-	gl_vec_free(&sub);
+	free(sus);
+	free(sub);
 	report_close(s, &a);
 	return rc;
 }
