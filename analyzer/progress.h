@@ -27,4 +27,18 @@ void gl_progress_update(gl_progress *p, uint64_t done, uint64_t total);
 /* Clears the line if one was shown. */
 void gl_progress_end(gl_progress *p);
 
+/*
+ * A ticker for work that cannot report its own progress (loading a
+ * snapshot, one long analysis): on a terminal, after a second, a background
+ * thread shows "loading app.snap: 2.3 s" and updates it until
+ * gl_ticker_stop(), which clears the line. Off a terminal it does nothing.
+ * `what` is borrowed and must outlive the ticker.
+ */
+typedef struct gl_ticker {
+	void *impl; /* NULL when not ticking */
+} gl_ticker;
+
+void gl_ticker_start(gl_ticker *t, const char *what);
+void gl_ticker_stop(gl_ticker *t);
+
 #endif /* GRAPHLEAK_PROGRESS_H */

@@ -67,7 +67,13 @@ int cli_load(const char *path, unsigned flags, gl_snap **out)
 	gl_err err;
 	gl_err_clear(&err);
 	double t0 = gl_now();
-	if (gl_snap_load(out, path, flags, &err) < 0) {
+	char what[256];
+	snprintf(what, sizeof what, "loading %s", path);
+	gl_ticker tk;
+	gl_ticker_start(&tk, what);
+	int rc = gl_snap_load(out, path, flags, &err);
+	gl_ticker_stop(&tk);
+	if (rc < 0) {
 		fprintf(stderr, "graphleak: %s\n", err.msg);
 		return GL_EXIT_FAIL;
 	}

@@ -157,7 +157,11 @@ int cmd_top(int argc, char **argv)
 		gl_err aerr;
 		gl_err_clear(&aerr);
 		retained = gl_alloc_array(s->n_strings, sizeof *retained);
-		if (!retained || gl_analysis_run(&an, s, GL_AN_DOM, &aerr) < 0 || gl_type_retained(&an, retained) < 0) {
+		gl_ticker tk;
+		gl_ticker_start(&tk, "computing retained sizes");
+		int arc = !retained || gl_analysis_run(&an, s, GL_AN_DOM, &aerr) < 0 || gl_type_retained(&an, retained) < 0;
+		gl_ticker_stop(&tk);
+		if (arc) {
 			fprintf(stderr, "graphleak top: %s: %s\n", path, aerr.set ? aerr.msg : "out of memory");
 			free(retained);
 			gl_analysis_free(&an);

@@ -15,13 +15,13 @@ int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a)
 	memset(a, 0, sizeof *a);
 	if (cli_load(path, 0, s) != 0)
 		return GL_EXIT_FAIL;
-	gl_progress p;
-	gl_progress_begin(&p, "analyzing");
+	gl_ticker tk;
+	gl_ticker_start(&tk, "analyzing");
 	gl_err err;
 	gl_err_clear(&err);
 	double t0 = gl_now();
 	int rc = gl_analysis_run(a, *s, what, &err);
-	gl_progress_end(&p);
+	gl_ticker_stop(&tk);
 	cli_timing("analysis", t0);
 	if (rc < 0) {
 		fprintf(stderr, "graphleak: %s: %s\n", path, err.msg);
