@@ -87,6 +87,12 @@ int gl_chain_steps(const gl_analysis *a, const uint32_t *chain, size_t len,
 		   gl_step **steps, size_t *nsteps);
 void gl_steps_free(gl_step *steps, size_t nsteps);
 
+/* The chain to `target` as one line, folded as in gl_chain_steps:
+ * "sys.modules['service'].cache['user-42']", "thread worker-1, frame
+ * consume() local jobs.queue[3]"; "(no root reaches it)" for garbage.
+ * Appends to out. 0 or -1 (out of memory). */
+int gl_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out);
+
 /* The name of thread index t from the header ("thread 3" if it has none). */
 void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b);
 

@@ -23,6 +23,7 @@ static const command commands[] = {
 	{"suspects", cmd_suspects, "what retains the most memory, and who holds it"},
 	{"path", cmd_path, "who keeps an object (or a type's objects) alive: the chain from a root"},
 	{"cycles", cmd_cycles, "cyclic garbage, cycles with __del__, and gc.garbage"},
+	{"growth", cmd_growth, "what keeps growing across snapshots, and who holds it"},
 	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},
 	{"import", cmd_import, "make a snapshot from JSON lines"},
 };

@@ -80,35 +80,7 @@ json_t *report_obj_json(const gl_analysis *a, uint32_t id)
 
 int report_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out)
 {
-	uint32_t *chain;
-	size_t len;
-	if (gl_chain(a, target, &chain, &len) < 0)
-		return -1;
-	if (!len) {
-		gl_sb_puts(out, "(no root reaches it)");
-		return 0;
-	}
-	gl_step *st;
-	size_t ns;
-	int rc = gl_chain_steps(a, chain, len, &st, &ns);
-	if (rc == 0) {
-		for (size_t i = 0; i < ns; i++) {
-			const char *l = gl_sb_str(&st[i].label);
-			if (i && strcmp(l, "->") == 0) {
-				gl_sb_puts(out, " -> ");
-				report_type(a->s, chain[st[i].at], out);
-				if (i + 1 < ns)
-					gl_sb_puts(out, " ");
-				continue;
-			}
-			if (i && (l[0] == 'l' || l[0] == '(' || l[0] == '{'))
-				gl_sb_puts(out, " "); /* "local x", "(key)", "{member}" */
-			gl_sb_puts(out, l);
-		}
-		gl_steps_free(st, ns);
-	}
-	free(chain);
-	return rc;
+	return gl_chain_line(a, target, out);
 }
 
 json_t *report_chain_json(const gl_analysis *a, uint32_t target)

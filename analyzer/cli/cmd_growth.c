@@ -1,0 +1,291 @@
+/*
+ * cmd_growth.c - `graphleak growth`: what keeps growing across snapshots.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "growth.h"
+#include "humanfmt.h"
+#include "progress.h"
+#include "report.h"
+
+static const char growth_usage[] =
+	"usage: graphleak growth SNAP1 SNAP2 [SNAP3 ...] [--min-items N] [--min-bytes B]\n"
+	"                        [--limit N] [--json]\n"
+	"\n"
+	"Compares snapshots of one process, taken in the order given, and shows\n"
+	"what keeps growing:\n"
+	"  - the containers that grow: the same dict, list, set or other container\n"
+	"    in each snapshot (matched by identity and by its retainer chain), with\n"
+	"    its holder, its length and retained size at each snapshot, growing at\n"
+	"    every snapshot (3 or more) or between first and last;\n"
+	"  - per type: count and bytes at each snapshot and the change;\n"
+	"  - the objects new in the last snapshot, grouped by their holder.\n"
+	"A large cache that does not change is not reported.\n"
+	"\n"
+	"options:\n"
+	"  --min-items N   report a container whose length rose by N or more\n"
+	"                  (default 100)\n"
+	"  --min-bytes B   ... or whose retained size rose by B bytes or more\n"
+	"                  (default 262144; suffixes k, M, G allowed: 256k)\n"
+	"  -n, --limit N   at most N containers and N types (default 10; 0: all)\n"
+	"  --json          print {\"snapshots\", \"growing\", \"types\", \"new_objects\"}\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"examples:\n"
+	"  graphleak growth app-1.snap app-2.snap app-3.snap\n"
+	"  graphleak growth before.snap after.snap --min-items 10 --json\n";
+
+static int parse_bytes(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!*s || *s == '-')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	uint64_t mul = 1;
+	if (*end == 'k' || *end == 'K')
+		mul = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024ull * 1024 * 1024, end++;
+	if (*end || end == s || v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+/* "2 -> 5,002 -> 10,002" over the snapshots where the container exists */
+static void series(gl_sb *b, const uint64_t *v, const uint32_t *id, size_t n, int bytes)
+{
+	int first = 1;
+	for (size_t k = 0; k < n; k++) {
+		char t[GL_FMT_BUF];
+		if (!first)
+			gl_sb_puts(b, " -> ");
+		first = 0;
+		if (id && id[k] == GL_NONE)
+			gl_sb_puts(b, "-");
+		else
+			gl_sb_puts(b, bytes ? gl_fmt_bytes(t, v[k]) : gl_fmt_count(t, v[k]));
+	}
+}
+
+static void signed_bytes(gl_sb *b, int64_t d)
+{
+	char t[GL_FMT_BUF];
+	gl_sb_printf(b, "%s%s", d < 0 ? "-" : "+", gl_fmt_bytes(t, (uint64_t)(d < 0 ? -d : d)));
+}
+
+static void signed_count(gl_sb *b, int64_t d)
+{
+	char t[GL_FMT_BUF];
+	gl_sb_printf(b, "%s%s", d < 0 ? "-" : "+", gl_fmt_count(t, (uint64_t)(d < 0 ? -d : d)));
+}
+
+static json_t *u64_array(const uint64_t *v, const uint32_t *id, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(a, id && id[k] == GL_NONE ? json_null() : json_integer((json_int_t)v[k]));
+	return a;
+}
+
+/* {"path", "pid", "time"} of a snapshot, while it is loaded */
+static json_t *snap_info(const char *path, const gl_snap *s)
+{
+	return json_pack("{s:s, s:O*, s:O*}", "path", path, "pid", json_object_get(s->header, "pid"),
+			 "time", json_object_get(s->header, "time"));
+}
+
+static int print_json(char **paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit)
+{
+	json_incref(snaps);
+	json_t *grow = json_array();
+	for (size_t i = 0; i < g->ngrowers && (!limit || i < limit); i++) {
+		const gl_grower *r = &g->growers[i];
+		size_t tl;
+		const gl_snap *ls = g->last->s;
+		const char *t = gl_snap_str(ls, ls->type[r->id[n - 1]], &tl);
+		json_array_append_new(grow, json_pack("{s:s, s:s, s:s, s:s%, s:o, s:o, s:I, s:I, s:s, s:s}",
+			"holder", r->holder, "holder_kind", report_hold_kind(r->holder_kind), "chain", r->chain,
+			"type", t, tl, "length", u64_array(r->length, r->id, n),
+			"retained", u64_array(r->retained, r->id, n), "length_delta", (json_int_t)r->length_delta,
+			"retained_delta", (json_int_t)r->retained_delta,
+			"verdict", r->monotonic ? "growing at every snapshot" : "grew",
+			"matched_by", r->replaced ? "chain" : "identity"));
+	}
+	json_t *types = json_array();
+	for (size_t i = 0; i < g->ntypes && (!limit || i < limit); i++) {
+		const gl_type_growth *t = &g->types[i];
+		json_array_append_new(types, json_pack("{s:s, s:o, s:o, s:I, s:I}", "type", t->type,
+			"count", u64_array(t->count, NULL, n), "size", u64_array(t->size, NULL, n),
+			"count_delta", (json_int_t)t->count_delta, "size_delta", (json_int_t)t->size_delta));
+	}
+	json_t *fresh = json_array();
+	for (size_t i = 0; i < g->nfresh && (!limit || i < limit); i++)
+		json_array_append_new(fresh, json_pack("{s:s, s:s, s:I, s:I}", "holder", g->fresh[i].text,
+			"holder_kind", report_hold_kind(g->fresh[i].kind), "count", (json_int_t)g->fresh[i].count,
+			"size", (json_int_t)g->fresh[i].size));
+	json_t *root = json_pack("{s:o, s:o, s:I, s:o, s:{s:s, s:I, s:I, s:I, s:o}}", "snapshots", snaps,
+		"growing", grow, "growing_total", (json_int_t)g->ngrowers, "types", types, "new_objects",
+		"since", paths[n - 2], "count", (json_int_t)g->fresh_objects, "size", (json_int_t)g->fresh_bytes,
+		"holders_from_sample_of", (json_int_t)g->fresh_sampled, "holders", fresh);
+	int rc = cli_print_json(root);
+	json_decref(root);
+	return rc;
+}
+
+static void print_text(char **paths, size_t n, const gl_growth *g, size_t limit)
+{
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	printf("Growth across %zu snapshots: %s", n, paths[0]);
+	for (size_t k = 1; k < n; k++)
+		printf(" -> %s", paths[k]);
+	printf("\n\nGrowing containers:\n");
+	if (!g->ngrowers)
+		printf("  none: no container's length or retained size rose past the thresholds\n");
+	for (size_t i = 0; i < g->ngrowers && (!limit || i < limit); i++) {
+		const gl_grower *r = &g->growers[i];
+		const gl_snap *ls = g->last->s;
+		uint32_t id = r->id[n - 1];
+		gl_sb line = {0}, tn = {0};
+		report_type(ls, id, &tn);
+		series(&line, r->length, r->id, n, 0);
+		const char *unit = gl_type_is(ls, id, "dict") ? "entries" : "items";
+		printf("\n  #%zu %s (%s): %s %s, ", i + 1, r->holder, gl_sb_str(&tn), gl_sb_str(&line), unit);
+		gl_sb_clear(&line);
+		signed_bytes(&line, r->retained_delta);
+		printf("%s retained\n", gl_sb_str(&line));
+		gl_sb_clear(&line);
+		series(&line, r->retained, r->id, n, 1);
+		printf("     retained %s; %s%s\n", gl_sb_str(&line),
+		       r->monotonic ? "growing at every snapshot" : "grew between first and last",
+		       r->replaced ? " (a new object at the same place)" : "");
+		printf("     chain: %s\n", r->chain);
+		gl_sb_free(&line);
+		gl_sb_free(&tn);
+	}
+	if (limit && g->ngrowers > limit)
+		printf("\n  ... and %zu more (--limit)\n", g->ngrowers - limit);
+
+	printf("\nTypes, by change in bytes (first -> last snapshot):\n");
+	size_t shown = 0;
+	for (size_t i = 0; i < g->ntypes && (!limit || shown < limit); i++) {
+		const gl_type_growth *t = &g->types[i];
+		if (!t->count_delta && !t->size_delta)
+			continue;
+		gl_sb c = {0}, z = {0}, tn = {0};
+		series(&c, t->count, NULL, n, 0);
+		gl_sb_puts(&c, " (");
+		signed_count(&c, t->count_delta);
+		gl_sb_puts(&c, ")");
+		signed_bytes(&z, t->size_delta);
+		gl_sb_escaped(&tn, (const unsigned char *)t->type, strlen(t->type), 0, 0);
+		printf("  %-40s %10s  %s\n", gl_sb_str(&c), gl_sb_str(&z), gl_sb_str(&tn));
+		gl_sb_free(&c), gl_sb_free(&z), gl_sb_free(&tn);
+		shown++;
+	}
+	if (!shown)
+		printf("  no type changed\n");
+
+	printf("\nNew in %s since %s: %s objects, %s%s\n", paths[n - 1], paths[n - 2],
+	       gl_fmt_count(n1, g->fresh_objects), gl_fmt_bytes(n2, g->fresh_bytes),
+	       g->fresh_sampled < g->fresh_objects ? " (holders estimated from a sample)" : "");
+	for (size_t i = 0; i < g->nfresh && (!limit || i < limit); i++)
+		printf("  %12s  %10s  %s\n", gl_fmt_count(n1, g->fresh[i].count), gl_fmt_bytes(n2, g->fresh[i].size),
+		       g->fresh[i].text);
+}
+
+int cmd_growth(int argc, char **argv)
+{
+	char *paths[GL_GROWTH_MAX_SNAPS];
+	size_t n = 0;
+	const char *mi = NULL, *mb = NULL, *lim = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(growth_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (cli_is(o, "--json", NULL)) {
+			json = 1;
+		} else if (!strncmp(o, "--min-items", 11) && (o[11] == 0 || o[11] == '=')) {
+			if (cli_opt_value("growth", argc, argv, &i, &mi))
+				return GL_EXIT_USAGE;
+		} else if (!strncmp(o, "--min-bytes", 11) && (o[11] == 0 || o[11] == '=')) {
+			if (cli_opt_value("growth", argc, argv, &i, &mb))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
+			if (cli_opt_value("growth", argc, argv, &i, &lim))
+				return GL_EXIT_USAGE;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_usage_error("growth", "unknown option '%s'", o);
+		} else if (n == GL_GROWTH_MAX_SNAPS) {
+			return cli_usage_error("growth", "at most %d snapshots", GL_GROWTH_MAX_SNAPS);
+		} else {
+			paths[n++] = argv[i];
+		}
+	}
+	if (n < 2)
+		return cli_usage_error("growth", "give two snapshots or more, oldest first");
+	uint64_t min_items = 100, min_bytes = 256 * 1024, limit = 10;
+	if (mi && cli_parse_u64(mi, &min_items) < 0)
+		return cli_usage_error("growth", "--min-items takes a whole number, not '%s'", mi);
+	if (mb && parse_bytes(mb, &min_bytes) < 0)
+		return cli_usage_error("growth", "--min-bytes takes a size like 262144 or 256k, not '%s'", mb);
+	if (lim && cli_parse_u64(lim, &limit) < 0)
+		return cli_usage_error("growth", "--limit takes a whole number, not '%s'", lim);
+
+	/* the last snapshot stays loaded; the others come and go one by one */
+	gl_snap *last;
+	gl_analysis al;
+	if (report_open(paths[n - 1], GL_AN_PATHS | GL_AN_DOM, &last, &al))
+		return GL_EXIT_FAIL;
+	gl_growth g;
+	gl_err err;
+	gl_err_clear(&err);
+	json_t *snaps = json_array();
+	int rc = GL_EXIT_OK;
+	double t0 = gl_now();
+	if (gl_growth_begin(&g, &al, n, min_bytes, min_items, &err) < 0)
+		goto fail;
+	json_t *pid_last = json_object_get(last->header, "pid");
+	for (size_t k = 0; k + 1 < n; k++) {
+		gl_snap *s;
+		gl_analysis a;
+		if (report_open(paths[k], GL_AN_PATHS | GL_AN_DOM, &s, &a)) {
+			rc = GL_EXIT_FAIL;
+			goto done;
+		}
+		json_t *pid = json_object_get(s->header, "pid");
+		if (pid && pid_last && !json_equal(pid, pid_last))
+			fprintf(stderr, "graphleak growth: warning: %s is of pid %" JSON_INTEGER_FORMAT
+				" and %s of pid %" JSON_INTEGER_FORMAT ": comparing different processes\n",
+				paths[k], json_integer_value(pid), paths[n - 1], json_integer_value(pid_last));
+		int arc = gl_growth_add(&g, k, &a, &err);
+		json_array_append_new(snaps, snap_info(paths[k], s));
+		report_close(s, &a);
+		if (arc < 0)
+			goto fail;
+	}
+	if (gl_growth_finish(&g, &err) < 0)
+		goto fail;
+	cli_timing("growth", t0);
+	json_array_append_new(snaps, snap_info(paths[n - 1], last));
+	if (json)
+		rc = print_json(paths, snaps, n, &g, (size_t)limit);
+	else
+		print_text(paths, n, &g, (size_t)limit);
+	goto done;
+fail:
+	fprintf(stderr, "graphleak growth: %s\n", err.msg);
+	rc = GL_EXIT_FAIL;
+done:
+	json_decref(snaps);
+	gl_growth_free(&g);
+	report_close(last, &al);
+	return rc;
+}

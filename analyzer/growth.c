@@ -1,0 +1,542 @@
+/*
+ * growth.c - containers and types that grow across snapshots. See growth.h.
+ *
+ * Matching a container of the last snapshot in an earlier one:
+ *  1. by identity: the same address, the same type name, and the same
+ *     retainer chain or root holder (an address freed and reused by another
+ *     object of the type would have another chain);
+ *  2. failing that, by its chain: walk the earlier snapshot from the same
+ *     root along edges with the same labels (the container was replaced:
+ *     `cache = dict(cache)`; or its address was reused).
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include "growth.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "addrmap.h"
+#include "arena.h"
+#include "typestats.h"
+#include "vec.h"
+
+/* A container of the last snapshot, followed back through the others. */
+struct gl_growth_cand {
+	uint32_t id[GL_GROWTH_MAX_SNAPS];
+	uint64_t length[GL_GROWTH_MAX_SNAPS];
+	uint64_t retained[GL_GROWTH_MAX_SNAPS];
+	int by_chain;      /* matched by chain somewhere */
+	char *type;        /* type name */
+	char *chain;       /* one-line chain in the last snapshot */
+	char *holder;      /* root holder text in the last snapshot */
+	gl_hold_kind holder_kind;
+	char **steps;      /* chain steps (labels), for resolving by chain */
+	size_t nsteps;
+};
+
+/* type name -> row of g->types, open addressing */
+typedef struct gl_typemap {
+	size_t *slot; /* row + 1; 0 empty */
+	size_t cap;
+} gl_typemap;
+
+static uint64_t hash_str(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 29);
+}
+
+static char *dup_n(const char *p, size_t n)
+{
+	char *d = malloc(n + 1);
+	if (d) {
+		memcpy(d, p, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* The row for type name (p, n), added if new. NULL if out of memory. */
+static gl_type_growth *type_row(gl_growth *g, const char *p, size_t n)
+{
+	gl_typemap *m = g->typemap;
+	if ((g->ntypes + 1) * 2 > m->cap) {
+		size_t ncap = m->cap ? m->cap * 2 : 256;
+		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
+		if (!ns)
+			return NULL;
+		for (size_t r = 0; r < g->ntypes; r++) {
+			const char *t = g->types[r].type;
+			size_t j = hash_str(t, strlen(t)) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = r + 1;
+		}
+		free(m->slot);
+		m->slot = ns;
+		m->cap = ncap;
+	}
+	size_t j = hash_str(p, n) & (m->cap - 1);
+	while (m->slot[j]) {
+		gl_type_growth *t = &g->types[m->slot[j] - 1];
+		if (strlen(t->type) == n && memcmp(t->type, p, n) == 0)
+			return t;
+		j = (j + 1) & (m->cap - 1);
+	}
+	if (gl_realloc_array((void **)&g->types, g->ntypes + 1, sizeof *g->types) < 0)
+		return NULL;
+	gl_type_growth *t = &g->types[g->ntypes];
+	memset(t, 0, sizeof *t);
+	t->type = dup_n(p, n);
+	if (!t->type)
+		return NULL;
+	m->slot[j] = ++g->ntypes;
+	return t;
+}
+
+static int add_typestats(gl_growth *g, size_t k, const gl_snap *s, gl_err *err)
+{
+	gl_typestat *rows;
+	uint32_t n;
+	if (gl_typestats(s, 0, &rows, &n, err) < 0)
+		return -1;
+	for (uint32_t i = 0; i < n; i++) {
+		size_t len;
+		const char *name = gl_snap_str(s, rows[i].type, &len);
+		gl_type_growth *t = type_row(g, name, len);
+		if (!t) {
+			free(rows);
+			return gl_err_set(err, "out of memory comparing types");
+		}
+		t->count[k] = rows[i].count;
+		t->size[k] = rows[i].size;
+	}
+	free(rows);
+	return 0;
+}
+
+static int type_eq(const gl_snap *s, uint32_t id, const char *name)
+{
+	size_t len;
+	const char *p = gl_snap_str(s, s->type[id], &len);
+	return strlen(name) == len && memcmp(p, name, len) == 0;
+}
+
+/* Holder text and one-line chain of id, into freshly allocated strings. */
+static int describe(const gl_analysis *a, uint32_t id, char **chain, char **holder, gl_hold_kind *kind)
+{
+	gl_sb line = {0};
+	uint32_t *c;
+	size_t len;
+	gl_holder h;
+	*chain = *holder = NULL;
+	if (gl_chain_line(a, id, &line) < 0 || gl_chain(a, id, &c, &len) < 0) {
+		gl_sb_free(&line);
+		return -1;
+	}
+	int rc = gl_holder_find(a, c, len, &h);
+	free(c);
+	if (rc < 0) {
+		gl_sb_free(&line);
+		return -1;
+	}
+	*chain = strdup(gl_sb_str(&line));
+	*holder = strdup(gl_sb_str(&h.text));
+	if (kind)
+		*kind = h.kind;
+	gl_sb_free(&line);
+	gl_holder_free(&h);
+	if (!*chain || !*holder) {
+		free(*chain), free(*holder);
+		*chain = *holder = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The step labels of id's chain (root description first). */
+static int chain_steps(const gl_analysis *a, uint32_t id, char ***out, size_t *nout)
+{
+	uint32_t *c;
+	size_t len;
+	*out = NULL;
+	*nout = 0;
+	if (gl_chain(a, id, &c, &len) < 0)
+		return -1;
+	if (!len)
+		return 0;
+	gl_step *st;
+	size_t ns;
+	int rc = gl_chain_steps(a, c, len, &st, &ns);
+	free(c);
+	if (rc < 0)
+		return -1;
+	char **labels = gl_calloc_array(ns, sizeof *labels);
+	if (!labels) {
+		gl_steps_free(st, ns);
+		return -1;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		labels[i] = strdup(gl_sb_str(&st[i].label));
+		if (!labels[i]) {
+			for (size_t j = 0; j < i; j++)
+				free(labels[j]);
+			free(labels);
+			gl_steps_free(st, ns);
+			return -1;
+		}
+	}
+	gl_steps_free(st, ns);
+	*out = labels;
+	*nout = ns;
+	return 0;
+}
+
+/* The target of the edge out of `from` that a chain step labelled `label`
+ * takes, as gl_chain_steps labels them (".x" also through __dict__). */
+static uint32_t follow(const gl_analysis *a, uint32_t from, const char *label)
+{
+	const gl_snap *s = a->s;
+	gl_sb b = {0};
+	uint32_t found = GL_NONE;
+	for (uint64_t e = s->out_off[from]; e < s->out_off[from + 1] && found == GL_NONE; e++) {
+		gl_sb_clear(&b);
+		gl_describe_edge(a, e, &b);
+		if (strcmp(gl_sb_str(&b), label) == 0) {
+			found = s->out_dst[e];
+			break;
+		}
+		/* ".name" folded from .__dict__['name'] */
+		if (label[0] == '.' && gl_edge_kind(s, (uint32_t)e) == GL_EK_FIELD &&
+		    s->edge_payload[e] == a->sid_dict) {
+			uint32_t d = s->out_dst[e];
+			for (uint64_t f = s->out_off[d]; f < s->out_off[d + 1]; f++) {
+				uint32_t key = gl_value_key(s, f);
+				if (key != GL_NONE && gl_preview_eq(s, key, label + 1) && gl_type_is(s, key, "str")) {
+					found = s->out_dst[f];
+					break;
+				}
+			}
+		}
+	}
+	gl_sb_free(&b);
+	return found;
+}
+
+/* The object the chain `steps` leads to in snapshot a, or GL_NONE. */
+static uint32_t resolve(const gl_analysis *a, char **steps, size_t nsteps)
+{
+	if (!nsteps)
+		return GL_NONE;
+	uint32_t cur = GL_NONE;
+	gl_sb b = {0};
+	if (strcmp(steps[0], "sys.modules") == 0) {
+		cur = a->sys_modules;
+	} else {
+		for (uint32_t i = 0; i < a->n_frames && cur == GL_NONE; i++) {
+			gl_sb_clear(&b);
+			gl_describe_root(a, a->frames[i].id, &b);
+			if (strcmp(gl_sb_str(&b), steps[0]) == 0)
+				cur = a->frames[i].id;
+		}
+	}
+	gl_sb_free(&b);
+	for (size_t i = 1; i < nsteps && cur != GL_NONE; i++)
+		cur = follow(a, cur, steps[i]);
+	return cur;
+}
+
+static int is_container(const gl_snap *s, uint32_t id)
+{
+	return (s->flags[id] & GL_OF_GCTYPE) && !(s->flags[id] & (GL_OF_MODULE | GL_OF_TYPE | GL_OF_FRAME));
+}
+
+int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64_t min_bytes,
+		    uint64_t min_items, gl_err *err)
+{
+	memset(g, 0, sizeof *g);
+	if (nsnaps < 2 || nsnaps > GL_GROWTH_MAX_SNAPS)
+		return gl_err_set(err, "growth compares 2 to %d snapshots, not %zu", GL_GROWTH_MAX_SNAPS, nsnaps);
+	if ((last->done & (GL_AN_PATHS | GL_AN_DOM)) != (GL_AN_PATHS | GL_AN_DOM))
+		return gl_err_set(err, "internal: growth needs chains and dominators");
+	g->nsnaps = nsnaps;
+	g->min_bytes = min_bytes;
+	g->min_items = min_items;
+	g->last = last;
+	g->typemap = calloc(1, sizeof *g->typemap);
+	if (!g->typemap)
+		return gl_err_set(err, "out of memory");
+	const gl_snap *s = last->s;
+	size_t L = nsnaps - 1;
+	if (add_typestats(g, L, s, err) < 0)
+		return -1;
+	gl_vec(gl_growth_cand) cand = {0};
+	for (uint32_t id = 0; id < s->n_objects; id++) {
+		if (!is_container(s, id) || last->tier[id] == GL_NONE)
+			continue;
+		if (s->length[id] < min_items && last->retained[id] < min_bytes)
+			continue;
+		gl_growth_cand c;
+		memset(&c, 0, sizeof c);
+		for (size_t k = 0; k < nsnaps; k++)
+			c.id[k] = GL_NONE;
+		c.id[L] = id;
+		c.length[L] = s->length[id];
+		c.retained[L] = last->retained[id];
+		size_t tl;
+		const char *t = gl_snap_str(s, s->type[id], &tl);
+		c.type = dup_n(t, tl);
+		if (!c.type || describe(last, id, &c.chain, &c.holder, &c.holder_kind) < 0 ||
+		    chain_steps(last, id, &c.steps, &c.nsteps) < 0 || gl_vec_push(&cand, c) < 0) {
+			free(c.type), free(c.chain), free(c.holder);
+			g->cand = cand.v;
+			g->ncand = cand.n;
+			return gl_err_set(err, "out of memory choosing containers to follow");
+		}
+	}
+	g->cand = cand.v;
+	g->ncand = cand.n;
+	return 0;
+}
+
+/* Objects of the last snapshot that snapshot k (the one before it) did not
+ * have, by address and type, grouped by holder in the last snapshot. */
+#define FRESH_SAMPLE 100000
+static int fresh_objects(gl_growth *g, const gl_analysis *an, const gl_addrmap *map, gl_err *err)
+{
+	const gl_snap *s = g->last->s, *p = an->s;
+	gl_vec(uint32_t) ids = {0};
+	for (uint32_t id = 0; id < s->n_objects; id++) {
+		uint32_t old = gl_addrmap_get(map, s->addr[id]);
+		size_t tl;
+		const char *t = gl_snap_str(s, s->type[id], &tl);
+		int same = 0;
+		if (old != GL_NO_ID) {
+			size_t ol;
+			const char *o = gl_snap_str(p, p->type[old], &ol);
+			same = ol == tl && memcmp(o, t, tl) == 0;
+		}
+		if (same)
+			continue;
+		g->fresh_objects++;
+		g->fresh_bytes += s->size[id];
+		if (gl_vec_push(&ids, id) < 0) {
+			gl_vec_free(&ids);
+			return gl_err_set(err, "out of memory finding new objects");
+		}
+	}
+	/* holders of a deterministic sample when there are very many */
+	size_t step = ids.n > FRESH_SAMPLE ? (ids.n + FRESH_SAMPLE - 1) / FRESH_SAMPLE : 1;
+	size_t k = 0;
+	for (size_t i = 0; i < ids.n; i += step)
+		ids.v[k++] = ids.v[i];
+	g->fresh_sampled = k;
+	int rc = gl_group_by_holder(g->last, ids.v, k, &g->fresh, &g->nfresh);
+	gl_vec_free(&ids);
+	if (rc < 0)
+		return gl_err_set(err, "out of memory grouping new objects");
+	if (step > 1) {
+		/* scale the sample's counts back to the whole */
+		for (size_t i = 0; i < g->nfresh; i++) {
+			g->fresh[i].count *= step;
+			g->fresh[i].size *= step;
+		}
+	}
+	return 0;
+}
+
+int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
+{
+	if (k + 1 >= g->nsnaps)
+		return gl_err_set(err, "internal: snapshot %zu is not an earlier one", k);
+	if ((an->done & (GL_AN_PATHS | GL_AN_DOM)) != (GL_AN_PATHS | GL_AN_DOM))
+		return gl_err_set(err, "internal: growth needs chains and dominators");
+	const gl_snap *s = an->s;
+	if (add_typestats(g, k, s, err) < 0)
+		return -1;
+	gl_addrmap map;
+	gl_arena arena = {0};
+	if (gl_addrmap_init(&map, s->n_objects, &arena) < 0) {
+		gl_arena_free(&arena);
+		return gl_err_set(err, "out of memory indexing snapshot %zu", k + 1);
+	}
+	for (uint32_t id = 0; id < s->n_objects; id++)
+		gl_addrmap_put(&map, s->addr[id], id, NULL);
+	const gl_snap *ls = g->last->s;
+	int rc = 0;
+	for (size_t i = 0; i < g->ncand && rc == 0; i++) {
+		gl_growth_cand *c = &g->cand[i];
+		uint32_t old = gl_addrmap_get(&map, ls->addr[c->id[g->nsnaps - 1]]);
+		uint32_t match = GL_NONE;
+		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->tier[old] != GL_NONE) {
+			char *chain, *holder;
+			if (describe(an, old, &chain, &holder, NULL) < 0) {
+				rc = gl_err_set(err, "out of memory following containers");
+				break;
+			}
+			if (strcmp(chain, c->chain) == 0 || strcmp(holder, c->holder) == 0)
+				match = old;
+			free(chain), free(holder);
+		}
+		if (match == GL_NONE) {
+			uint32_t r = resolve(an, c->steps, c->nsteps);
+			if (r != GL_NONE && type_eq(s, r, c->type)) {
+				match = r;
+				c->by_chain = 1;
+			}
+		}
+		if (match != GL_NONE) {
+			c->id[k] = match;
+			c->length[k] = s->length[match];
+			c->retained[k] = an->retained[match];
+		}
+	}
+	if (rc == 0 && k + 2 == g->nsnaps)
+		rc = fresh_objects(g, an, &map, err);
+	gl_arena_free(&arena);
+	return rc;
+}
+
+/* 1 if a dominates b in the last snapshot (a on b's idom chain). */
+static int dominates(const gl_analysis *a, uint32_t x, uint32_t y)
+{
+	uint32_t root = a->s->n_objects;
+	for (uint32_t v = a->dt.idom[y]; v != root; v = a->dt.idom[v])
+		if (v == x)
+			return 1;
+	return 0;
+}
+
+static int cmp_growers(const void *x, const void *y)
+{
+	const gl_grower *a = x, *b = y;
+	if (a->retained_delta != b->retained_delta)
+		return a->retained_delta > b->retained_delta ? -1 : 1;
+	if (a->length_delta != b->length_delta)
+		return a->length_delta > b->length_delta ? -1 : 1;
+	return strcmp(a->chain, b->chain);
+}
+
+static int cmp_types(const void *x, const void *y)
+{
+	const gl_type_growth *a = x, *b = y;
+	if (a->size_delta != b->size_delta)
+		return a->size_delta > b->size_delta ? -1 : 1;
+	if (a->count_delta != b->count_delta)
+		return a->count_delta > b->count_delta ? -1 : 1;
+	return strcmp(a->type, b->type);
+}
+
+int gl_growth_finish(gl_growth *g, gl_err *err)
+{
+	size_t L = g->nsnaps - 1;
+	for (size_t i = 0; i < g->ntypes; i++) {
+		gl_type_growth *t = &g->types[i];
+		t->count_delta = (int64_t)t->count[L] - (int64_t)t->count[0];
+		t->size_delta = (int64_t)t->size[L] - (int64_t)t->size[0];
+	}
+	qsort(g->types, g->ntypes, sizeof *g->types, cmp_types);
+
+	gl_vec(gl_grower) out = {0};
+	for (size_t i = 0; i < g->ncand; i++) {
+		gl_growth_cand *c = &g->cand[i];
+		size_t first = 0, present = 0, prev = SIZE_MAX;
+		int mono = 1;
+		while (first < L && c->id[first] == GL_NONE)
+			first++;
+		for (size_t k = first; k <= L; k++) {
+			if (c->id[k] == GL_NONE)
+				continue;
+			present++;
+			if (prev != SIZE_MAX && !(c->length[k] > c->length[prev] ||
+						  (c->length[k] == c->length[prev] && c->retained[k] > c->retained[prev])))
+				mono = 0;
+			prev = k;
+		}
+		if (first == L)
+			continue; /* only in the last snapshot: new, not growing */
+		int64_t dl = (int64_t)c->length[L] - (int64_t)c->length[first];
+		int64_t dr = (int64_t)c->retained[L] - (int64_t)c->retained[first];
+		/* the step before the last, to refuse one that is shrinking now */
+		size_t before = L;
+		for (size_t k = L; k-- > first;)
+			if (c->id[k] != GL_NONE) {
+				before = k;
+				break;
+			}
+		if (before != L && c->length[L] < c->length[before] && c->retained[L] < c->retained[before])
+			continue;
+		if (!(dl >= (int64_t)g->min_items || dr >= (int64_t)g->min_bytes))
+			continue;
+		gl_grower gr;
+		memset(&gr, 0, sizeof gr);
+		memcpy(gr.id, c->id, sizeof gr.id);
+		memcpy(gr.length, c->length, sizeof gr.length);
+		memcpy(gr.retained, c->retained, sizeof gr.retained);
+		gr.length_delta = dl;
+		gr.retained_delta = dr;
+		gr.monotonic = mono && present >= 3;
+		gr.replaced = c->by_chain;
+		gr.holder_kind = c->holder_kind;
+		gr.holder = strdup(c->holder);
+		gr.chain = strdup(c->chain);
+		if (!gr.holder || !gr.chain || gl_vec_push(&out, gr) < 0) {
+			free(gr.holder), free(gr.chain);
+			g->growers = out.v;
+			g->ngrowers = out.n;
+			return gl_err_set(err, "out of memory ranking growth");
+		}
+	}
+	/* leave out a container whose growth is that of one it dominates and
+	 * whose own length does not grow (the module dict holding a cache) */
+	size_t k = 0;
+	for (size_t i = 0; i < out.n; i++) {
+		gl_grower *a = &out.v[i];
+		int covered = 0;
+		if (a->length_delta < (int64_t)g->min_items) {
+			for (size_t j = 0; j < out.n && !covered; j++) {
+				gl_grower *b = &out.v[j];
+				if (j != i && b->retained_delta * 10 >= a->retained_delta * 8 &&
+				    dominates(g->last, a->id[L], b->id[L]))
+					covered = 1;
+			}
+		}
+		if (covered) {
+			free(a->holder), free(a->chain);
+			continue;
+		}
+		out.v[k++] = *a;
+	}
+	out.n = k;
+	qsort(out.v, out.n, sizeof *out.v, cmp_growers);
+	g->growers = out.v;
+	g->ngrowers = out.n;
+	return 0;
+}
+
+void gl_growth_free(gl_growth *g)
+{
+	for (size_t i = 0; i < g->ncand; i++) {
+		gl_growth_cand *c = &g->cand[i];
+		free(c->type), free(c->chain), free(c->holder);
+		for (size_t j = 0; j < c->nsteps; j++)
+			free(c->steps[j]);
+		free(c->steps);
+	}
+	free(g->cand);
+	for (size_t i = 0; i < g->ngrowers; i++)
+		free(g->growers[i].holder), free(g->growers[i].chain);
+	free(g->growers);
+	for (size_t i = 0; i < g->ntypes; i++)
+		free(g->types[i].type);
+	free(g->types);
+	if (g->typemap)
+		free(g->typemap->slot);
+	free(g->typemap);
+	gl_holder_groups_free(g->fresh, g->nfresh);
+	memset(g, 0, sizeof *g);
+}

@@ -1,0 +1,92 @@
+/*
+ * growth.h - what grows across snapshots of one process.
+ *
+ * A leak is what keeps growing. Given snapshots taken in order, this finds
+ * the same container in each (matched by identity, its address and type,
+ * confirmed by its retainer chain, so an address reused by another object
+ * is not taken for the old one; and by its chain alone when the object was
+ * replaced), and reports those whose length or retained size rises; and it
+ * compares the per-type counts and bytes.
+ *
+ * Every snapshot must have been analysed with GL_AN_PATHS | GL_AN_DOM.
+ */
+#ifndef GRAPHLEAK_GROWTH_H
+#define GRAPHLEAK_GROWTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "holder.h"
+
+#define GL_GROWTH_MAX_SNAPS 64
+
+/* One container followed across the snapshots. */
+typedef struct gl_grower {
+	uint32_t id[GL_GROWTH_MAX_SNAPS];       /* its id in each snapshot, GL_NONE if absent */
+	uint64_t length[GL_GROWTH_MAX_SNAPS];
+	uint64_t retained[GL_GROWTH_MAX_SNAPS];
+	int64_t length_delta;                   /* last - first present */
+	int64_t retained_delta;
+	int monotonic;                          /* rose at every step, 3+ snapshots */
+	int replaced;                           /* matched by chain, not by address */
+	char *holder;                           /* root holder in the last snapshot (owned) */
+	gl_hold_kind holder_kind;
+	char *chain;                            /* chain in the last snapshot (owned) */
+} gl_grower;
+
+typedef struct gl_type_growth {
+	char *type;                             /* owned */
+	uint64_t count[GL_GROWTH_MAX_SNAPS];
+	uint64_t size[GL_GROWTH_MAX_SNAPS];
+	int64_t count_delta, size_delta;        /* last - first */
+} gl_type_growth;
+
+typedef struct gl_growth_cand gl_growth_cand; /* growth.c */
+
+typedef struct gl_growth {
+	size_t nsnaps;
+	uint64_t min_bytes, min_items;
+	const gl_analysis *last;
+	gl_growth_cand *cand;   /* candidates (internal) */
+	size_t ncand;
+	struct gl_typemap *typemap; /* type name -> row (internal) */
+	gl_grower *growers;     /* growing containers, most retained growth first */
+	size_t ngrowers;
+	gl_type_growth *types;  /* every type, biggest byte growth first */
+	size_t ntypes;
+	/* objects in the last snapshot that the one before did not have
+	 * (by address and type), grouped by holder */
+	gl_holder_group *fresh;
+	size_t nfresh;
+	uint64_t fresh_objects, fresh_bytes;
+	uint64_t fresh_sampled;  /* objects whose holder was computed */
+} gl_growth;
+
+/*
+ * The comparison is fed one snapshot at a time so that only two are in
+ * memory at once: the last (kept throughout) and one earlier one.
+ *
+ *   gl_growth_begin(&g, &last, n, ...)    the last snapshot (index n-1):
+ *                                         picks the candidate containers
+ *   gl_growth_add(&g, k, &an_k, ...)      each earlier one, k = 0 .. n-2,
+ *                                         in any order; the snapshot may be
+ *                                         freed after the call
+ *   gl_growth_finish(&g, ...)             deltas, filters, ranking
+ *
+ * A container is a candidate when, in the last snapshot, it holds at least
+ * min_items items or retains at least min_bytes; it is reported when its
+ * length rose by at least min_items or its retained size by at least
+ * min_bytes between the first and the last snapshot it is in, and it did
+ * not shrink at the end. A container whose growth is (80% or more) that of
+ * a reported container it dominates is left out: the module dict that holds
+ * a growing cache is not news. All functions return 0, or -1 with err set;
+ * release with gl_growth_free (also after an error).
+ */
+int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64_t min_bytes,
+		    uint64_t min_items, gl_err *err);
+int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err);
+int gl_growth_finish(gl_growth *g, gl_err *err);
+void gl_growth_free(gl_growth *g);
+
+#endif /* GRAPHLEAK_GROWTH_H */

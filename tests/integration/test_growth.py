@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Growth on real running processes: each target in growth/ runs under
+`graphleak run`, gets SIGUSR2 three times while it grows, and `graphleak
+growth` must name the growing container (its holder, growing at every
+snapshot) and must not name a large cache that does not change.
+
+usage: test_growth.py GRAPHLEAK PYTHON [TARGET ...]
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "growth")
+
+# target -> (holder of the growing container, holders that must not appear)
+EXPECT = {
+    "list_append": ("module __main__, global results", []),
+    "random_cache": ("module __main__, global cache", []),
+    "queue_backlog": ("module __main__, global jobs", []),
+    "stable_and_growing": ("module __main__, global audit_log", ["module __main__, global settings_cache"]),
+    "bindparams": ("module __main__, global statements", []),
+}
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("  FAIL:", what)
+    return cond
+
+
+def wait_for(path, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(path):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def run_target(graphleak, python, name, tmp):
+    snap = os.path.join(tmp, name + ".snap")
+    pidfile = os.path.join(tmp, name + ".pid")
+    env = dict(os.environ, GL_PIDFILE=pidfile)
+    p = subprocess.Popen([graphleak, "run", "-o", snap, "--", python, os.path.join(HERE, name + ".py")],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    snaps = [snap, snap[:-5] + "-2.snap", snap[:-5] + "-3.snap"]
+    try:
+        if not check(wait_for(pidfile, 30), "%s: the target did not start" % name):
+            return None
+        time.sleep(0.5)
+        for s in snaps:
+            p.send_signal(signal.SIGUSR2)
+            if not check(wait_for(s, 30), "%s: no snapshot %s" % (name, s)):
+                return None
+            time.sleep(0.6)
+        return snaps
+    finally:
+        p.kill()
+        err = p.communicate(timeout=30)[1]
+        if failures and failures[-1].startswith(name):
+            print(err[-2000:])
+
+
+def main():
+    graphleak, python = sys.argv[1], sys.argv[2]
+    names = sys.argv[3:] or sorted(EXPECT)
+    has_sqla = subprocess.run([python, "-c", "import sqlalchemy"], capture_output=True).returncode == 0
+    ran = 0
+    with tempfile.TemporaryDirectory(prefix="gl-growth-") as tmp:
+        for name in names:
+            if name == "bindparams" and not has_sqla:
+                print("%s: not run: SQLAlchemy is not importable in %s (Debian's python3 has it)" % (name, python))
+                continue
+            print("%s (%s)" % (name, python))
+            ran += 1
+            snaps = run_target(graphleak, python, name, tmp)
+            if not snaps:
+                continue
+            r = subprocess.run([graphleak, "growth"] + snaps + ["--json", "--limit", "0"], capture_output=True, text=True)
+            if not check(r.returncode == 0, "%s: growth failed: %s" % (name, r.stderr)):
+                continue
+            g = json.loads(r.stdout)
+            want, never = EXPECT[name]
+            top = g["growing"][0] if g["growing"] else None
+            if check(top is not None and top["holder"] == want,
+                     "%s: first growing container %s, expected %r" % (name, top and top["holder"], want)):
+                check(top["verdict"] == "growing at every snapshot", "%s: verdict %r" % (name, top["verdict"]))
+                check(all(top["length"][k] < top["length"][k + 1] for k in range(2)),
+                      "%s: lengths %s do not rise" % (name, top["length"]))
+                print("  %s: %s items, verdict: %s" % (top["holder"], " -> ".join(map(str, top["length"])),
+                                                       top["verdict"]))
+            for h in never:
+                check(all(x["holder"] != h for x in g["growing"]), "%s: %r reported as growing" % (name, h))
+            fresh = g["new_objects"]["holders"]
+            check(fresh and fresh[0]["holder"] == want,
+                  "%s: new objects mostly held by %s, expected %r" % (name, fresh and fresh[0]["holder"], want))
+    bad = len({f.split(":")[0] for f in failures})
+    print("%d passed, %d failed" % (ran - bad, bad))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
