@@ -188,7 +188,7 @@ static int find_frames(gl_analysis *a, gl_err *err)
 		pairs[2 * i] = want.v[i];
 		pairs[2 * i + 1] = rank.v[i];
 	}
-	qsort(pairs, want.n, 2 * sizeof *pairs, cmp_u64);
+	gl_sort(pairs, want.n, 2 * sizeof *pairs, cmp_u64);
 	uint32_t nfound = 0;
 	for (uint32_t id = 0; id < s->n_objects; id++) {
 		if (!(s->flags[id] & GL_OF_FRAME))
@@ -496,7 +496,7 @@ int gl_suspects(const gl_analysis *a, uint64_t threshold, uint32_t **ids, size_t
 		if (!big_kid && v != root && gl_vec_push(&found, ((ranked){a->retained[v], v})) < 0)
 			goto oom;
 	}
-	qsort(found.v, found.n, sizeof *found.v, cmp_ranked);
+	gl_sort(found.v, found.n, sizeof *found.v, cmp_ranked);
 	uint32_t *out = gl_alloc_array(found.n ? found.n : 1, sizeof *out);
 	if (!out)
 		goto oom;

@@ -439,7 +439,7 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 		t->count_delta = (int64_t)t->count[L] - (int64_t)t->count[0];
 		t->size_delta = (int64_t)t->size[L] - (int64_t)t->size[0];
 	}
-	qsort(g->types, g->ntypes, sizeof *g->types, cmp_types);
+	gl_sort(g->types, g->ntypes, sizeof *g->types, cmp_types);
 
 	gl_vec(gl_grower) out = {0};
 	for (size_t i = 0; i < g->ncand; i++) {
@@ -512,7 +512,7 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 		out.v[k++] = *a;
 	}
 	out.n = k;
-	qsort(out.v, out.n, sizeof *out.v, cmp_growers);
+	gl_sort(out.v, out.n, sizeof *out.v, cmp_growers);
 	g->growers = out.v;
 	g->ngrowers = out.n;
 	return 0;

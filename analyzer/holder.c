@@ -539,7 +539,7 @@ int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
 			g->example = id;
 	}
 	free(index);
-	qsort(rows.v, rows.n, sizeof *rows.v, cmp_groups);
+	gl_sort(rows.v, rows.n, sizeof *rows.v, cmp_groups);
 	*out = rows.v;
 	*nout = rows.n;
 	return 0;

@@ -449,7 +449,7 @@ static int cmp_addr_line(const void *a, const void *b)
 /* Duplicate addresses and dangling targets, with line numbers. */
 static int check_references(importer *I)
 {
-	qsort(I->objs.v, I->objs.n, sizeof *I->objs.v, cmp_addr_line);
+	gl_sort(I->objs.v, I->objs.n, sizeof *I->objs.v, cmp_addr_line);
 	uint64_t bad_line = 0, first_line = 0, bad_addr = 0;
 	for (size_t i = 1; i < I->objs.n; i++) {
 		if (I->objs.v[i].addr == I->objs.v[i - 1].addr &&
@@ -525,6 +525,12 @@ int gl_jsonl_import(FILE *in, const char *in_name, const char *out_path, unsigne
 			if (!json_is_object(h)) {
 				json_decref(o);
 				IFAIL(&I, "expected the header first: {\"header\": {...}}");
+				goto done;
+			}
+			const char *why = gl_header_problem(h);
+			if (why) {
+				json_decref(o);
+				IFAIL(&I, "%s", why);
 				goto done;
 			}
 			char *ht = json_dumps(h, JSON_COMPACT);

@@ -105,6 +105,16 @@ static void tag_text(char out[20], const unsigned char *t)
 		snprintf(out, 20, "0x%02x%02x%02x%02x", t[0], t[1], t[2], t[3]);
 }
 
+const char *gl_header_problem(const json_t *header)
+{
+	if (!json_is_object(header))
+		return "header JSON is not an object";
+	json_t *fmt = json_object_get(header, "format");
+	if (fmt && (!json_is_string(fmt) || strcmp(json_string_value(fmt), "graphleak-snapshot") != 0))
+		return "header says this is not a graphleak snapshot (\"format\")";
+	return NULL;
+}
+
 static int load_preamble(loader *L)
 {
 	gl_snap *s = L->s;
@@ -136,11 +146,9 @@ static int load_preamble(loader *L)
 	if (!s->header)
 		return FAIL(L, GL_FMT_PREAMBLE_LEN + (uint64_t)(je.position > 0 ? je.position : 0),
 			    "header JSON is not valid: %s", je.text);
-	if (!json_is_object(s->header))
-		return FAIL(L, GL_FMT_PREAMBLE_LEN, "header JSON is not an object");
-	json_t *fmt = json_object_get(s->header, "format");
-	if (fmt && (!json_is_string(fmt) || strcmp(json_string_value(fmt), "graphleak-snapshot") != 0))
-		return FAIL(L, GL_FMT_PREAMBLE_LEN, "header says this is not a graphleak snapshot (\"format\")");
+	const char *why = gl_header_problem(s->header);
+	if (why)
+		return FAIL(L, GL_FMT_PREAMBLE_LEN, "%s", why);
 	return 0;
 }
 

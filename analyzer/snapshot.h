@@ -110,6 +110,14 @@ int gl_snap_load(gl_snap **out, const char *path, unsigned flags, gl_err *err);
 int gl_snap_load_buffer(gl_snap **out, const void *buf, size_t len, const char *name,
 			unsigned flags, gl_err *err);
 
+/*
+ * What is wrong with a header JSON value, as a sentence, or NULL if nothing:
+ * it must be an object, and its "format", when present, must be
+ * "graphleak-snapshot". One rule for the loader and for `import`, so import
+ * never writes a file the loader refuses.
+ */
+const char *gl_header_problem(const json_t *header);
+
 /* Frees everything the snapshot owns and unmaps the file. NULL is a no-op. */
 void gl_snap_free(gl_snap *s);
 

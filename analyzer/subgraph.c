@@ -2,6 +2,7 @@
  * subgraph.c - the piece of the heap a picture shows. See subgraph.h.
  */
 #include "subgraph.h"
+#include "vec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +161,7 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 	gl_step *st = NULL;
 	gl_holder h = {0};
 	uint8_t *keep = NULL;
-	int rc = -1;
+	int rc = -1, given = 0;
 	if (gl_chain(a, target, &chain, &len) < 0)
 		return -1;
 	if (!len) {
@@ -214,7 +215,7 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 			gl_sg_holder ho = {u, chain, len, h.kind, h.at};
 			if (gl_vec_push(&g->holders, ho) < 0)
 				goto done;
-			chain = NULL; /* the holder owns it now */
+			given = 1; /* the holder owns the chain now */
 			g->nodes.v[u].roles |= GL_SG_HOLDER;
 			g->nodes.v[u].holder = (uint32_t)(g->holders.n - 1);
 		}
@@ -228,7 +229,8 @@ done:
 	free(keep);
 	gl_steps_free(st, ns);
 	gl_holder_free(&h);
-	free(chain);
+	if (!given)
+		free(chain);
 	return rc;
 }
 
@@ -270,13 +272,15 @@ int gl_sg_collapse_siblings(gl_subgraph *g, const gl_analysis *a)
 		if (ed->kind != GL_SG_E_REF || ed->via != GL_SG_NO_EDGE)
 			continue;
 		unsigned k = gl_edge_kind(s, (uint32_t)ed->edge);
-		if (!foldable_kind(k))
+		/* the other modules in sys.modules are no news */
+		if (!foldable_kind(k) || g->nodes.v[ed->from].id == a->sys_modules)
 			continue;
 		sib x = {ed->from, k, s->type[g->nodes.v[ed->to].id], ed->edge};
 		if (gl_vec_push(&sibs, x) < 0)
 			goto oom;
 	}
-	qsort(sibs.v, sibs.n, sizeof *sibs.v, cmp_sib);
+	if (sibs.n > 1)
+		gl_sort(sibs.v, sibs.n, sizeof *sibs.v, cmp_sib);
 	for (size_t i = 0; i < sibs.n;) {
 		size_t j = i;
 		while (j < sibs.n && sibs.v[j].from == sibs.v[i].from && sibs.v[j].kind == sibs.v[i].kind &&
@@ -337,7 +341,7 @@ int gl_sg_backrefs(gl_subgraph *g, const gl_analysis *a, const uint32_t *ids, si
 		g->stats.unreached += a->tier[id] == GL_NONE;
 	}
 	g->stats.targets = n;
-	qsort(order, n, sizeof *order, cmp_u64);
+	gl_sort(order, n, sizeof *order, cmp_u64);
 	/* pass 1: one per distinct retainer; counts the retainers */
 	size_t picked = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -377,6 +381,13 @@ int gl_sg_backrefs(gl_subgraph *g, const gl_analysis *a, const uint32_t *ids, si
 		}
 		chosen[i] = 1;
 		picked++;
+	}
+	/* pass 3: fill up to max_objects whatever the retainer */
+	for (size_t i = 0; i < n && picked < max_objects; i++) {
+		if (!chosen[i]) {
+			chosen[i] = 1;
+			picked++;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!chosen[i])
@@ -431,7 +442,7 @@ static int fold_leftovers(gl_subgraph *g, uint32_t from, leftvec *left)
 {
 	if (!left->n)
 		return 0;
-	qsort(left->v, left->n, sizeof *left->v, cmp_left);
+	gl_sort(left->v, left->n, sizeof *left->v, cmp_left);
 	size_t first = g->more.n;
 	for (size_t i = 0; i < left->n;) {
 		gl_sg_more m = {from, left->v[i].kind, left->v[i].type, g->nodes.v[from].cluster, 0, 0, 0, 0};
@@ -445,7 +456,7 @@ static int fold_leftovers(gl_subgraph *g, uint32_t from, leftvec *left)
 	}
 	gl_sg_more *grp = g->more.v + first;
 	size_t ng = g->more.n - first;
-	qsort(grp, ng, sizeof *grp, cmp_more_count);
+	gl_sort(grp, ng, sizeof *grp, cmp_more_count);
 	if (ng > REFS_GROUPS + 1) {
 		gl_sg_more *mix = &grp[REFS_GROUPS];
 		for (size_t k = REFS_GROUPS + 1; k < ng; k++) {
@@ -623,7 +634,8 @@ int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int g
 		x->c.with_tp_del += (f & GL_OF_LEGACY_DEL) != 0;
 		x->infra |= (f & (GL_OF_MODULE | GL_OF_TYPE | GL_OF_FUNCTION)) != 0;
 	}
-	qsort(all.v, all.n, sizeof *all.v, cmp_cyc);
+	if (all.n > 1)
+		gl_sort(all.v, all.n, sizeof *all.v, cmp_cyc);
 	/* finalizer cycles first, then garbage ones not already picked */
 	size_t nfin = 0, ngar = 0;
 	for (size_t i = 0; i < all.n && nfin < CYCLES_PER_KIND; i++) {

@@ -165,15 +165,16 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
  * Folds similar siblings: for every drawn reference P -> C made by a dict
  * value, a sequence index, a set member or an unnamed reference, counts
  * P's other references of that kind to objects of C's type that are not
- * drawn from P, into one gl_sg_more each. 0 or -1 (out of memory).
+ * drawn from P, into one gl_sg_more each (not for P = sys.modules: the
+ * other modules are no news). 0 or -1 (out of memory).
  */
 int gl_sg_collapse_siblings(gl_subgraph *g, const gl_analysis *a);
 
 /*
  * --backrefs: of the objects ids[0..n) (the objects of one type), samples
  * at most max_objects deterministically, shortest chains first (ties by
- * id), first one per distinct direct retainer and then at most 3 per
- * retainer; adds their chains (as gl_sg_add_chain, marked GL_SG_TARGET) and
+ * id), first one per distinct direct retainer, then at most 3 per
+ * retainer, then any; adds their chains (as gl_sg_add_chain, marked GL_SG_TARGET) and
  * folds the siblings. Fills g->stats. Needs GL_AN_PATHS (GL_AN_DOM for
  * retained sizes). 0 or -1 (out of memory).
  */

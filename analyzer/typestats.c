@@ -45,7 +45,7 @@ int gl_typestats(const gl_snap *s, unsigned flags, gl_typestat **out, uint32_t *
 		}
 	}
 	sort_snap = s;
-	qsort(rows, k, sizeof *rows, cmp_rows);
+	gl_sort(rows, k, sizeof *rows, cmp_rows);
 	sort_snap = NULL;
 	*out = rows;
 	*n = k;

@@ -62,6 +62,16 @@ int gl_realloc_array(void **p, size_t n, size_t size);
  */
 int gl_vec_grow_(void **data, size_t *cap, size_t need, size_t elem);
 
+/*
+ * qsort() for n elements at base, which may be NULL when n is 0 (qsort
+ * itself must not be given NULL, even for no elements).
+ */
+static inline void gl_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 #define gl_vec(T) struct { T *v; size_t n, cap; }
 
 /* Makes room for `k` more elements. 0 or -1. */

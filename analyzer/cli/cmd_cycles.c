@@ -136,7 +136,7 @@ static int collect(const gl_analysis *a, int only_unreached, int only_finalizers
 		}
 		out->n = k;
 	}
-	qsort(out->v, out->n, sizeof *out->v, cmp_cycle);
+	gl_sort(out->v, out->n, sizeof *out->v, cmp_cycle);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ static const command commands[] = {
 	{"path", cmd_path, "who keeps an object (or a type's objects) alive: the chain from a root"},
 	{"cycles", cmd_cycles, "cyclic garbage, cycles with __del__, and gc.garbage"},
 	{"growth", cmd_growth, "what keeps growing across snapshots, and who holds it"},
+	{"render", cmd_render, "draw who holds what (SVG, PNG, PDF, DOT) for a bug report"},
 	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},
 	{"import", cmd_import, "make a snapshot from JSON lines"},
 };
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 	      "  graphleak top app.snap --limit 10                       # biggest types\n"
 	      "  graphleak suspects app.snap                             # what holds the memory\n"
 	      "  graphleak path app.snap --type Profile                  # who keeps Profiles alive\n"
+	      "  graphleak render app.snap --backrefs Profile -o p.svg   # ... as a picture\n"
 	      "\n"
 	      "Every command takes --help. Exit status: 0 ok, 1 bad input or failure,\n"
 	      "2 usage error.\n", f);

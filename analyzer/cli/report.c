@@ -207,7 +207,7 @@ int report_type_mix(const gl_snap *s, const uint32_t *ids, size_t n, report_mix 
 	for (uint32_t t = 0; t < s->n_strings; t++)
 		if (cnt[t])
 			m[rows++] = (report_mix){t, cnt[t], sz[t]};
-	qsort(m, rows, sizeof *m, cmp_mix);
+	gl_sort(m, rows, sizeof *m, cmp_mix);
 	*out = m;
 	*nout = rows;
 	rc = 0;

@@ -56,5 +56,27 @@ expect 1 "already exists" "$gl" import "$data/small.jsonl" -o good.snap
 expect 1 "junk.snap: line 1: not valid JSON" "$gl" import junk.snap -o x.snap
 expect 1 "cannot open" "$gl" import nothere.jsonl -o x.snap
 [ -e x.snap ] && { echo "FAIL: a failed import left x.snap"; fail=1; }
+# found by fuzz_jsonl: import took a header that the loader refuses
+sed 's/"graphleak-snapshot"/"graphl%ak-snapshot"/' "$data/small.jsonl" > badformat.jsonl
+expect 1 "badformat.jsonl: line 1: header says this is not a graphleak snapshot" "$gl" import badformat.jsonl -o bf.snap
+[ -e bf.snap ] && { echo "FAIL: a refused import left bf.snap"; fail=1; }
+# the analysis commands
+expect 2 "give one of --type NAME or --id ADDR" "$gl" path good.snap
+expect 2 "give one of --type NAME or --id ADDR" "$gl" path good.snap --type a --id 0x10
+expect 2 "--id takes an address" "$gl" path good.snap --id zork
+expect 1 "no object of type 'Nope'" "$gl" path good.snap --type Nope
+expect 1 "no object at 0x8" "$gl" path good.snap --id 0x8
+expect 2 "--min-share takes a percentage" "$gl" suspects good.snap --min-share 0
+expect 2 "--min-share takes a percentage" "$gl" suspects good.snap --min-share 150
+expect 1 "cut.snap: at byte" "$gl" suspects cut.snap
+expect 1 "missing.snap: cannot open" "$gl" cycles missing.snap
+expect 2 "give two snapshots or more" "$gl" growth good.snap
+expect 2 "--min-bytes takes a size" "$gl" growth good.snap good.snap --min-bytes lots
+expect 1 "cut.snap: at byte" "$gl" growth good.snap cut.snap
+expect 0 "Growing containers" "$gl" growth good.snap good.snap
+expect 0 "usage: graphleak growth" "$gl" growth --help
+expect 0 "usage: graphleak path" "$gl" help path
+expect 0 "usage: graphleak suspects" "$gl" suspects -h
+expect 0 "usage: graphleak cycles" "$gl" cycles --help
 expect 0 '"types"' "$gl" top good.snap --json --limit=2
 exit $fail

@@ -1,0 +1,374 @@
+/*
+ * cmd_render.c - `graphleak render`: a picture of who holds what, for bug
+ * reports. The objects come from analyzer/subgraph.h, the drawing from
+ * render/render.h (Graphviz's C API).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "humanfmt.h"
+#include "progress.h"
+#include "render.h"
+#include "report.h"
+#include "subgraph.h"
+#include "vec.h"
+
+static const char render_usage[] =
+	"usage: graphleak render SNAP MODE [-o FILE] [--max-depth N] [--max-objects K] [--redact]\n"
+	"\n"
+	"Draws who holds what as a picture for a bug report, top-down from the\n"
+	"root holder to the objects: the root holder marked (gold double box) and\n"
+	"named in words (module service, global cache), every reference labelled\n"
+	"with what it is (the dict key, .attribute, [index], local name), every\n"
+	"object with its type, a short preview, its size and what it retains, and\n"
+	"many similar siblings folded into one \"+ 19,841 more ...\" box, so a\n"
+	"10,000-entry dict stays readable. Drawn with Graphviz's library; no\n"
+	"`dot` program is needed.\n"
+	"\n"
+	"modes (exactly one):\n"
+	"  --backrefs TYPE  who holds the objects of TYPE (full name, or its last\n"
+	"                   part: Profile matches service.Profile): the union of\n"
+	"                   their shortest retainer chains, for a sample of them\n"
+	"                   (shortest chains first, one per direct holder first)\n"
+	"  --id ADDR        the chain that keeps one object alive\n"
+	"  --refs ADDR      what one object references, to --max-depth (like\n"
+	"                   objgraph's show_refs)\n"
+	"  --cycles         cyclic garbage and cycles with __del__ (finalizers\n"
+	"                   marked), one box per cycle with what gc does with it\n"
+	"  --suspects       the top leak suspects (what retains the most memory)\n"
+	"                   with their chains and what they keep alive\n"
+	"\n"
+	"options:\n"
+	"  -o, --output FILE  where to write; the format comes from the extension:\n"
+	"                     .svg, .dot (the graph, not laid out), .png, .pdf, and\n"
+	"                     what else this Graphviz has (.ps .eps .jpg .gif ...).\n"
+	"                     \"-\" writes to stdout (SVG unless --format). Default:\n"
+	"                     a .svg named after the mode (Profile-backrefs.svg,\n"
+	"                     0x7f3a12c45e10-refs.svg, cycles.svg, suspects.svg)\n"
+	"  --format FMT       the format, whatever the file is called (svg, png, ...)\n"
+	"  --max-depth N      at most N references per chain, the rest left out in\n"
+	"                     one dashed step (root and holder always shown; default\n"
+	"                     20, 0 no limit); with --refs, how far to follow (3)\n"
+	"  --max-objects K    --backrefs: objects of TYPE drawn (default 5);\n"
+	"                     --refs, --cycles: objects drawn (40); --suspects:\n"
+	"                     suspects drawn (3)\n"
+	"  --min-share P      --suspects: what retains at least P% of the heap (10)\n"
+	"  --redact           safe to post: keeps type, module, class, function,\n"
+	"                     attribute and local names and numbers; every str and\n"
+	"                     bytes value and every dict key that is not an\n"
+	"                     attribute name becomes its length and a short hash:\n"
+	"                     str(41) #a1b2c3\n"
+	"  -h, --help         show this help\n"
+	"\n"
+	"Heap text is always escaped: a key like <script> or \\N cannot become markup\n"
+	"or a Graphviz escape. The same snapshot and command give the same bytes.\n"
+	"\n"
+	"examples:\n"
+	"  graphleak render app.snap --backrefs Profile -o profile.svg\n"
+	"  graphleak render app.snap --backrefs Profile -o chain.png --redact\n"
+	"  graphleak render app.snap --refs 0x7f3a12c45e10 --max-depth 2 -o refs.dot\n"
+	"  graphleak render app.snap --cycles -o cycles.pdf\n";
+
+typedef gl_vec(uint32_t) u32vec;
+
+/* "--name" or "--name=..." */
+static int is_opt(const char *a, const char *name)
+{
+	size_t n = strlen(name);
+	return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
+}
+
+static int parse_addr(const char *txt, uint64_t *addr)
+{
+	const char *p = txt;
+	char *end;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (!*p || p[0] == '-' || p[0] == '+')
+		return -1;
+	*addr = strtoull(p, &end, 16);
+	return *end ? -1 : 0;
+}
+
+/* Python version from the header as major * 100 + minor (0 unknown). */
+static int py_version(const gl_snap *s)
+{
+	const char *v = json_string_value(json_object_get(json_object_get(s->header, "python"), "version"));
+	int maj = 0, min = 0;
+	if (v && sscanf(v, "%d.%d", &maj, &min) == 2)
+		return maj * 100 + min;
+	return 0;
+}
+
+static int gc_is_off(const gl_snap *s)
+{
+	json_t *gc = json_object_get(s->header, "gc");
+	json_t *th = json_array_get(json_object_get(gc, "thresholds"), 0);
+	return json_is_false(json_object_get(gc, "enabled")) || (json_is_integer(th) && json_integer_value(th) == 0);
+}
+
+/* A file name made of the safe characters of `what`. */
+static void default_name(gl_sb *b, const char *what, const char *suffix)
+{
+	for (const char *p = what; *p && b->len < 80; p++) {
+		char c = *p;
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+			 c == '_' || c == '-';
+		gl_sb_append(b, ok ? &c : "_", 1);
+	}
+	gl_sb_puts(b, suffix);
+}
+
+enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS };
+
+int cmd_render(int argc, char **argv)
+{
+	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL, *addrtxt = NULL;
+	const char *depthtxt = NULL, *maxtxt = NULL, *sharetxt = NULL;
+	int mode = M_NONE, modes = 0, redact = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(render_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (is_opt(o, "--backrefs")) {
+			mode = M_BACKREFS, modes++;
+			if (cli_opt_value("render", argc, argv, &i, &type))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--id")) {
+			mode = M_ID, modes++;
+			if (cli_opt_value("render", argc, argv, &i, &addrtxt))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--refs")) {
+			mode = M_REFS, modes++;
+			if (cli_opt_value("render", argc, argv, &i, &addrtxt))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "--cycles", NULL)) {
+			mode = M_CYCLES, modes++;
+		} else if (cli_is(o, "--suspects", NULL)) {
+			mode = M_SUSPECTS, modes++;
+		} else if (cli_is(o, "-o", NULL) || is_opt(o, "--output")) {
+			if (cli_opt_value("render", argc, argv, &i, &out))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--format")) {
+			if (cli_opt_value("render", argc, argv, &i, &fmtopt))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--max-depth")) {
+			if (cli_opt_value("render", argc, argv, &i, &depthtxt))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--max-objects")) {
+			if (cli_opt_value("render", argc, argv, &i, &maxtxt))
+				return GL_EXIT_USAGE;
+		} else if (is_opt(o, "--min-share")) {
+			if (cli_opt_value("render", argc, argv, &i, &sharetxt))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "--redact", NULL)) {
+			redact = 1;
+		} else if (o[0] == '-' && o[1]) {
+			return cli_usage_error("render", "unknown option '%s'", o);
+		} else if (!snap) {
+			snap = o;
+		} else {
+			return cli_usage_error("render", "unexpected argument '%s'", o);
+		}
+	}
+	if (!snap)
+		return cli_usage_error("render", "no snapshot given");
+	if (modes != 1)
+		return cli_usage_error("render", "give exactly one of --backrefs TYPE, --id ADDR, --refs ADDR, "
+						 "--cycles, --suspects");
+	if (mode == M_BACKREFS && !*type)
+		return cli_usage_error("render", "--backrefs needs a type name");
+	uint64_t addr = 0, depth = mode == M_REFS ? 3 : 20;
+	uint64_t maxobj = mode == M_BACKREFS ? 5 : mode == M_SUSPECTS ? 3 : 40;
+	double share = 10.0;
+	if (addrtxt && parse_addr(addrtxt, &addr) < 0)
+		return cli_usage_error("render", "%s takes an address like 0x7f3a12c45e10, not '%s'",
+				       mode == M_ID ? "--id" : "--refs", addrtxt);
+	if (depthtxt && (cli_parse_u64(depthtxt, &depth) < 0 || depth > 100000))
+		return cli_usage_error("render", "--max-depth takes a whole number, not '%s'", depthtxt);
+	if (mode == M_REFS && depth == 0)
+		return cli_usage_error("render", "--max-depth for --refs takes a number from 1");
+	if (maxtxt && (cli_parse_u64(maxtxt, &maxobj) < 0 || maxobj == 0 || maxobj > 100000))
+		return cli_usage_error("render", "--max-objects takes a whole number from 1 to 100000, not '%s'", maxtxt);
+	if (sharetxt) {
+		char *end;
+		share = strtod(sharetxt, &end);
+		if (end == sharetxt || *end || !(share > 0.0) || share > 100.0)
+			return cli_usage_error("render", "--min-share takes a percentage above 0 and at most 100, not '%s'",
+					       sharetxt);
+		if (mode != M_SUSPECTS)
+			return cli_usage_error("render", "--min-share goes with --suspects");
+	}
+
+	/* the output and its format, checked before any work */
+	gl_sb name = {0}, list = {0}, title = {0}, sub = {0}, tgt = {0};
+	gl_err err;
+	gl_err_clear(&err);
+	int rc = GL_EXIT_FAIL;
+	gl_snap *s = NULL;
+	gl_analysis a;
+	memset(&a, 0, sizeof a);
+	gl_subgraph sg;
+	gl_sg_init(&sg);
+	u32vec ids = {0};
+	char *data = NULL;
+	size_t len = 0;
+	gl_renderer *r = gl_render_new(&err);
+	if (!r) {
+		fprintf(stderr, "graphleak render: %s\n", err.msg);
+		return GL_EXIT_FAIL;
+	}
+	if (!out) {
+		switch (mode) {
+		case M_BACKREFS: default_name(&name, type, "-backrefs.svg"); break;
+		case M_ID: default_name(&name, addrtxt, "-chain.svg"); break;
+		case M_REFS: default_name(&name, addrtxt, "-refs.svg"); break;
+		case M_CYCLES: gl_sb_puts(&name, "cycles.svg"); break;
+		default: gl_sb_puts(&name, "suspects.svg"); break;
+		}
+		out = gl_sb_str(&name);
+	}
+	const char *fmt = fmtopt ? fmtopt : strcmp(out, "-") == 0 ? "svg" : gl_render_format_of(out);
+	if (fmtopt) {
+		gl_sb probe = {0};
+		gl_sb_printf(&probe, "x.%s", fmtopt);
+		fmt = gl_render_format_of(gl_sb_str(&probe));
+		gl_sb_free(&probe);
+	}
+	if (!fmt || !gl_render_has_format(r, fmt)) {
+		gl_render_formats(r, &list);
+		if (fmtopt)
+			cli_usage_error("render", "this Graphviz cannot write '%s'; it can write %s", fmtopt, gl_sb_str(&list));
+		else if (!gl_render_format_of(out))
+			cli_usage_error("render", "cannot tell the format of '%s' from its name: end it in %s, or give --format",
+					out, gl_sb_str(&list));
+		else
+			cli_usage_error("render", "this Graphviz cannot write %s files; it can write %s", fmt,
+					gl_sb_str(&list));
+		rc = GL_EXIT_USAGE;
+		goto done;
+	}
+
+	unsigned need = GL_AN_PATHS | (mode == M_CYCLES ? GL_AN_SCC : GL_AN_DOM);
+	if (report_open(snap, need, &s, &a)) {
+		s = NULL;
+		goto done;
+	}
+	double t0 = gl_now();
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
+	gl_render_opts ro = {{redact}, NULL, NULL, NULL};
+	int sgrc = 0;
+	if (mode == M_BACKREFS) {
+		gl_sb tname = {0};
+		for (uint32_t id = 0; id < s->n_objects; id++)
+			if (gl_type_matches(s, id, type)) {
+				if (!ids.n)
+					report_type(s, id, &tname);
+				if (gl_vec_push(&ids, id) < 0) {
+					sgrc = -1;
+					break;
+				}
+			}
+		if (sgrc == 0 && !ids.n) {
+			fprintf(stderr, "graphleak render: %s: no object of type '%s' (graphleak top %s lists the types)\n",
+				snap, type, snap);
+			gl_sb_free(&tname);
+			goto done;
+		}
+		if (sgrc == 0)
+			sgrc = gl_sg_backrefs(&sg, &a, ids.v, ids.n, (size_t)maxobj, (uint32_t)depth);
+		gl_sb_printf(&title, "Who holds %s: %s object%s, %s", gl_sb_str(&tname), gl_fmt_count(n1, sg.stats.targets),
+			     sg.stats.targets == 1 ? "" : "s", gl_fmt_bytes(n2, sg.stats.size));
+		gl_sb_printf(&sub, "%s drawn (shortest chains first); their chains come through %s container%s",
+			     gl_fmt_count(n1, sg.stats.drawn), gl_fmt_count(n3, sg.stats.retainers),
+			     sg.stats.retainers == 1 ? "" : "s");
+		if (sg.stats.unreached)
+			gl_sb_printf(&sub, "; %s no root reaches", gl_fmt_count(n1, sg.stats.unreached));
+		gl_sb_puts(&tgt, gl_sb_str(&tname));
+		gl_sb_free(&tname);
+	} else if (mode == M_ID || mode == M_REFS) {
+		uint32_t id = gl_snap_find_addr(s, addr);
+		if (id == GL_NO_ID) {
+			fprintf(stderr, "graphleak render: %s: no object at 0x%llx in this snapshot\n", snap,
+				(unsigned long long)addr);
+			goto done;
+		}
+		gl_sb d = {0};
+		report_type(s, id, &d);
+		if (mode == M_ID) {
+			uint32_t u;
+			sgrc = gl_sg_add_chain(&sg, &a, id, (uint32_t)depth, &u);
+			if (sgrc == 0) {
+				sg.nodes.v[u].roles |= GL_SG_TARGET;
+				sgrc = gl_sg_collapse_siblings(&sg, &a);
+			}
+			gl_sb_printf(&title, "Who holds %s at 0x%llx", gl_sb_str(&d), (unsigned long long)addr);
+		} else {
+			sgrc = gl_sg_refs(&sg, &a, id, (uint32_t)depth, (size_t)maxobj);
+			gl_sb_printf(&title, "What %s at 0x%llx references", gl_sb_str(&d), (unsigned long long)addr);
+			gl_sb_printf(&sub, "to depth %llu, %s objects drawn", (unsigned long long)depth,
+				     gl_fmt_count(n1, sg.nodes.n));
+		}
+		gl_sb_puts(&tgt, gl_sb_str(&d));
+		gl_sb_free(&d);
+	} else if (mode == M_CYCLES) {
+		int off = gc_is_off(s);
+		sgrc = gl_sg_cycles(&sg, &a, (size_t)maxobj, off, py_version(s));
+		uint64_t garbage = 0;
+		for (uint32_t v = 0; v < s->n_objects; v++)
+			garbage += a.tier[v] == GL_NONE;
+		gl_sb_printf(&title, "Reference cycles: %s object%s no root reaches (gc %s)", gl_fmt_count(n1, garbage),
+			     garbage == 1 ? "" : "s", off ? "disabled or automatic collection off" : "enabled");
+		gl_sb_printf(&sub, "%s cycle%s drawn: the biggest with __del__, then the biggest garbage",
+			     gl_fmt_count(n1, sg.clusters.n), sg.clusters.n == 1 ? "" : "s");
+	} else {
+		uint64_t total = a.retained[s->n_objects];
+		uint64_t threshold = (uint64_t)((double)total * share / 100.0);
+		size_t found = 0;
+		sgrc = gl_sg_suspects(&sg, &a, threshold ? threshold : 1, (size_t)maxobj, (uint32_t)depth, &found);
+		gl_sb_printf(&title, "Leak suspects: what retains at least %g%% of a %s heap", share, gl_fmt_bytes(n1, total));
+		gl_sb_printf(&sub, "%s found, %s drawn", gl_fmt_count(n1, found),
+			     gl_fmt_count(n2, found < maxobj ? found : (size_t)maxobj));
+	}
+	if (sgrc < 0 || gl_sb_failed(&title) || gl_sb_failed(&sub) || gl_sb_failed(&tgt)) {
+		fprintf(stderr, "graphleak render: out of memory\n");
+		goto done;
+	}
+	cli_timing("subgraph", t0);
+	ro.title = gl_sb_str(&title);
+	ro.target = tgt.len ? gl_sb_str(&tgt) : NULL;
+	ro.subtitle = sub.len ? gl_sb_str(&sub) : NULL;
+	double t1 = gl_now();
+	if (gl_render_draw(r, &a, &sg, &ro, fmt, &data, &len, &err) < 0) {
+		fprintf(stderr, "graphleak render: %s\n", err.msg);
+		goto done;
+	}
+	cli_timing("draw", t1);
+	double t2 = gl_now();
+	if (gl_render_write(out, data, len, &err) < 0) {
+		fprintf(stderr, "graphleak render: %s\n", err.msg);
+		goto done;
+	}
+	cli_timing("write", t2);
+	cli_timing("render", t0);
+	if (strcmp(out, "-") != 0)
+		fprintf(stderr, "graphleak render: wrote %s (%s objects, %s folded groups)\n", out,
+			gl_fmt_count(n1, sg.nodes.n), gl_fmt_count(n2, sg.more.n));
+	rc = GL_EXIT_OK;
+done:
+	free(data);
+	gl_vec_free(&ids);
+	gl_sg_free(&sg);
+	if (s)
+		report_close(s, &a);
+	gl_render_free(r);
+	gl_sb_free(&name);
+	gl_sb_free(&list);
+	gl_sb_free(&tgt);
+	gl_sb_free(&title);
+	gl_sb_free(&sub);
+	return rc;
+}
