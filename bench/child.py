@@ -44,6 +44,14 @@ def main():
     out["pywalk"] = {"s": t, "objects": nobj, "edges": nedges, "bytes": os.path.getsize(walk_path),
                      "rss_growth": maxrss() - rss0}
     os.unlink(walk_path)
+    # objgraph.show_backrefs for 16 Order objects (it draws one picture),
+    # writing DOT only, so no layout is counted: what runs in the target
+    import random
+    sample = random.Random(1).sample(list(heap.orders.values()), 16)
+    t, _ = timed(objgraph.show_backrefs, sample, max_depth=5, filename=walk_path + ".dot")
+    out["objgraph_show_backrefs_s"] = t
+    del sample
+    os.unlink(walk_path + ".dot")
     narrow = heap.cache["user-%07d" % 42]
     out["targets"] = {"narrow": hex(id(narrow))}
     if slow:

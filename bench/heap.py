@@ -28,8 +28,18 @@ class Session:
         self.hits = 0
 
 
+class Order:
+    """40,000 of these sit in `orders`, for the render benchmark (a type
+    with tens of thousands of instances)."""
+
+    def __init__(self, n, user):
+        self.n = n
+        self.user = user
+
+
 cache = {}
 recent = []
+orders = {}
 
 
 TAGS = ["tag%d" % i for i in range(17)]
@@ -53,6 +63,8 @@ def build(n_tracked):
     collection (which untracks the tuples of atomic values, as it would in a
     long-running process). Returns the count."""
     gc.collect()
+    for i in range(40000):
+        orders[i] = Order(i, "user-%07d" % i)
     base = len(gc.get_objects())
     probe = 2000
     for i in range(probe):

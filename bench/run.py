@@ -87,7 +87,8 @@ def bench_size(args, n, tmp):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([shim_dir(args.build, args.python), HERE]))
     cmd = [args.python, os.path.join(HERE, "child.py"), str(n), snap, walk] + (["--slow-peers"] if args.slow_peers else [])
     print("bench: %d tracked objects: building the heap and dumping ..." % n, file=sys.stderr)
-    r = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout)
+    # the child's result is its last line (objgraph prints on stdout too)
+    r = json.loads(subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1])
     tenv = dict(os.environ, GRAPHLEAK_TIMING="1")
     dt, rss, _, err = gnu_time([gl, "top", snap, "--no-retained"], tenv)
     r["top"] = {"wall": dt, "rss": rss, **timings(err)}
@@ -95,6 +96,10 @@ def bench_size(args, n, tmp):
     r["suspects_cmd"] = {"wall": dt, "rss": rss, **timings(err)}
     dt, rss, _, err = gnu_time([gl, "path", snap, "--type", "Session"], tenv)
     r["path_cmd"] = {"wall": dt, "rss": rss, **timings(err)}
+    for fmt in ("svg", "png"):
+        dt, rss, _, err = gnu_time([gl, "render", snap, "--backrefs", "Order", "--max-objects", "16",
+                                    "-o", os.path.join(tmp, "orders." + fmt)], tenv)
+        r["render_" + fmt] = {"wall": dt, "rss": rss, **timings(err)}
     dt, rss, out, _ = gnu_time([glb, snap, "Session"])
     r["phases"] = dict(json.loads(out), wall=dt, rss=rss)
     os.unlink(snap)
@@ -143,6 +148,20 @@ def analysis_section(results, when, slow):
             "queries <= 0.1 s.\n" % (when, "\n".join(rows)))
 
 
+def render_section(results, when):
+    rows = ["| heap (gc-tracked) | Order instances | render step, SVG | render step, PNG | whole `render` command, SVG | objgraph.show_backrefs (16 objects, DOT only, in the target) |",
+            "|---|---|---|---|---|---|"]
+    for r in results:
+        sv, pn = r["render_svg"], r["render_png"]
+        rows.append("| {:,} | 40,000 | {:.3f} s | {:.3f} s | {:.2f} s | {:.2f} s |".format(
+            r["tracked"], sv.get("render", 0), pn.get("render", 0), sv["wall"], r["objgraph_show_backrefs_s"]))
+    return ("## Render (pictures)\n\n%s\n\n%s\n\n`graphleak render SNAP --backrefs Order --max-objects 16`: "
+            "the render step is what follows loading and analysis (choosing the subgraph, building it with "
+            "cgraph, laying it out and writing it with gvc). The whole command includes process start, load "
+            "and analysis. objgraph's figure is in the target process, holding its GIL. Target: render step "
+            "<= 0.3 s after the snapshot is loaded, any heap size.\n" % (when, "\n".join(rows)))
+
+
 def main():
     ap = argparse.ArgumentParser(description="graphleak benchmark")
     ap.add_argument("--sizes", default="100000,1000000,3000000")
@@ -162,6 +181,7 @@ def main():
     text = open(path).read() if os.path.exists(path) else "# graphleak benchmark results\n\nMade by `bench/run.py`; each section is rewritten by its run.\n"
     text = replace_section(text, "snapshot", snapshot_section(results, when))
     text = replace_section(text, "analysis", analysis_section(results, when, args.slow_peers))
+    text = replace_section(text, "render", render_section(results, when))
     if args.no_write:
         print(text)
     else:
