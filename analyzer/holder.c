@@ -46,6 +46,30 @@ static void put_preview(gl_sb *b, const gl_snap *s, uint32_t id, char quote)
 		gl_sb_escaped(b, p, len, quote, (s->flags[id] & GL_OF_PREVIEW_TRUNC) != 0);
 }
 
+int gl_is_text_value(const gl_snap *s, uint32_t id)
+{
+	return gl_type_is(s, id, "str") || gl_type_is(s, id, "bytes") || gl_type_is(s, id, "bytearray");
+}
+
+void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b)
+{
+	size_t n;
+	const unsigned char *p = gl_snap_preview(s, id, &n);
+	uint64_t h = 1469598103934665603ull; /* FNV-1a of the preview and the length */
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	for (int i = 0; i < 8; i++) {
+		h ^= (s->length[id] >> (8 * i)) & 0xff;
+		h *= 1099511628211ull;
+	}
+	put_str(b, s, s->type[id]);
+	gl_sb_printf(b, "(%llu)", (unsigned long long)s->length[id]);
+	if (p)
+		gl_sb_printf(b, " #%06llx", (unsigned long long)((h ^ (h >> 32)) & 0xffffff));
+}
+
 /* 1 if the preview is a Python identifier (printable without quotes). */
 static int preview_is_ident(const gl_snap *s, uint32_t id)
 {
@@ -68,7 +92,9 @@ void gl_describe_key(const gl_snap *s, uint32_t key, gl_sb *b)
 		return;
 	}
 	int has = (s->flags[key] & GL_OF_PREVIEW) != 0;
-	if (has && gl_type_is(s, key, "str")) {
+	if (s->redact && gl_is_text_value(s, key)) {
+		gl_describe_redacted(s, key, b);
+	} else if (has && gl_type_is(s, key, "str")) {
 		gl_sb_puts(b, "'");
 		put_preview(b, s, key, '\'');
 		gl_sb_puts(b, "'");
@@ -90,6 +116,10 @@ void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b)
 {
 	char n1[GL_FMT_BUF];
 	uint32_t f = s->flags[id];
+	if (s->redact && gl_is_text_value(s, id)) {
+		gl_describe_redacted(s, id, b);
+		return;
+	}
 	if (f & GL_OF_MODULE) {
 		gl_sb_puts(b, "module ");
 		put_preview(b, s, id, 0);
@@ -166,11 +196,21 @@ void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)
 	case GL_EK_KEY:
 		gl_sb_puts(b, "(key)");
 		break;
-	case GL_EK_VALUE:
+	case GL_EK_VALUE: {
+		uint32_t key = gl_value_key(s, e);
 		gl_sb_puts(b, "[");
-		gl_describe_key(s, gl_value_key(s, e), b);
+		if (key != GL_NONE && a->sys_modules != GL_NONE && e >= s->out_off[a->sys_modules] &&
+		    e < s->out_off[a->sys_modules + 1] && gl_type_is(s, key, "str")) {
+			/* sys.modules is keyed by module names: names, not values */
+			gl_sb_puts(b, "'");
+			put_preview(b, s, key, '\'');
+			gl_sb_puts(b, "'");
+		} else {
+			gl_describe_key(s, key, b);
+		}
 		gl_sb_puts(b, "]");
 		break;
+	}
 	case GL_EK_ATTR:
 	case GL_EK_FIELD:
 		gl_sb_puts(b, ".");
@@ -300,9 +340,8 @@ int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_h
 			if (from == a->sys_modules && (s->flags[chain[j]] & GL_OF_MODULE) && j == len - 1) {
 				h->kind = GL_HOLD_SYS_MODULES;
 				h->at = j;
-				gl_sb_puts(&h->text, "sys.modules[");
-				gl_describe_key(s, gl_value_key(s, e), &h->text);
-				gl_sb_puts(&h->text, "]");
+				gl_sb_puts(&h->text, "sys.modules");
+				gl_describe_edge(a, e, &h->text);
 				break;
 			}
 		}

@@ -56,6 +56,21 @@ typedef struct gl_holder {
 int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h);
 void gl_holder_free(gl_holder *h);
 
+/*
+ * Redaction (s->redact, `--redact`): every function here that puts heap
+ * text into words shows a str or bytes value as its type, length and a
+ * short hash of its preview, "str(41) #a1b2c3", instead of the value; dict
+ * keys shown as ['...'] are values too. Names stay: types, modules,
+ * classes, functions, frames, threads, attribute and global names (the
+ * identifier keys of a module's, class's or instance's __dict__), numbers.
+ * The hash tells values apart but, for a short value, can be reversed by
+ * trying candidates.
+ */
+void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b);
+
+/* 1 if id is a str, bytes or bytearray object: a value --redact hides. */
+int gl_is_text_value(const gl_snap *s, uint32_t id);
+
 /* "dict, 10,002 entries" / "str 'user-42'" / "module service" / "service.Profile" */
 void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b);
 

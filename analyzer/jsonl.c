@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "jsonl.h"
+#include "holder.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -100,7 +101,10 @@ static int put_json_line(FILE *f, const char *key, const json_t *v)
 
 int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *err)
 {
-	if (put_json_line(out, "header", s->header) < 0)
+	json_t *hdr = s->redact ? gl_header_redacted(s->header) : json_incref(s->header);
+	int hrc = hdr ? put_json_line(out, "header", hdr) : -1;
+	json_decref(hdr);
+	if (hrc < 0)
 		return gl_err_set(err, "out of memory writing the header");
 	gl_progress pr;
 	gl_progress_begin(&pr, "exporting");
@@ -112,10 +116,15 @@ int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *e
 		}
 		fprintf(out, "{\"addr\":\"0x%" PRIx64 "\",\"type\":", s->addr[i]);
 		put_str_id(out, s, s->type[i]);
+		/* --redact: a str or bytes value leaves without its preview,
+		 * flagged REDACTED, as a snapshot taken with values=False */
+		int hide = s->redact && gl_is_text_value(s, i) && (s->flags[i] & GL_OF_PREVIEW);
+		uint32_t flags = hide ? (s->flags[i] & ~(uint32_t)(GL_OF_PREVIEW | GL_OF_PREVIEW_TRUNC)) | GL_OF_REDACTED
+				      : s->flags[i];
 		fprintf(out, ",\"flags\":%" PRIu32 ",\"size\":%" PRIu64 ",\"refcnt\":%" PRIu64
-			",\"length\":%" PRIu64, s->flags[i], s->size[i], s->refcnt[i], s->length[i]);
+			",\"length\":%" PRIu64, flags, s->size[i], s->refcnt[i], s->length[i]);
 		size_t plen;
-		const unsigned char *pv = gl_snap_preview(s, i, &plen);
+		const unsigned char *pv = hide ? NULL : gl_snap_preview(s, i, &plen);
 		if (pv) {
 			fputs(",\"preview\":", out);
 			put_jstr(out, pv, plen);

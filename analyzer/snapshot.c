@@ -115,6 +115,19 @@ const char *gl_header_problem(const json_t *header)
 	return NULL;
 }
 
+json_t *gl_header_redacted(const json_t *header)
+{
+	json_t *h = json_deep_copy(header);
+	json_t *argv = json_object_get(h, "argv");
+	size_t i;
+	json_t *v;
+	json_array_foreach(argv, i, v) {
+		if (i > 0)
+			json_array_set_new(argv, i, json_string("<redacted>"));
+	}
+	return h;
+}
+
 static int load_preamble(loader *L)
 {
 	gl_snap *s = L->s;

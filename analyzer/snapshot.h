@@ -80,6 +80,11 @@ typedef struct gl_snap {
 	const unsigned char *map;
 	size_t map_len;
 	int mapped;              /* map came from mmap and is unmapped on free */
+
+	/* A display option, not data: when set, everything that describes
+	 * the snapshot in words (holder.h) shows str and bytes values as
+	 * their length and a short hash (`--redact`). */
+	int redact;
 } gl_snap;
 
 #define GL_EDGE_LABEL_EXTRA 16u
@@ -117,6 +122,13 @@ int gl_snap_load_buffer(gl_snap **out, const void *buf, size_t len, const char *
  * never writes a file the loader refuses.
  */
 const char *gl_header_problem(const json_t *header);
+
+/*
+ * A copy of the header for --redact: the program's arguments after the first
+ * (which may carry passwords, tokens, paths) replaced by "<redacted>".
+ * New reference; NULL if out of memory.
+ */
+json_t *gl_header_redacted(const json_t *header);
 
 /* Frees everything the snapshot owns and unmaps the file. NULL is a no-op. */
 void gl_snap_free(gl_snap *s);

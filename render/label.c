@@ -90,23 +90,8 @@ int gl_lbl_is_text_value(const gl_snap *s, uint32_t id)
 
 void gl_lbl_redacted(const gl_snap *s, uint32_t id, gl_sb *b)
 {
-	size_t n, tl;
-	const unsigned char *p = gl_snap_preview(s, id, &n);
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	for (int i = 0; i < 8; i++) {
-		h ^= (s->length[id] >> (8 * i)) & 0xff;
-		h *= 1099511628211ull;
-	}
-	const char *t = gl_snap_str(s, s->type[id], &tl);
 	gl_sb tmp = {0};
-	gl_sb_escaped(&tmp, (const unsigned char *)t, tl, 0, 0);
-	gl_sb_printf(&tmp, "(%llu)", (unsigned long long)s->length[id]);
-	if (p)
-		gl_sb_printf(&tmp, " #%06llx", (unsigned long long)((h ^ (h >> 32)) & 0xffffff));
+	gl_describe_redacted(s, id, &tmp); /* the one rule, holder.h */
 	gl_lbl_text(b, gl_sb_str(&tmp));
 	if (gl_sb_failed(&tmp))
 		b->failed = 1;

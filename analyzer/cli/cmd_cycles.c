@@ -21,7 +21,7 @@
 #include "vec.h"
 
 static const char cycles_usage[] =
-	"usage: graphleak cycles SNAP [--limit N] [--json]\n"
+	"usage: graphleak cycles SNAP [--limit N] [--redact] [--json]\n"
 	"\n"
 	"Finds reference cycles (strongly connected components) and sorts them into:\n"
 	"  cyclic garbage    cycles no root reaches: the collector's next run frees\n"
@@ -36,6 +36,7 @@ static const char cycles_usage[] =
 	"  -n, --limit N   show the N biggest cycles of each kind (default 5)\n"
 	"  --json          print {\"python\", \"gc\", \"garbage\": {...},\n"
 	"                  \"finalizer_cycles\": [...], \"gc_garbage\": {...}}\n"
+	"  --redact        show str and bytes values as length + hash (names stay)\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"example:\n"
@@ -175,6 +176,8 @@ int cmd_cycles(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (cli_is(o, "--json", NULL)) {
 			json = 1;
+		} else if (cli_is(o, "--redact", NULL)) {
+			report_set_redact(1);
 		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
 			if (cli_opt_value("cycles", argc, argv, &i, &lim))
 				return GL_EXIT_USAGE;

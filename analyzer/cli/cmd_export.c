@@ -19,6 +19,9 @@ static const char export_usage[] =
 	"\n"
 	"options:\n"
 	"  -o, --output FILE  write to FILE instead of standard output\n"
+	"  --redact           leave out str and bytes values (they are written\n"
+	"                     without their preview, flagged REDACTED) and the\n"
+	"                     program's arguments: safer to share\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"examples:\n"
@@ -44,11 +47,14 @@ static const char import_usage[] =
 int cmd_export(int argc, char **argv)
 {
 	const char *snap = NULL, *outp = NULL;
+	int redact = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (cli_is(a, "-h", "--help")) {
 			fputs(export_usage, stdout);
 			return GL_EXIT_OK;
+		} else if (cli_is(a, "--redact", NULL)) {
+			redact = 1;
 		} else if (cli_is(a, "-o", "--output") || strncmp(a, "--output=", 9) == 0) {
 			if (cli_opt_value("export", argc, argv, &i, &outp))
 				return GL_EXIT_USAGE;
@@ -65,6 +71,7 @@ int cmd_export(int argc, char **argv)
 	gl_snap *s;
 	if (cli_load(snap, GL_SNAP_NO_REVERSE, &s))
 		return GL_EXIT_FAIL;
+	s->redact = redact;
 	FILE *out = stdout;
 	if (outp && strcmp(outp, "-") != 0) {
 		out = fopen(outp, "w");

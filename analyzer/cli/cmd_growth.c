@@ -13,7 +13,7 @@
 
 static const char growth_usage[] =
 	"usage: graphleak growth SNAP1 SNAP2 [SNAP3 ...] [--min-items N] [--min-bytes B]\n"
-	"                        [--limit N] [--json]\n"
+	"                        [--limit N] [--redact] [--json]\n"
 	"\n"
 	"Compares snapshots of one process, taken in the order given, and shows\n"
 	"what keeps growing:\n"
@@ -32,6 +32,7 @@ static const char growth_usage[] =
 	"                  (default 262144; suffixes k, M, G allowed: 256k)\n"
 	"  -n, --limit N   at most N containers and N types (default 10; 0: all)\n"
 	"  --json          print {\"snapshots\", \"growing\", \"types\", \"new_objects\"}\n"
+	"  --redact        show str and bytes values as length + hash (names stay)\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"examples:\n"
@@ -212,6 +213,8 @@ int cmd_growth(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (cli_is(o, "--json", NULL)) {
 			json = 1;
+		} else if (cli_is(o, "--redact", NULL)) {
+			report_set_redact(1);
 		} else if (!strncmp(o, "--min-items", 11) && (o[11] == 0 || o[11] == '=')) {
 			if (cli_opt_value("growth", argc, argv, &i, &mi))
 				return GL_EXIT_USAGE;

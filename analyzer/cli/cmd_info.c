@@ -11,7 +11,7 @@
 #include "humanfmt.h"
 
 static const char info_usage[] =
-	"usage: graphleak info SNAP [--json]\n"
+	"usage: graphleak info SNAP [--redact] [--json]\n"
 	"\n"
 	"Shows what a snapshot is of: the Python version and executable, the\n"
 	"process (pid, argv, time, RSS), the collector's state, every thread with\n"
@@ -20,6 +20,7 @@ static const char info_usage[] =
 	"\n"
 	"options:\n"
 	"  --json      print {\"file\", \"format_version\", \"counts\", \"header\", \"footer\"}\n"
+	"  --redact    leave out the program's arguments (they may hold secrets)\n"
 	"  -h, --help  show this help\n"
 	"\n"
 	"example:\n"
@@ -250,7 +251,7 @@ static int print_json(const gl_snap *s)
 int cmd_info(int argc, char **argv)
 {
 	const char *path = NULL;
-	int json = 0;
+	int json = 0, redact = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (cli_is(a, "-h", "--help")) {
@@ -258,6 +259,8 @@ int cmd_info(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (strcmp(a, "--json") == 0) {
 			json = 1;
+		} else if (strcmp(a, "--redact") == 0) {
+			redact = 1;
 		} else if (a[0] == '-' && a[1]) {
 			return cli_usage_error("info", "unknown option '%s'", a);
 		} else if (!path) {
@@ -271,6 +274,16 @@ int cmd_info(int argc, char **argv)
 	gl_snap *s;
 	if (cli_load(path, GL_SNAP_NO_REVERSE, &s))
 		return GL_EXIT_FAIL;
+	if (redact) {
+		json_t *h = gl_header_redacted(s->header);
+		if (!h) {
+			fprintf(stderr, "graphleak info: out of memory\n");
+			gl_snap_free(s);
+			return GL_EXIT_FAIL;
+		}
+		json_decref(s->header);
+		s->header = h;
+	}
 	int rc = GL_EXIT_OK;
 	if (json)
 		rc = print_json(s);

@@ -13,7 +13,7 @@
 #include "vec.h"
 
 static const char path_usage[] =
-	"usage: graphleak path SNAP (--type NAME | --id ADDR) [--limit N] [--json]\n"
+	"usage: graphleak path SNAP (--type NAME | --id ADDR) [--limit N] [--redact] [--json]\n"
 	"\n"
 	"Shows who keeps objects alive: the shortest chain of references from a\n"
 	"root to the object, one labelled step per line, with the root holder (the\n"
@@ -31,6 +31,8 @@ static const char path_usage[] =
 	"  --json        print JSON: {\"type\", \"count\", \"size\", \"holders\": [{\"holder\",\n"
 	"                \"holder_kind\", \"count\", \"size\", \"example\": {\"chain\", \"steps\"}}]}\n"
 	"                or, with --id, {\"object\", \"holder\", \"chain\", \"steps\"}\n"
+	"  --redact      show str and bytes values (keys too) as length + hash;\n"
+	"                names of modules, classes, attributes, functions stay\n"
 	"  -h, --help    show this help\n"
 	"\n"
 	"examples:\n"
@@ -171,6 +173,8 @@ int cmd_path(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (cli_is(o, "--json", NULL)) {
 			json = 1;
+		} else if (cli_is(o, "--redact", NULL)) {
+			report_set_redact(1);
 		} else if (!strncmp(o, "--type", 6) && (o[6] == 0 || o[6] == '=')) {
 			if (cli_opt_value("path", argc, argv, &i, &type))
 				return GL_EXIT_USAGE;

@@ -20,7 +20,7 @@
 #include "vec.h"
 
 static const char suspects_usage[] =
-	"usage: graphleak suspects SNAP [--min-share P] [--limit N] [--json]\n"
+	"usage: graphleak suspects SNAP [--min-share P] [--limit N] [--redact] [--json]\n"
 	"\n"
 	"Ranks leak suspects by retained size: the memory that would be freed if\n"
 	"the object went away (its dominator subtree). For each: the root holder\n"
@@ -33,6 +33,7 @@ static const char suspects_usage[] =
 	"  -n, --limit N   at most N suspects (default 10)\n"
 	"  --json          print {\"heap\": {...}, \"suspects\": [{\"holder\", \"retained\",\n"
 	"                  \"share\", \"objects\", \"object\", \"chain\", \"retains\": [...]}]}\n"
+	"  --redact        show str and bytes values as length + hash (names stay)\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"examples:\n"
@@ -60,6 +61,8 @@ int cmd_suspects(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (cli_is(o, "--json", NULL)) {
 			json = 1;
+		} else if (cli_is(o, "--redact", NULL)) {
+			report_set_redact(1);
 		} else if (!strncmp(o, "--min-share", 11) && (o[11] == 0 || o[11] == '=')) {
 			if (cli_opt_value("suspects", argc, argv, &i, &sh))
 				return GL_EXIT_USAGE;

@@ -10,11 +10,19 @@
 #include "progress.h"
 #include "vec.h"
 
+static int redact_all;
+
+void report_set_redact(int on)
+{
+	redact_all = on;
+}
+
 int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a)
 {
 	memset(a, 0, sizeof *a);
 	if (cli_load(path, 0, s) != 0)
 		return GL_EXIT_FAIL;
+	(*s)->redact = redact_all;
 	gl_ticker tk;
 	gl_ticker_start(&tk, "analyzing");
 	gl_err err;

@@ -19,6 +19,9 @@
 int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a);
 void report_close(gl_snap *s, gl_analysis *a);
 
+/* Makes report_open() mark snapshots for --redact (see holder.h). */
+void report_set_redact(int on);
+
 /* {"addr": "0x..", "type", "size", "length", "preview"?, "retained"?} */
 json_t *report_obj_json(const gl_analysis *a, uint32_t id);
 
