@@ -732,3 +732,48 @@ uint64_t gl_snap_mem_bytes(const gl_snap *s)
 {
 	return sizeof *s + s->arena.bytes;
 }
+
+int gl_snap_peek(const char *path, gl_snap_counts *c, gl_err *err)
+{
+	unsigned char tail[GL_FMT_SECTION_HDR_LEN + GL_FMT_END_LEN];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return gl_err_set(err, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	int rc = -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < GL_FMT_PREAMBLE_LEN + sizeof tail) {
+		gl_err_set(err, "%s: not a complete snapshot", path);
+		goto done;
+	}
+	if (pread(fd, tail, sizeof tail, st.st_size - (off_t)sizeof tail) != (ssize_t)sizeof tail) {
+		gl_err_set(err, "%s: cannot read: %s", path, strerror(errno));
+		goto done;
+	}
+	if (memcmp(tail, GL_SEC_END, 4) != 0 || gl_get_u64(tail + 8) != GL_FMT_END_LEN ||
+	    gl_get_u64(tail + 16 + 24) != (uint64_t)st.st_size) {
+		gl_err_set(err, "%s: does not end with a snapshot's END section", path);
+		goto done;
+	}
+	c->objects = gl_get_u64(tail + 16);
+	c->edges = gl_get_u64(tail + 16 + 8);
+	c->strings = gl_get_u64(tail + 16 + 16);
+	c->file_size = (uint64_t)st.st_size;
+	rc = 0;
+done:
+	close(fd);
+	return rc;
+}
+
+uint64_t gl_snap_mem_estimate(const gl_snap_counts *c)
+{
+	/* per object: the loaded graph (~75 B), the analysis' side arrays and
+	 * the dominator tree's temporaries (~55 B); per edge: both CSRs and
+	 * labels (~17 B) and the load's temporaries (~11 B); plus the file,
+	 * which is mapped. Saturates instead of overflowing. */
+	uint64_t o = c->objects > UINT64_MAX / 130 ? UINT64_MAX : c->objects * 130;
+	uint64_t e = c->edges > UINT64_MAX / 28 ? UINT64_MAX : c->edges * 28;
+	uint64_t t = o + e;
+	if (t < o || t + c->file_size < t)
+		return UINT64_MAX;
+	return t + c->file_size;
+}

@@ -39,6 +39,16 @@ int cli_is(const char *a, const char *name, const char *alt);
  */
 int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **val);
 
+/*
+ * A memory cap for loading and analysing (0: none), from the global option
+ * `graphleak --max-memory SIZE COMMAND ...` or GRAPHLEAK_MAX_MEMORY. cli_load
+ * refuses a snapshot whose estimated need (gl_snap_mem_estimate) is larger.
+ */
+extern uint64_t cli_max_memory;
+
+/* Parses a size: bytes, or with a suffix k/K, M, G, T (binary). 0 or -1. */
+int cli_parse_size(const char *s, uint64_t *out);
+
 /* Parses a non-negative decimal integer. 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 

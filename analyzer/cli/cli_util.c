@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "humanfmt.h"
 #include "progress.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -51,6 +52,31 @@ int cli_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+uint64_t cli_max_memory;
+
+int cli_parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s)
+		return -1;
+	uint64_t mul = 1;
+	switch (*end) {
+	case 'k': case 'K': mul = 1ull << 10; end++; break;
+	case 'm': case 'M': mul = 1ull << 20; end++; break;
+	case 'g': case 'G': mul = 1ull << 30; end++; break;
+	case 't': case 'T': mul = 1ull << 40; end++; break;
+	}
+	if (*end == 'i' || *end == 'B')
+		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+	if (*end || v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
 void cli_timing(const char *phase, double since)
 {
 	static int on = -1;
@@ -66,6 +92,22 @@ int cli_load(const char *path, unsigned flags, gl_snap **out)
 {
 	gl_err err;
 	gl_err_clear(&err);
+	if (cli_max_memory) {
+		gl_snap_counts c;
+		gl_err perr;
+		gl_err_clear(&perr);
+		if (gl_snap_peek(path, &c, &perr) == 0) {
+			uint64_t need = gl_snap_mem_estimate(&c);
+			if (need > cli_max_memory) {
+				char a[GL_FMT_BUF], b[GL_FMT_BUF], o[GL_FMT_BUF], e[GL_FMT_BUF];
+				fprintf(stderr, "graphleak: %s: analyzing it needs about %s (%s objects, %s references), "
+					"more than --max-memory %s allows; raise the limit or use a machine with "
+					"more memory\n", path, gl_fmt_bytes(a, need), gl_fmt_count(o, c.objects),
+					gl_fmt_count(e, c.edges), gl_fmt_bytes(b, cli_max_memory));
+				return GL_EXIT_FAIL;
+			}
+		}
+	}
 	double t0 = gl_now();
 	char what[256];
 	snprintf(what, sizeof what, "loading %s", path);

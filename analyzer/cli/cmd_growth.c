@@ -39,25 +39,6 @@ static const char growth_usage[] =
 	"  graphleak growth app-1.snap app-2.snap app-3.snap\n"
 	"  graphleak growth before.snap after.snap --min-items 10 --json\n";
 
-static int parse_bytes(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	uint64_t mul = 1;
-	if (*end == 'k' || *end == 'K')
-		mul = 1024, end++;
-	else if (*end == 'M' || *end == 'm')
-		mul = 1024 * 1024, end++;
-	else if (*end == 'G' || *end == 'g')
-		mul = 1024ull * 1024 * 1024, end++;
-	if (*end || end == s || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
-
 /* "2 -> 5,002 -> 10,002" over the snapshots where the container exists */
 static void series(gl_sb *b, const uint64_t *v, const uint32_t *id, size_t n, int bytes)
 {
@@ -237,7 +218,7 @@ int cmd_growth(int argc, char **argv)
 	uint64_t min_items = 100, min_bytes = 256 * 1024, limit = 10;
 	if (mi && cli_parse_u64(mi, &min_items) < 0)
 		return cli_usage_error("growth", "--min-items takes a whole number, not '%s'", mi);
-	if (mb && parse_bytes(mb, &min_bytes) < 0)
+	if (mb && cli_parse_size(mb, &min_bytes) < 0)
 		return cli_usage_error("growth", "--min-bytes takes a size like 262144 or 256k, not '%s'", mb);
 	if (lim && cli_parse_u64(lim, &limit) < 0)
 		return cli_usage_error("growth", "--limit takes a whole number, not '%s'", lim);

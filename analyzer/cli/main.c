@@ -2,6 +2,7 @@
  * main.c - graphleak's entry point: global options and the command table.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -48,6 +49,8 @@ static void usage(FILE *f)
 	      "options:\n"
 	      "  -h, --help     show this help\n"
 	      "  --version      show graphleak's version and snapshot format\n"
+	      "  --max-memory SIZE  refuse a snapshot whose analysis would need more\n"
+	      "                 memory than SIZE (4G, 512M; also GRAPHLEAK_MAX_MEMORY)\n"
 	      "\n"
 	      "examples:\n"
 	      "  graphleak run -o app.snap --at-exit -- python3 app.py   # snapshot at exit\n"
@@ -71,6 +74,26 @@ static const command *find(const char *name)
 
 int main(int argc, char **argv)
 {
+	if (argc < 2) {
+		usage(stderr);
+		return GL_EXIT_USAGE;
+	}
+	const char *env = getenv("GRAPHLEAK_MAX_MEMORY");
+	if (env && *env && cli_parse_size(env, &cli_max_memory) < 0) {
+		fprintf(stderr, "graphleak: GRAPHLEAK_MAX_MEMORY takes a size like 4G, not '%s'\n", env);
+		return GL_EXIT_USAGE;
+	}
+	while (argc >= 2 && (strcmp(argv[1], "--max-memory") == 0 || strncmp(argv[1], "--max-memory=", 13) == 0)) {
+		const char *v = argv[1][12] == '=' ? argv[1] + 13 : argc >= 3 ? argv[2] : NULL;
+		if (!v || cli_parse_size(v, &cli_max_memory) < 0 || cli_max_memory == 0) {
+			fprintf(stderr, "graphleak: --max-memory takes a size like 4G or 512M%s%s%s\n",
+				v ? ", not '" : "", v ? v : "", v ? "'" : "");
+			return GL_EXIT_USAGE;
+		}
+		int used = argv[1][12] == '=' ? 1 : 2;
+		argv += used;
+		argc -= used;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return GL_EXIT_USAGE;

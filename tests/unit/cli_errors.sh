@@ -78,5 +78,17 @@ expect 0 "usage: graphleak growth" "$gl" growth --help
 expect 0 "usage: graphleak path" "$gl" help path
 expect 0 "usage: graphleak suspects" "$gl" suspects -h
 expect 0 "usage: graphleak cycles" "$gl" cycles --help
+# memory cap from the END section's counts
+expect 1 "more than --max-memory 1.00 KiB allows" "$gl" --max-memory 1K suspects good.snap
+expect 0 "Leak suspects" "$gl" --max-memory=1G suspects good.snap
+expect 2 "--max-memory takes a size" "$gl" --max-memory lots top good.snap
+expect 1 "more than --max-memory" env GRAPHLEAK_MAX_MEMORY=2k "$gl" top good.snap
+expect 2 "GRAPHLEAK_MAX_MEMORY takes a size" env GRAPHLEAK_MAX_MEMORY=x "$gl" top good.snap
+# an unreadable file (as another user: the tests run as root)
+if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	cp good.snap private.snap && chmod 600 private.snap && chmod 755 . 
+	expect 1 "private.snap: cannot open: Permission denied" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$gl" info "$PWD/private.snap"
+fi
 expect 0 '"types"' "$gl" top good.snap --json --limit=2
 exit $fail
