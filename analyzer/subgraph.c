@@ -99,6 +99,7 @@ void gl_sg_free(gl_subgraph *g)
 	gl_vec_free(&g->clusters);
 	gl_vec_free(&g->holders);
 	gl_vec_free(&g->suspects);
+	gl_vec_free(&g->growth);
 	free(g->map_key), free(g->map_val);
 	gl_sg_init(g);
 }
@@ -121,7 +122,8 @@ uint32_t gl_sg_node_add(gl_subgraph *g, uint32_t id)
 		return u;
 	if (g->nodes.n >= GL_NONE - 1)
 		return GL_NONE;
-	gl_sg_node nd = {id, 0, GL_NONE, GL_NONE, GL_NONE, GL_NONE};
+	gl_sg_node nd = {.id = id, .roles = 0, .cluster = GL_NONE, .holder = GL_NONE, .suspect = GL_NONE,
+			  .growth = GL_NONE, .in = GL_NONE};
 	if (gl_vec_push(&g->nodes, nd) < 0)
 		return GL_NONE;
 	idmap m = map_of(g);
@@ -786,4 +788,32 @@ done:
 	free(sus);
 	free(sub);
 	return rc;
+}
+
+int gl_sg_growth(gl_subgraph *g, const gl_analysis *last, const gl_growth *gr, size_t max_growers,
+		 uint32_t max_depth)
+{
+	size_t L = gr->nsnaps - 1;
+	for (size_t i = 0; i < gr->ngrowers && i < max_growers; i++) {
+		const gl_grower *w = &gr->growers[i];
+		uint32_t node;
+		if (gl_sg_add_chain(g, last, w->id[L], max_depth, &node) < 0)
+			return -1;
+		gl_sg_grower rec;
+		memset(&rec, 0, sizeof rec);
+		rec.node = node;
+		rec.nsnaps = gr->nsnaps;
+		for (size_t k = 0; k < gr->nsnaps; k++) {
+			rec.present[k] = w->id[k] != GL_NONE;
+			rec.length[k] = w->length[k];
+			rec.retained[k] = w->retained[k];
+		}
+		rec.retained_delta = w->retained_delta;
+		rec.monotonic = w->monotonic;
+		if (gl_vec_push(&g->growth, rec) < 0)
+			return -1;
+		g->nodes.v[node].roles |= GL_SG_GROWING;
+		g->nodes.v[node].growth = (uint32_t)(g->growth.n - 1);
+	}
+	return gl_sg_collapse_siblings(g, last);
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "growth.h"
 #include "holder.h"
 #include "vec.h"
 
@@ -35,6 +36,7 @@ enum {
 	GL_SG_SUSPECT = 16,   /* a leak suspect (gl_suspects) */
 	GL_SG_FINALIZER = 32, /* defines __del__ or has the legacy tp_del */
 	GL_SG_GARBAGE = 64,   /* no root reaches it */
+	GL_SG_GROWING = 128,  /* a container that grows across snapshots (growth.h) */
 };
 
 /* Kinds of gl_sg_edge. */
@@ -54,6 +56,7 @@ typedef struct gl_sg_node {
 	uint32_t cluster; /* index into clusters, or GL_NONE */
 	uint32_t holder;  /* with GL_SG_HOLDER: index into holders */
 	uint32_t suspect; /* with GL_SG_SUSPECT: index into suspects */
+	uint32_t growth;  /* with GL_SG_GROWING: index into growth */
 	uint32_t in;      /* the chain edge into it (index into edges), or GL_NONE */
 } gl_sg_node;
 
@@ -122,6 +125,17 @@ typedef struct gl_sg_stats {
 	uint64_t unreached;   /* of them no root reaches */
 } gl_sg_stats;
 
+/* A growing container's figures at each snapshot (copied from growth.h). */
+typedef struct gl_sg_grower {
+	uint32_t node;
+	size_t nsnaps;
+	uint32_t present[GL_GROWTH_MAX_SNAPS]; /* 1 where the container exists */
+	uint64_t length[GL_GROWTH_MAX_SNAPS];
+	uint64_t retained[GL_GROWTH_MAX_SNAPS];
+	int64_t retained_delta;
+	int monotonic;
+} gl_sg_grower;
+
 typedef struct gl_subgraph {
 	gl_vec(gl_sg_node) nodes;
 	gl_vec(gl_sg_edge) edges;
@@ -129,6 +143,7 @@ typedef struct gl_subgraph {
 	gl_vec(gl_sg_cluster) clusters;
 	gl_vec(gl_sg_holder) holders;
 	gl_vec(gl_sg_suspect) suspects;
+	gl_vec(gl_sg_grower) growth;
 	gl_sg_stats stats;
 	/* object id -> node index (open addressing, private) */
 	uint32_t *map_key, *map_val;
@@ -214,5 +229,14 @@ int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int g
  */
 int gl_sg_suspects(gl_subgraph *g, const gl_analysis *a, uint64_t threshold, size_t max_suspects,
 		   uint32_t max_depth, size_t *found);
+
+/*
+ * --growth (the last snapshot's analysis, with GL_AN_PATHS and GL_AN_DOM):
+ * the chains of the first max_growers growing containers of `gr` (computed
+ * with that analysis as the last), each container marked GL_SG_GROWING
+ * with its figures, and their siblings folded. 0 or -1 (out of memory).
+ */
+int gl_sg_growth(gl_subgraph *g, const gl_analysis *last, const gl_growth *gr, size_t max_growers,
+		 uint32_t max_depth);
 
 #endif /* GRAPHLEAK_SUBGRAPH_H */

@@ -150,6 +150,7 @@ static const style st_plain = {"box", "rounded,filled", "#ffffff", "#90a4ae", "1
 static const style st_holder = {"box", "filled,bold", "#ffe082", "#e65100", "2.5", "2"};
 static const style st_target = {"box", "rounded,filled", "#ffcdd2", "#c62828", "1.5", "1"};
 static const style st_suspect = {"box", "rounded,filled,bold", "#ffccbc", "#bf360c", "2", "1"};
+static const style st_growing = {"box", "rounded,filled,bold", "#ffab91", "#b71c1c", "2.5", "1"};
 static const style st_focus = {"box", "rounded,filled,bold", "#c8e6c9", "#2e7d32", "2", "1"};
 static const style st_final = {"octagon", "filled", "#e1bee7", "#6a1b9a", "1.5", "1"};
 static const style st_root = {"box", "rounded,filled", "#e3f2fd", "#1565c0", "1.5", "1"};
@@ -159,6 +160,8 @@ static const style *style_of(uint32_t roles)
 {
 	if (roles & GL_SG_HOLDER)
 		return &st_holder;
+	if (roles & GL_SG_GROWING)
+		return &st_growing;
 	if (roles & GL_SG_SUSPECT)
 		return &st_suspect;
 	if (roles & GL_SG_TARGET)
@@ -226,6 +229,21 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 		double pct = sp->heap ? 100.0 * (double)sp->retained / (double)sp->heap : 0.0;
 		gl_sb_printf(b, "LEAK SUSPECT #%u: retains %s (%.1f%%)\\nin %s objects", nd->suspect + 1,
 			     gl_fmt_bytes(n1, sp->retained), pct, gl_fmt_count(n2, sp->objects));
+		gl_lbl_br(b);
+	}
+	if (nd->roles & GL_SG_GROWING) {
+		const gl_sg_grower *gw = &sg->growth.v[nd->growth];
+		const char *unit = gl_type_is(s, id, "dict") ? "entries" : "items";
+		gl_sb_puts(b, "GROWING: ");
+		for (size_t k = 0; k < gw->nsnaps; k++) {
+			if (k)
+				gl_sb_puts(b, " -> ");
+			gl_sb_puts(b, gw->present[k] ? gl_fmt_count(n1, gw->length[k]) : "-");
+		}
+		int64_t d = gw->retained_delta;
+		gl_sb_printf(b, " %s\\n%s%s retained, %s", unit, d < 0 ? "-" : "+",
+			     gl_fmt_bytes(n2, (uint64_t)(d < 0 ? -d : d)),
+			     gw->monotonic ? "growing at every snapshot" : "grew first to last");
 		gl_lbl_br(b);
 	}
 	if (!((nd->roles & GL_SG_ROOT) && (s->flags[id] & GL_OF_FRAME))) { /* a frame root said it */
@@ -354,7 +372,7 @@ static int add_legend(build *bd, const gl_subgraph *sg, const gl_render_opts *o)
 {
 	/* the markings as drawn: a node shows one style (style_of), and a
 	 * holder that is also asked about shows the target's fill */
-	static const uint32_t order[] = {GL_SG_HOLDER, GL_SG_SUSPECT, GL_SG_TARGET, GL_SG_FOCUS,
+	static const uint32_t order[] = {GL_SG_HOLDER, GL_SG_GROWING, GL_SG_SUSPECT, GL_SG_TARGET, GL_SG_FOCUS,
 					 GL_SG_FINALIZER, GL_SG_ROOT};
 	uint32_t roles = 0;
 	for (size_t i = 0; i < sg->nodes.n; i++) {
@@ -374,6 +392,7 @@ static int add_legend(build *bd, const gl_subgraph *sg, const gl_render_opts *o)
 	} rows[] = {
 		{GL_SG_ROOT, &st_root, "where a chain starts:\\nsys.modules, a thread's frame,\\nor a reference from C"},
 		{GL_SG_HOLDER, &st_holder, "ROOT HOLDER: the nearest\\nnamed owner, in words"},
+		{GL_SG_GROWING, &st_growing, "grows across the snapshots:\\nlength at each, bytes gained"},
 		{GL_SG_SUSPECT, &st_suspect, "leak suspect: retains\\nthe most memory"},
 		{GL_SG_TARGET, &st_target, NULL},
 		{GL_SG_FOCUS, &st_focus, "the object whose\\nreferences are drawn"},

@@ -75,13 +75,6 @@ static json_t *u64_array(const uint64_t *v, const uint32_t *id, size_t n)
 	return a;
 }
 
-/* {"path", "pid", "time"} of a snapshot, while it is loaded */
-static json_t *snap_info(const char *path, const gl_snap *s)
-{
-	return json_pack("{s:s, s:O*, s:O*}", "path", path, "pid", json_object_get(s->header, "pid"),
-			 "time", json_object_get(s->header, "time"));
-}
-
 static int print_json(char **paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit)
 {
 	json_incref(snaps);
@@ -226,48 +219,19 @@ int cmd_growth(int argc, char **argv)
 	/* the last snapshot stays loaded; the others come and go one by one */
 	gl_snap *last;
 	gl_analysis al;
-	if (report_open(paths[n - 1], GL_AN_PATHS | GL_AN_DOM, &last, &al))
-		return GL_EXIT_FAIL;
 	gl_growth g;
-	gl_err err;
-	gl_err_clear(&err);
 	json_t *snaps = json_array();
-	int rc = GL_EXIT_OK;
 	double t0 = gl_now();
-	if (gl_growth_begin(&g, &al, n, min_bytes, min_items, &err) < 0)
-		goto fail;
-	json_t *pid_last = json_object_get(last->header, "pid");
-	for (size_t k = 0; k + 1 < n; k++) {
-		gl_snap *s;
-		gl_analysis a;
-		if (report_open(paths[k], GL_AN_PATHS | GL_AN_DOM, &s, &a)) {
-			rc = GL_EXIT_FAIL;
-			goto done;
-		}
-		json_t *pid = json_object_get(s->header, "pid");
-		if (pid && pid_last && !json_equal(pid, pid_last))
-			fprintf(stderr, "graphleak growth: warning: %s is of pid %" JSON_INTEGER_FORMAT
-				" and %s of pid %" JSON_INTEGER_FORMAT ": comparing different processes\n",
-				paths[k], json_integer_value(pid), paths[n - 1], json_integer_value(pid_last));
-		int arc = gl_growth_add(&g, k, &a, &err);
-		json_array_append_new(snaps, snap_info(paths[k], s));
-		report_close(s, &a);
-		if (arc < 0)
-			goto fail;
+	if (report_growth(paths, n, min_bytes, min_items, &last, &al, &g, snaps)) {
+		json_decref(snaps);
+		return GL_EXIT_FAIL;
 	}
-	if (gl_growth_finish(&g, &err) < 0)
-		goto fail;
 	cli_timing("growth", t0);
-	json_array_append_new(snaps, snap_info(paths[n - 1], last));
+	int rc = GL_EXIT_OK;
 	if (json)
 		rc = print_json(paths, snaps, n, &g, (size_t)limit);
 	else
 		print_text(paths, n, &g, (size_t)limit);
-	goto done;
-fail:
-	fprintf(stderr, "graphleak growth: %s\n", err.msg);
-	rc = GL_EXIT_FAIL;
-done:
 	json_decref(snaps);
 	gl_growth_free(&g);
 	report_close(last, &al);

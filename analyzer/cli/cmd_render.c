@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "growth.h"
 #include "humanfmt.h"
 #include "progress.h"
 #include "render.h"
@@ -39,6 +40,9 @@ static const char render_usage[] =
 	"                   marked), one box per cycle with what gc does with it\n"
 	"  --suspects       the top leak suspects (what retains the most memory)\n"
 	"                   with their chains and what they keep alive\n"
+	"  --growth         the containers that grow across the snapshots given\n"
+	"                   (two or more, oldest first, as `graphleak growth`),\n"
+	"                   their length at each snapshot on the node\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE  where to write; the format comes from the extension:\n"
@@ -53,7 +57,7 @@ static const char render_usage[] =
 	"                     20, 0 no limit); with --refs, how far to follow (3)\n"
 	"  --max-objects K    --backrefs: objects of TYPE drawn (default 5);\n"
 	"                     --refs, --cycles: objects drawn (40); --suspects:\n"
-	"                     suspects drawn (3)\n"
+	"                     suspects drawn (3); --growth: containers drawn (3)\n"
 	"  --min-share P      --suspects: what retains at least P% of the heap (10)\n"
 	"  --redact           safe to post: keeps type, module, class, function,\n"
 	"                     attribute and local names and numbers; every str and\n"
@@ -121,13 +125,17 @@ static void default_name(gl_sb *b, const char *what, const char *suffix)
 	gl_sb_puts(b, suffix);
 }
 
-enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS };
+enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS, M_GROWTH };
 
 int cmd_render(int argc, char **argv)
 {
 	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL, *addrtxt = NULL;
 	const char *depthtxt = NULL, *maxtxt = NULL, *sharetxt = NULL;
 	int mode = M_NONE, modes = 0, redact = 0;
+	char *snaps[GL_GROWTH_MAX_SNAPS];
+	size_t nsnaps = 0;
+	gl_growth gr;
+	memset(&gr, 0, sizeof gr);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (cli_is(o, "--help", "-h")) {
@@ -149,6 +157,8 @@ int cmd_render(int argc, char **argv)
 			mode = M_CYCLES, modes++;
 		} else if (cli_is(o, "--suspects", NULL)) {
 			mode = M_SUSPECTS, modes++;
+		} else if (cli_is(o, "--growth", NULL)) {
+			mode = M_GROWTH, modes++;
 		} else if (cli_is(o, "-o", NULL) || is_opt(o, "--output")) {
 			if (cli_opt_value("render", argc, argv, &i, &out))
 				return GL_EXIT_USAGE;
@@ -168,21 +178,26 @@ int cmd_render(int argc, char **argv)
 			redact = 1;
 		} else if (o[0] == '-' && o[1]) {
 			return cli_usage_error("render", "unknown option '%s'", o);
-		} else if (!snap) {
-			snap = o;
+		} else if (nsnaps < GL_GROWTH_MAX_SNAPS) {
+			snaps[nsnaps++] = argv[i];
 		} else {
 			return cli_usage_error("render", "unexpected argument '%s'", o);
 		}
 	}
-	if (!snap)
+	if (!nsnaps)
 		return cli_usage_error("render", "no snapshot given");
 	if (modes != 1)
 		return cli_usage_error("render", "give exactly one of --backrefs TYPE, --id ADDR, --refs ADDR, "
-						 "--cycles, --suspects");
+						 "--cycles, --suspects, --growth");
+	if (mode == M_GROWTH && nsnaps < 2)
+		return cli_usage_error("render", "--growth compares two snapshots or more, oldest first");
+	if (mode != M_GROWTH && nsnaps > 1)
+		return cli_usage_error("render", "unexpected argument '%s' (one snapshot, but for --growth)", snaps[1]);
+	snap = snaps[nsnaps - 1];
 	if (mode == M_BACKREFS && !*type)
 		return cli_usage_error("render", "--backrefs needs a type name");
 	uint64_t addr = 0, depth = mode == M_REFS ? 3 : 20;
-	uint64_t maxobj = mode == M_BACKREFS ? 5 : mode == M_SUSPECTS ? 3 : 40;
+	uint64_t maxobj = mode == M_BACKREFS ? 5 : (mode == M_SUSPECTS || mode == M_GROWTH) ? 3 : 40;
 	double share = 10.0;
 	if (addrtxt && parse_addr(addrtxt, &addr) < 0)
 		return cli_usage_error("render", "%s takes an address like 0x7f3a12c45e10, not '%s'",
@@ -227,6 +242,7 @@ int cmd_render(int argc, char **argv)
 		case M_ID: default_name(&name, addrtxt, "-chain.svg"); break;
 		case M_REFS: default_name(&name, addrtxt, "-refs.svg"); break;
 		case M_CYCLES: gl_sb_puts(&name, "cycles.svg"); break;
+		case M_GROWTH: gl_sb_puts(&name, "growth.svg"); break;
 		default: gl_sb_puts(&name, "suspects.svg"); break;
 		}
 		out = gl_sb_str(&name);
@@ -253,7 +269,14 @@ int cmd_render(int argc, char **argv)
 	}
 
 	unsigned need = GL_AN_PATHS | (mode == M_CYCLES ? GL_AN_SCC : GL_AN_DOM);
-	if (report_open(snap, need, &s, &a)) {
+	report_set_redact(redact);
+	if (mode == M_GROWTH) {
+		/* the last snapshot stays loaded, the others are compared and freed */
+		if (report_growth(snaps, nsnaps, 256 * 1024, 100, &s, &a, &gr, NULL)) {
+			s = NULL;
+			goto done;
+		}
+	} else if (report_open(snap, need, &s, &a)) {
 		s = NULL;
 		goto done;
 	}
@@ -324,6 +347,12 @@ int cmd_render(int argc, char **argv)
 			     garbage == 1 ? "" : "s", off ? "disabled or automatic collection off" : "enabled");
 		gl_sb_printf(&sub, "%s cycle%s drawn: the biggest with __del__, then the biggest garbage",
 			     gl_fmt_count(n1, sg.clusters.n), sg.clusters.n == 1 ? "" : "s");
+	} else if (mode == M_GROWTH) {
+		sgrc = gl_sg_growth(&sg, &a, &gr, (size_t)maxobj, (uint32_t)depth);
+		gl_sb_printf(&title, "What keeps growing across %zu snapshots: %s container%s", nsnaps,
+			     gl_fmt_count(n1, gr.ngrowers), gr.ngrowers == 1 ? "" : "s");
+		gl_sb_printf(&sub, "%s -> %s; %s drawn, most retained growth first", snaps[0], snaps[nsnaps - 1],
+			     gl_fmt_count(n2, gr.ngrowers < maxobj ? gr.ngrowers : (size_t)maxobj));
 	} else {
 		uint64_t total = a.retained[s->n_objects];
 		uint64_t threshold = (uint64_t)((double)total * share / 100.0);
@@ -360,6 +389,7 @@ int cmd_render(int argc, char **argv)
 	rc = GL_EXIT_OK;
 done:
 	free(data);
+	gl_growth_free(&gr);
 	gl_vec_free(&ids);
 	gl_sg_free(&sg);
 	if (s)

@@ -7,8 +7,57 @@
 
 #include "cli.h"
 #include "humanfmt.h"
+#include "growth.h"
 #include "progress.h"
 #include "vec.h"
+
+static json_t *snap_info(const char *path, const gl_snap *s)
+{
+	return json_pack("{s:s, s:O*, s:O*}", "path", path, "pid", json_object_get(s->header, "pid"),
+			 "time", json_object_get(s->header, "time"));
+}
+
+int report_growth(char **paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
+		  gl_analysis *al, gl_growth *g, json_t *snaps)
+{
+	memset(g, 0, sizeof *g);
+	if (report_open(paths[n - 1], GL_AN_PATHS | GL_AN_DOM, last, al))
+		return GL_EXIT_FAIL;
+	gl_err err;
+	gl_err_clear(&err);
+	if (gl_growth_begin(g, al, n, min_bytes, min_items, &err) < 0)
+		goto fail;
+	json_t *pid_last = json_object_get((*last)->header, "pid");
+	for (size_t k = 0; k + 1 < n; k++) {
+		gl_snap *s;
+		gl_analysis a;
+		if (report_open(paths[k], GL_AN_PATHS | GL_AN_DOM, &s, &a))
+			goto quiet_fail;
+		json_t *pid = json_object_get(s->header, "pid");
+		if (pid && pid_last && !json_equal(pid, pid_last))
+			fprintf(stderr, "graphleak: warning: %s is of pid %" JSON_INTEGER_FORMAT " and %s of pid %"
+				JSON_INTEGER_FORMAT ": comparing different processes\n", paths[k],
+				json_integer_value(pid), paths[n - 1], json_integer_value(pid_last));
+		int rc = gl_growth_add(g, k, &a, &err);
+		if (snaps)
+			json_array_append_new(snaps, snap_info(paths[k], s));
+		report_close(s, &a);
+		if (rc < 0)
+			goto fail;
+	}
+	if (gl_growth_finish(g, &err) < 0)
+		goto fail;
+	if (snaps)
+		json_array_append_new(snaps, snap_info(paths[n - 1], *last));
+	return 0;
+fail:
+	fprintf(stderr, "graphleak: %s\n", err.msg);
+quiet_fail:
+	gl_growth_free(g);
+	report_close(*last, al);
+	*last = NULL;
+	return GL_EXIT_FAIL;
+}
 
 static int redact_all;
 

@@ -19,6 +19,17 @@
 int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a);
 void report_close(gl_snap *s, gl_analysis *a);
 
+/*
+ * Growth across the snapshots paths[0..n) (oldest first): the last one is
+ * loaded and analysed into *last / *al and stays loaded (report_close); the
+ * others are loaded one at a time, compared, and freed. `snaps` (may be
+ * NULL) gets {"path", "pid", "time"} for each. Prints its own errors;
+ * returns 0, or 1 with *last NULL and *g freed.
+ */
+struct gl_growth;
+int report_growth(char **paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
+		  gl_analysis *al, struct gl_growth *g, json_t *snaps);
+
 /* Makes report_open() mark snapshots for --redact (see holder.h). */
 void report_set_redact(int on);
 

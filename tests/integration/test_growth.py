@@ -97,6 +97,15 @@ def main():
                                                        top["verdict"]))
             for h in never:
                 check(all(x["holder"] != h for x in g["growing"]), "%s: %r reported as growing" % (name, h))
+            # the picture of it: well-formed SVG, the container marked with its figures
+            svg = os.path.join(tmp, name + "-growth.svg")
+            r = subprocess.run([graphleak, "render", "--growth"] + snaps + ["-o", svg], capture_output=True, text=True)
+            if check(r.returncode == 0, "%s: render --growth failed: %s" % (name, r.stderr)):
+                text = open(svg, encoding="utf-8").read()
+                check("GROWING: " in text and want in text,
+                      "%s: the SVG does not mark the growing container %r" % (name, want))
+                x = subprocess.run(["xmllint", "--noout", svg], capture_output=True, text=True)
+                check(x.returncode == 0, "%s: the SVG is not well-formed XML: %s" % (name, x.stderr[:300]))
             fresh = g["new_objects"]["holders"]
             check(fresh and fresh[0]["holder"] == want,
                   "%s: new objects mostly held by %s, expected %r" % (name, fresh and fresh[0]["holder"], want))
