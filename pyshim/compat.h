@@ -23,6 +23,11 @@
  *   - dict internals for __sizeof__: PyDictKeysObject with dk_size (3.8-3.10,
  *     private struct, re-declared here and checked), dk_log2_size and entry
  *     kinds (3.11+)                                    -> gl_dict_sizeof()
+ *   - whether dict_traverse visits a dict's keys: dk_lookup == lookdict
+ *     (3.8-3.10, learnt once at import), dk_kind == DICT_KEYS_GENERAL
+ *     (3.11+)                                          -> gl_dict_keys_visited()
+ *   - a materialised __dict__ whose values are its owner's inline values
+ *     (3.13)                                           -> gl_dict_values_embedded()
  *   - int layout: ob_size (3.8-3.11), lv_tag (3.12+); int.__sizeof__ counts
  *     at least one digit from 3.11                      -> gl_long_ndigits(),
  *     gl_long_sizeof()
@@ -33,6 +38,9 @@
  *     f_funcobj in 3.12)                                -> gl_frame_view()
  *   - thread stacks: tstate->frame (3.8), PyThreadState_GetFrame() (3.9+,
  *     which materialises frame objects on 3.11+)       -> gl_tstate_frame()
+ *   - threads: the main thread's ident in _PyRuntime (every version), the
+ *     native thread id in the thread state (3.11+)    -> gl_main_thread_ident(),
+ *     gl_tstate_native_id()
  *   - type dicts of static builtin types live in the interpreter (3.12+)
  *                                                       -> gl_type_dict()
  *   - code object qualified name (3.11+)               -> gl_code_qualname()
@@ -189,6 +197,18 @@ static inline size_t gl_getsizeof_extra(PyObject *o)
 	return _PyType_PreHeaderSize(Py_TYPE(o));
 #else
 	return gl_is_gc(o) ? sizeof(PyGC_Head) : 0;
+#endif
+}
+
+/* The same, when the caller already knows gl_is_gc(o). */
+static inline size_t gl_getsizeof_extra_gc(PyObject *o, int isgc)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	(void)isgc;
+	return gl_getsizeof_extra(o);
+#else
+	(void)o;
+	return isgc ? sizeof(PyGC_Head) : 0;
 #endif
 }
 
@@ -350,9 +370,65 @@ static inline size_t gl_dict_sizeof(PyObject *o)
 	return res;
 }
 
-/* Whether a dict's tp_traverse reports its keys, for a dict with
- * ma_used > 0: decided by the caller by counting visits (robust in every
- * version); this is the per-version check used to cross-check it. */
+#if !GL_PY_AT_LEAST(3, 11)
+/* The keys' lookup function of a dict that has a key other than an exact
+ * str: the static `lookdict` of Objects/dictobject.c (3.8-3.10), the only
+ * one under which dict_traverse visits keys. Set by gl_compat_init(). */
+static void *gl_lookdict_general;
+#endif
+
+/* Module init only (Python allowed): learns what gl_dict_keys_visited()
+ * needs. Returns 0, or -1 with an exception set. */
+static inline int gl_compat_init(void)
+{
+#if !GL_PY_AT_LEAST(3, 11)
+	PyObject *d = PyDict_New();
+	if (!d)
+		return -1;
+	if (PyDict_SetItem(d, Py_None, Py_None) < 0) {
+		Py_DECREF(d);
+		return -1;
+	}
+	gl_lookdict_general = ((gl_dictkeys38 *)((PyDictObject *)d)->ma_keys)->dk_lookup;
+	Py_DECREF(d);
+#endif
+	return 0;
+}
+
+/*
+ * Whether the tp_traverse of an exact dict reports its keys as well as its
+ * values (dict_traverse): only when the keys table is the general kind,
+ * i.e. the dict has (or had) a key that is not an exact str.
+ *   3.8-3.10: keys->dk_lookup == lookdict (learnt in gl_compat_init)
+ *   3.11-3.13: keys->dk_kind == DICT_KEYS_GENERAL (not DK_IS_UNICODE)
+ * Split tables (instance dicts) are never general.
+ */
+static inline int gl_dict_keys_visited(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	return ((PyDictObject *)o)->ma_keys->dk_kind == DICT_KEYS_GENERAL;
+#else
+	return ((gl_dictkeys38 *)((PyDictObject *)o)->ma_keys)->dk_lookup == gl_lookdict_general;
+#endif
+}
+
+
+/*
+ * Whether a dict's values are embedded in its owner (3.13): the managed
+ * __dict__ of an object whose inline values are still valid. Then the owner
+ * holds the values (its traverse reports them) and the dict's traverse
+ * reports nothing; the owner does not report the dict either.
+ */
+static inline int gl_dict_values_embedded(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 13)
+	PyDictObject *mp = (PyDictObject *)o;
+	return mp->ma_values != NULL && mp->ma_values->embedded;
+#else
+	(void)o;
+	return 0;
+#endif
+}
 
 /* Number of digits of an int, and its sign. */
 static inline size_t gl_long_ndigits(PyObject *o, int *negative)
@@ -558,6 +634,25 @@ static inline PyCodeObject *gl_frame_code(PyFrameObject *f)
 static inline unsigned long gl_tstate_ident(PyThreadState *ts)
 {
 	return (unsigned long)ts->thread_id;
+}
+
+/* The OS thread id of a thread state (3.11+ records it), or 0. */
+static inline unsigned long gl_tstate_native_id(PyThreadState *ts)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	return ts->native_thread_id;
+#else
+	(void)ts;
+	return 0;
+#endif
+}
+
+/* The ident of the main interpreter's main thread, from the runtime (in
+ * every version _PyRuntime.main_thread, kept up to date after fork): what
+ * threading.main_thread().ident says, without the threading module. */
+static inline unsigned long gl_main_thread_ident(void)
+{
+	return _PyRuntime.main_thread;
 }
 
 #endif /* GRAPHLEAK_COMPAT_H */

@@ -14,6 +14,10 @@
  *      record; every object they reference that is not gc-tracked gets one
  *      too (exact seen-set, explicit stack, no recursion) and is traversed in
  *      turn when its type is a GC type (untracked dicts and tuples);
+ *      the walk is memory-bound, so it prefetches: the next object of the
+ *      generation list while recording one, and each edge target PEND_SIZE
+ *      targets before it is looked at (note_target); the encoder is compiled
+ *      into this file so that its per-record and per-edge calls inline;
  *   3. after the walk: the footer, the file is published, held references
  *      are released, and a summary dict is returned (or an exception raised).
  *
@@ -26,11 +30,15 @@
  * distinct attribute/local name object), and one scratch area sized by the
  * largest out-degree of any object that is not an exact list/tuple/dict/set
  * (24 bytes per referent). Exact lists, tuples, dicts and sets are streamed
- * without scratch.
+ * without scratch. Fixed parts inside the walker (on the C stack): the
+ * pending-target ring, the type cache and the seen-set's chunk cache, about
+ * 5 KiB. docs/shim.md has the formula and measured figures.
  */
 #include "compat.h"
 
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +48,17 @@
 #include <unistd.h>
 
 #include "snapwrite.h"
+
+/* The encoder's per-object and per-edge calls are inlined into the walk
+ * (snapwrite.c is part of this translation unit: see the end of the file). */
+__attribute__((always_inline)) inline int gl_w_begin_object(gl_writer *w, uint64_t addr, uint32_t type_sid,
+							      uint32_t flags, uint64_t size, uint64_t refcnt,
+							      uint64_t length, const void *preview,
+							      size_t preview_len);
+__attribute__((always_inline)) inline int gl_w_edge(gl_writer *w, uint64_t dst, unsigned kind, int extra,
+						      uint64_t payload);
+__attribute__((always_inline)) inline int gl_w_end_object(gl_writer *w);
+__attribute__((always_inline)) inline int gl_w_failed(const gl_writer *w);
 
 #define GL_SHIM_VERSION "0.1.0"
 #define GL_FORMAT_VERSION "1.0"
@@ -250,16 +269,24 @@ typedef struct {
 	uint64_t *bits;
 } bchunk;
 
+#define BS_CACHE 256 /* direct-mapped cache of chunks: 1 GiB of contiguous heap */
 typedef struct {
 	bchunk *tab;
 	size_t cap, n;
-	uintptr_t last_key;
-	uint64_t *last_bits;
+	uintptr_t ckey[BS_CACHE];
+	uint64_t *cbits[BS_CACHE];
 	uint64_t count;
 } bitset;
 
 enum { SZ_DEFAULT, SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_BYTES, SZ_BYTEARRAY, SZ_INT, SZ_APPROX, SZ_N_ };
 enum { SH_GENERIC, SH_LIST, SH_TUPLE, SH_DICT, SH_SET };
+/* what the preview is made of (the checks of record(), once per type) */
+enum { VK_OTHER, VK_STR, VK_BYTES, VK_BYTEARRAY, VK_BOOL, VK_INT, VK_FLOAT, VK_MODULE, VK_TYPE,
+       VK_FUNCTION, VK_CODE, VK_FRAME };
+/* where the length comes from */
+enum { LK_NONE, LK_SIZE, LK_DICT, LK_SET, LK_STR };
+/* the container part of generic_edges */
+enum { CK_NONE, CK_LIST, CK_TUPLE, CK_DICT, CK_SET, CK_DEQUE };
 
 typedef struct {
 	Py_ssize_t off;
@@ -274,6 +301,11 @@ typedef struct {
 	uint8_t size_mode;  /* SZ_* */
 	uint8_t shape;      /* SH_* */
 	uint8_t is_deque;
+	uint8_t vkind;      /* VK_* */
+	uint8_t lkind;      /* LK_* */
+	uint8_t ckind;      /* CK_* */
+	uint8_t is_value;   /* str, bytes, bytearray, int (bool too), float: withheld by values=False */
+	uint8_t gc_maybe;   /* 0: never gc (no Py_TPFLAGS_HAVE_GC), 1: always, 2: ask tp_is_gc */
 	uint32_t nmembers;
 	member_t *members;
 } typeinfo;
@@ -286,6 +318,8 @@ typedef struct {
 } cand_t;
 
 #define LAB_NONE 0xff
+#define TC_SIZE 64
+#define PEND_SIZE 32 /* how many targets are prefetched ahead of being looked at */
 
 typedef struct {
 	uint64_t payload;
@@ -318,6 +352,8 @@ typedef struct walker {
 	bitset seen;     /* untracked objects already recorded or queued */
 	ptrset garbage;  /* items of gc.garbage */
 	PyObject **stack;
+	PyObject *pend[PEND_SIZE]; /* targets not looked at yet (note_target), a FIFO */
+	unsigned pend_head, npend;
 	size_t nstack, capstack;
 
 	PyObject **refs; /* scratch: what tp_traverse reported */
@@ -329,6 +365,8 @@ typedef struct walker {
 	typeinfo *types;
 	size_t ntypes, captypes;
 	ptrmap typemap;  /* type pointer -> index into types */
+	PyTypeObject *tc_tp[TC_SIZE]; /* cache in front of typemap */
+	uint32_t tc_idx[TC_SIZE];
 	ptrmap namemap;  /* str object -> string id */
 
 	PyObject **held; /* frames we hold a reference to, sorted */
@@ -478,13 +516,16 @@ static inline int bitset_add(walker *w, bitset *s, const void *vp)
 {
 	uintptr_t p = (uintptr_t)vp;
 	uintptr_t key = (p >> BS_SPAN_SHIFT) + 1;
-	uint64_t *bits = s->last_bits;
-	if (key != s->last_key || !bits) {
+	size_t c = key & (BS_CACHE - 1);
+	uint64_t *bits;
+	if (s->ckey[c] == key) {
+		bits = s->cbits[c];
+	} else {
 		bits = bitset_chunk(w, s, key);
 		if (!bits)
 			return -1;
-		s->last_key = key;
-		s->last_bits = bits;
+		s->ckey[c] = key;
+		s->cbits[c] = bits;
 	}
 	size_t idx = (p & (((uintptr_t)1 << BS_SPAN_SHIFT) - 1)) >> 3;
 	uint64_t m = (uint64_t)1 << (idx & 63);
@@ -617,7 +658,25 @@ static int add_member(walker *w, typeinfo *ti, Py_ssize_t off, uint32_t sid, uin
 	return 0;
 }
 
-static typeinfo *type_info(walker *w, PyTypeObject *tp)
+static typeinfo *type_info_slow(walker *w, PyTypeObject *tp);
+
+/* The per-type facts of tp, from a small direct-mapped cache in front of
+ * the type map; computed once per type. NULL only on failure. */
+static inline typeinfo *type_info(walker *w, PyTypeObject *tp)
+{
+	uintptr_t h = (uintptr_t)tp;
+	size_t c = (size_t)((h >> 4) ^ (h >> 12)) & (TC_SIZE - 1);
+	if (w->tc_tp[c] == tp)
+		return &w->types[w->tc_idx[c]];
+	typeinfo *ti = type_info_slow(w, tp);
+	if (ti) {
+		w->tc_tp[c] = tp;
+		w->tc_idx[c] = (uint32_t)(ti - w->types);
+	}
+	return ti;
+}
+
+static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 {
 	uint32_t idx;
 	if (ptrmap_get(&w->typemap, tp, &idx))
@@ -726,6 +785,52 @@ static typeinfo *type_info(walker *w, PyTypeObject *tp)
 		ti->shape = SH_GENERIC;
 	ti->is_deque = w->deque_type && PyType_IsSubtype(tp, w->deque_type);
 
+	/* the per-object checks of record() and generic_edges(), decided once
+	 * per type, in the same order of precedence */
+	int t_str = PyType_IsSubtype(tp, &PyUnicode_Type), t_bytes = PyType_IsSubtype(tp, &PyBytes_Type),
+	    t_barr = PyType_IsSubtype(tp, &PyByteArray_Type), t_int = PyType_IsSubtype(tp, &PyLong_Type),
+	    t_float = PyType_IsSubtype(tp, &PyFloat_Type), t_list = PyType_IsSubtype(tp, &PyList_Type),
+	    t_tuple = PyType_IsSubtype(tp, &PyTuple_Type), t_dict = PyType_IsSubtype(tp, &PyDict_Type),
+	    t_set = PyType_IsSubtype(tp, &PySet_Type) || PyType_IsSubtype(tp, &PyFrozenSet_Type);
+	ti->is_value = (uint8_t)(t_str || t_bytes || t_barr || t_int || t_float);
+	if (t_str)
+		ti->vkind = VK_STR;
+	else if (t_bytes)
+		ti->vkind = VK_BYTES;
+	else if (t_barr)
+		ti->vkind = VK_BYTEARRAY;
+	else if (tp == &PyBool_Type)
+		ti->vkind = VK_BOOL;
+	else if (t_int)
+		ti->vkind = VK_INT;
+	else if (t_float)
+		ti->vkind = VK_FLOAT;
+	else if (PyType_IsSubtype(tp, &PyModule_Type))
+		ti->vkind = VK_MODULE;
+	else if (PyType_IsSubtype(tp, &PyType_Type))
+		ti->vkind = VK_TYPE;
+	else if (tp == &PyFunction_Type)
+		ti->vkind = VK_FUNCTION;
+	else if (tp == &PyCode_Type)
+		ti->vkind = VK_CODE;
+	else if (tp == &PyFrame_Type)
+		ti->vkind = VK_FRAME;
+	else
+		ti->vkind = VK_OTHER;
+	if (t_list || t_tuple || t_bytes || t_barr || ti->is_deque)
+		ti->lkind = LK_SIZE;
+	else if (t_dict)
+		ti->lkind = LK_DICT;
+	else if (t_set)
+		ti->lkind = LK_SET;
+	else if (t_str)
+		ti->lkind = LK_STR;
+	else
+		ti->lkind = LK_NONE;
+	ti->ckind = t_list ? CK_LIST : t_tuple ? CK_TUPLE : t_dict ? CK_DICT : t_set ? CK_SET
+		: ti->is_deque ? CK_DEQUE : CK_NONE;
+	ti->gc_maybe = !PyType_IS_GC(tp) ? 0 : tp->tp_is_gc ? 2 : 1;
+
 	if (ptrmap_put(w, &w->typemap, tp, (uint32_t)w->ntypes) < 0)
 		return NULL;
 	w->ntypes++;
@@ -734,15 +839,19 @@ static typeinfo *type_info(walker *w, PyTypeObject *tp)
 
 /* ---- edges ---------------------------------------------------------------- */
 
+/* Whether t is not gc-tracked, i.e. gets no record from the generation lists. */
 static inline int needs_record(PyObject *t)
 {
 	return !(gl_is_gc(t) && gl_gc_tracked(t));
 }
 
-/* Makes sure target t gets a record: tracked objects are walked from the
- * generation lists; others are queued once. */
-static inline void note_target(walker *w, PyObject *t)
+/* Looks at the oldest pending target: tracked objects get their record
+ * from the generation lists; others are queued once (the seen-set). */
+static inline void pend_one(walker *w)
 {
+	PyObject *t = w->pend[w->pend_head];
+	w->pend_head = (w->pend_head + 1) & (PEND_SIZE - 1);
+	w->npend--;
 	if (!needs_record(t))
 		return;
 	int r = bitset_add(w, &w->seen, t);
@@ -759,17 +868,26 @@ static inline void note_target(walker *w, PyObject *t)
 	w->stack[w->nstack++] = t;
 }
 
+/*
+ * Makes sure target t gets a record. Deciding that means reading t's header
+ * and GC head, mostly a cache miss: so t is only prefetched here and looked
+ * at PEND_SIZE targets later (pend_one), by when the misses of many targets
+ * have overlapped. drain() looks at what is left.
+ */
+static inline void note_target(walker *w, PyObject *t)
+{
+	__builtin_prefetch((char *)t - sizeof(PyGC_Head));
+	__builtin_prefetch(t);
+	if (w->npend == PEND_SIZE)
+		pend_one(w);
+	w->pend[(w->pend_head + w->npend) & (PEND_SIZE - 1)] = t;
+	w->npend++;
+}
+
 static inline void emit(walker *w, PyObject *dst, unsigned kind, int extra, uint64_t payload)
 {
 	gl_w_edge(w->wr, (uint64_t)(uintptr_t)dst, kind, extra, payload);
 	note_target(w, dst);
-}
-
-static int visit_count(PyObject *o, void *arg)
-{
-	(void)o;
-	(*(Py_ssize_t *)arg)++;
-	return 0;
 }
 
 static int visit_member(PyObject *o, void *arg)
@@ -837,7 +955,9 @@ static void gather_candidates(walker *w, PyObject *o, typeinfo *ti, gl_frame_vie
 		cand(w, *(PyObject **)((char *)o + m->off), m->kind, m->sid, 0);
 	}
 	fcand(w, gl_classic_dict(o), F_DICT);
-	fcand(w, gl_managed_dict(o), F_DICT);
+	/* the owner's reference to its managed dict, which its traverse does not
+	 * report while the inline values are valid (3.13): extra then */
+	cand(w, gl_managed_dict(o), GL_EK_FIELD, w->fsid[F_DICT], 1);
 	Py_ssize_t na = gl_inline_count(o);
 	for (Py_ssize_t i = 0; i < na; i++) {
 		PyObject *name, *val;
@@ -980,8 +1100,8 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 	match_candidates(w);
 
 	/* the container part */
-	if (PyList_Check(o) || PyTuple_Check(o)) {
-		PyObject **items = PyList_Check(o) ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
+	if (ti->ckind == CK_LIST || ti->ckind == CK_TUPLE) {
+		PyObject **items = ti->ckind == CK_LIST ? ((PyListObject *)o)->ob_item : ((PyTupleObject *)o)->ob_item;
 		Py_ssize_t m = Py_SIZE(o);
 		Py_ssize_t cursor = m - 1; /* list and tuple traverse from the end */
 		for (size_t j = 0; j < n; j++) {
@@ -993,7 +1113,7 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 				w->labs[j].payload = (uint64_t)i;
 			}
 		}
-	} else if (PyDict_Check(o)) {
+	} else if (ti->ckind == CK_DICT) {
 		Py_ssize_t pos = 0;
 		PyObject *k, *v;
 		size_t cur = 0;
@@ -1025,11 +1145,11 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 			emit(w, k, GL_EK_KEY, kextra, 0);
 			emit(w, v, GL_EK_VALUE, 0, 0);
 		}
-	} else if (PyAnySet_Check(o)) {
+	} else if (ti->ckind == CK_SET) {
 		for (size_t j = 0; j < n; j++)
 			if (w->labs[j].kind == LAB_NONE)
 				w->labs[j].kind = GL_EK_MEMBER;
-	} else if (ti->is_deque) {
+	} else if (ti->ckind == CK_DEQUE) {
 		uint64_t idx = 0;
 		for (size_t j = 0; j < n; j++)
 			if (w->labs[j].kind == LAB_NONE) {
@@ -1048,34 +1168,28 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 	}
 }
 
-static void dict_edges(walker *w, PyObject *o, typeinfo *ti)
+/* An exact dict: KEY then VALUE per entry, in order. Its traverse reports
+ * the keys only for a general keys table (compat.h); otherwise the keys are
+ * extra edges. */
+static void dict_edges(walker *w, PyObject *o)
 {
-	Py_ssize_t used = ((PyDictObject *)o)->ma_used;
-	if (used == 0)
+	/* a 3.13 __dict__ over its owner's inline values: the values are the
+	 * owner's references (its ATTR edges), not the dict's */
+	if (((PyDictObject *)o)->ma_used == 0 || gl_dict_values_embedded(o))
 		return;
-	Py_ssize_t cnt = 0;
-	Py_TYPE(o)->tp_traverse(o, visit_count, &cnt);
-	int keys_visited;
-	if (cnt == 2 * used)
-		keys_visited = 1;
-	else if (cnt == used)
-		keys_visited = 0;
-	else {
-		generic_edges(w, o, ti);
-		return;
-	}
+	int kextra = !gl_dict_keys_visited(o);
 	Py_ssize_t pos = 0;
 	PyObject *k, *v;
 	while (PyDict_Next(o, &pos, &k, &v)) {
-		emit(w, k, GL_EK_KEY, !keys_visited, 0);
+		emit(w, k, GL_EK_KEY, kextra, 0);
 		emit(w, v, GL_EK_VALUE, 0, 0);
 	}
 }
 
-static void object_edges(walker *w, PyObject *o, typeinfo *ti)
+static void object_edges(walker *w, PyObject *o, typeinfo *ti, int isgc)
 {
 	PyTypeObject *tp = Py_TYPE(o);
-	if (!gl_is_gc(o) || !tp->tp_traverse)
+	if (!isgc || !tp->tp_traverse)
 		return;
 	switch (ti->shape) {
 	case SH_LIST:
@@ -1088,7 +1202,7 @@ static void object_edges(walker *w, PyObject *o, typeinfo *ti)
 		break;
 	}
 	case SH_DICT:
-		dict_edges(w, o, ti);
+		dict_edges(w, o);
 		break;
 	case SH_SET:
 		tp->tp_traverse(o, visit_member, w);
@@ -1101,27 +1215,154 @@ static void object_edges(walker *w, PyObject *o, typeinfo *ti)
 
 /* ---- object records -------------------------------------------------------- */
 
-/* "repr-like" text of a double, shortest that reads back. */
-static size_t float_text(double d, char *out, size_t cap)
+/* Decimal text of an int that fits in 64 bits (its preview); *ok 0 if it
+ * does not fit. Reads the digits only (PyLong_AsLongLongAndOverflow on an
+ * int never calls Python code). */
+static size_t int_text(PyObject *o, char *out, int *ok)
 {
+	int overflow = 0;
+	long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+	if (overflow || (v == -1 && PyErr_Occurred())) {
+		*ok = 0;
+		return 0;
+	}
+	char tmp[24];
 	int n = 0;
-	if (d != d)
-		return (size_t)snprintf(out, cap, "nan");
-	if (d == 1.0 / 0.0)
-		return (size_t)snprintf(out, cap, "inf");
-	if (d == -1.0 / 0.0)
-		return (size_t)snprintf(out, cap, "-inf");
-	for (int p = 1; p <= 17; p++) {
-		n = snprintf(out, cap, "%.*g", p, d);
-		if (strtod(out, NULL) == d)
+	unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	size_t len = 0;
+	if (v < 0)
+		out[len++] = '-';
+	while (n)
+		out[len++] = tmp[--n];
+	*ok = 1;
+	return len;
+}
+
+static const double pow10_tab[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+/*
+ * The shortest decimal digits that read back as d (finite, > 0), the way
+ * repr() chooses them: dig gets the digits (no leading or trailing zeros,
+ * at most 17), *decpt the position of the decimal point (d = 0.DIGITS x
+ * 10^decpt); returns the number of digits. Locale-independent on the fast
+ * path; no allocation.
+ */
+static int float_digits(double d, char *dig, int *decpt)
+{
+	/* Fast path: d is m / 10^k with an integer m < 2^50 and k <= 22. Both
+	 * are exact doubles, so the division is correctly rounded, as strtod
+	 * rounds "m e-k": the text reads back as d exactly when m / 10^k == d.
+	 * The spacing 10^-k of the candidates is then more than 4 ulps of d, so
+	 * at most one m per k reads back, and the first k that has one gives
+	 * the fewest digits, which is what repr() prints. */
+	if (d < 0x1p50) {
+		for (int k = 0; k <= 22; k++) {
+			double s = d * pow10_tab[k];
+			if (s >= 0x1p50)
+				break;
+			double m = floor(s + 0.5);
+			if (m == 0 || m / pow10_tab[k] != d)
+				continue;
+			uint64_t u = (uint64_t)m;
+			char tmp[24];
+			int n = 0;
+			while (u) {
+				tmp[n++] = (char)('0' + u % 10);
+				u /= 10;
+			}
+			int z = 0;
+			while (z < n - 1 && tmp[z] == '0')
+				z++;
+			for (int i = 0; i < n - z; i++)
+				dig[i] = tmp[n - 1 - i];
+			*decpt = n - k;
+			return n - z;
+		}
+	}
+	/* General case: 15 significant digits read back whenever any shorter
+	 * text does (DBL_DIG), then 16, and 17 always do. Subnormals have
+	 * fewer significant bits: every length is tried for them. */
+	char buf[48];
+	for (int p = d < DBL_MIN ? 0 : 14; p <= 16; p++) {
+		snprintf(buf, sizeof buf, "%.*e", p, d);
+		if (p == 16 || strtod(buf, NULL) == d)
 			break;
 	}
-	if (n > 0 && (size_t)n < cap - 2 && !strpbrk(out, ".en")) {
-		out[n++] = '.';
-		out[n++] = '0';
-		out[n] = 0;
+	int n = 0;
+	const char *c = buf;
+	for (; *c && *c != 'e' && *c != 'E'; c++)
+		if (*c >= '0' && *c <= '9' && n < 17)
+			dig[n++] = *c;
+	int exp10 = *c ? atoi(c + 1) : 0;
+	if (n == 0)
+		dig[n++] = '0';
+	while (n > 1 && dig[n - 1] == '0')
+		n--;
+	*decpt = exp10 + 1;
+	return n;
+}
+
+/* repr() of a float: the shortest text that reads back, in fixed notation
+ * for 1e-4 <= |d| < 1e16 (with ".0" when it has no fraction), otherwise
+ * with an exponent. cap must be at least 32. */
+static size_t float_text(double d, char *out, size_t cap)
+{
+	if (cap < 32)
+		return 0;
+	if (d != d)
+		return (size_t)snprintf(out, cap, "nan");
+	if (isinf(d))
+		return (size_t)snprintf(out, cap, d > 0 ? "inf" : "-inf");
+	size_t n = 0;
+	if (signbit(d))
+		out[n++] = '-';
+	d = fabs(d);
+	if (d == 0) {
+		memcpy(out + n, "0.0", 3);
+		return n + 3;
 	}
-	return n > 0 ? (size_t)n : 0;
+	char dig[24] = {'0'};
+	int decpt;
+	int nd = float_digits(d, dig, &decpt);
+	if (decpt > -4 && decpt <= 16) {
+		if (decpt <= 0) {
+			out[n++] = '0';
+			out[n++] = '.';
+			for (int i = 0; i < -decpt; i++)
+				out[n++] = '0';
+			memcpy(out + n, dig, (size_t)nd);
+			n += (size_t)nd;
+		} else if (decpt >= nd) {
+			memcpy(out + n, dig, (size_t)nd);
+			n += (size_t)nd;
+			for (int i = nd; i < decpt; i++)
+				out[n++] = '0';
+			out[n++] = '.';
+			out[n++] = '0';
+		} else {
+			memcpy(out + n, dig, (size_t)decpt);
+			n += (size_t)decpt;
+			out[n++] = '.';
+			memcpy(out + n, dig + decpt, (size_t)(nd - decpt));
+			n += (size_t)(nd - decpt);
+		}
+	} else {
+		out[n++] = dig[0];
+		if (nd > 1) {
+			out[n++] = '.';
+			memcpy(out + n, dig + 1, (size_t)(nd - 1));
+			n += (size_t)(nd - 1);
+		}
+		n += (size_t)snprintf(out + n, cap - n, "e%+03d", decpt - 1);
+	}
+	return n;
 }
 
 static void record(walker *w, PyObject *o, int tracked)
@@ -1131,7 +1372,7 @@ static void record(walker *w, PyObject *o, int tracked)
 	if (!ti)
 		return;
 	uint32_t flags = ti->flags;
-	int isgc = gl_is_gc(o);
+	int isgc = ti->gc_maybe == 1 || (ti->gc_maybe == 2 && tp->tp_is_gc(o));
 	if (tracked)
 		flags |= GL_OF_TRACKED;
 	if (isgc && gl_gc_finalized(o))
@@ -1175,88 +1416,103 @@ static void record(walker *w, PyObject *o, int tracked)
 		size = gl_default_sizeof(o);
 		break;
 	}
-	size += gl_getsizeof_extra(o);
+	size += gl_getsizeof_extra_gc(o, isgc);
 
 	/* length */
 	uint64_t length = 0;
-	if (PyList_Check(o) || PyTuple_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || ti->is_deque)
+	switch (ti->lkind) {
+	case LK_SIZE:
 		length = (uint64_t)Py_SIZE(o);
-	else if (PyDict_Check(o))
+		break;
+	case LK_DICT:
 		length = (uint64_t)((PyDictObject *)o)->ma_used;
-	else if (PyAnySet_Check(o))
+		break;
+	case LK_SET:
 		length = (uint64_t)((PySetObject *)o)->used;
-	else if (PyUnicode_Check(o) && gl_str_ready(o))
-		length = (uint64_t)PyUnicode_GET_LENGTH(o);
+		break;
+	case LK_STR:
+		if (gl_str_ready(o))
+			length = (uint64_t)PyUnicode_GET_LENGTH(o);
+		break;
+	}
 
 	/* preview */
 	char pv[GL_PREVIEW_MAX + 8];
 	size_t pvlen = 0;
 	int has_pv = 0, trunc = 0;
-	int is_value = PyUnicode_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || PyLong_Check(o) || PyFloat_Check(o);
-	if (is_value && !w->values) {
+	PyObject *q = NULL; /* a name to preview */
+	if (ti->is_value && !w->values) {
 		flags |= GL_OF_REDACTED;
-	} else if (PyUnicode_Check(o)) {
-		pvlen = str_utf8(o, pv, GL_PREVIEW_MAX, &trunc);
-		has_pv = gl_str_ready(o);
-	} else if (PyBytes_Check(o)) {
-		size_t n = (size_t)PyBytes_GET_SIZE(o);
-		trunc = n > GL_PREVIEW_MAX;
-		pvlen = trunc ? GL_PREVIEW_MAX : n;
-		memcpy(pv, PyBytes_AS_STRING(o), pvlen);
-		has_pv = 1;
-	} else if (PyByteArray_Check(o)) {
-		size_t n = (size_t)Py_SIZE(o);
-		trunc = n > GL_PREVIEW_MAX;
-		pvlen = trunc ? GL_PREVIEW_MAX : n;
-		if (pvlen)
-			memcpy(pv, ((PyByteArrayObject *)o)->ob_start, pvlen);
-		has_pv = 1;
-	} else if (PyBool_Check(o)) {
-		pvlen = (size_t)snprintf(pv, sizeof pv, "%s", o == Py_True ? "True" : "False");
-		has_pv = 1;
-	} else if (PyLong_Check(o)) {
-		int overflow = 0;
-		long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-		if (!overflow && !(v == -1 && PyErr_Occurred())) {
-			pvlen = (size_t)snprintf(pv, sizeof pv, "%lld", v);
-			has_pv = 1;
-		}
-	} else if (PyFloat_Check(o)) {
-		pvlen = float_text(PyFloat_AS_DOUBLE(o), pv, sizeof pv);
-		has_pv = 1;
-	} else if (PyModule_Check(o)) {
-		PyObject *name = dict_find(PyModule_GetDict(o), "__name__");
-		if (name && PyUnicode_Check(name)) {
-			pvlen = str_utf8(name, pv, GL_PREVIEW_MAX, &trunc);
-			has_pv = 1;
-		}
-	} else if (PyType_Check(o)) {
-		PyTypeObject *t = (PyTypeObject *)o;
-		if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
-			PyObject *q = ((PyHeapTypeObject *)t)->ht_qualname;
-			if (q && PyUnicode_Check(q)) {
-				pvlen = str_utf8(q, pv, GL_PREVIEW_MAX, &trunc);
-				has_pv = 1;
-			}
-		} else {
-			const char *s = strrchr(t->tp_name, '.');
-			s = s ? s + 1 : t->tp_name;
-			size_t n = strlen(s);
+	} else {
+		switch (ti->vkind) {
+		case VK_STR:
+			pvlen = str_utf8(o, pv, GL_PREVIEW_MAX, &trunc);
+			has_pv = gl_str_ready(o);
+			break;
+		case VK_BYTES: {
+			size_t n = (size_t)PyBytes_GET_SIZE(o);
 			trunc = n > GL_PREVIEW_MAX;
 			pvlen = trunc ? GL_PREVIEW_MAX : n;
-			memcpy(pv, s, pvlen);
+			memcpy(pv, PyBytes_AS_STRING(o), pvlen);
 			has_pv = 1;
+			break;
 		}
-	} else {
-		PyObject *q = NULL;
-		if (PyFunction_Check(o))
+		case VK_BYTEARRAY: {
+			size_t n = (size_t)Py_SIZE(o);
+			trunc = n > GL_PREVIEW_MAX;
+			pvlen = trunc ? GL_PREVIEW_MAX : n;
+			if (pvlen)
+				memcpy(pv, ((PyByteArrayObject *)o)->ob_start, pvlen);
+			has_pv = 1;
+			break;
+		}
+		case VK_BOOL:
+			pvlen = o == Py_True ? 4 : 5;
+			memcpy(pv, o == Py_True ? "True" : "False", pvlen);
+			has_pv = 1;
+			break;
+		case VK_INT:
+			pvlen = int_text(o, pv, &has_pv);
+			break;
+		case VK_FLOAT:
+			pvlen = float_text(PyFloat_AS_DOUBLE(o), pv, sizeof pv);
+			has_pv = 1;
+			break;
+		case VK_MODULE: {
+			PyObject *name = dict_find(PyModule_GetDict(o), "__name__");
+			if (name && PyUnicode_Check(name))
+				q = name;
+			break;
+		}
+		case VK_TYPE: {
+			PyTypeObject *t = (PyTypeObject *)o;
+			if (t->tp_flags & Py_TPFLAGS_HEAPTYPE) {
+				q = ((PyHeapTypeObject *)t)->ht_qualname;
+			} else {
+				const char *sn = strrchr(t->tp_name, '.');
+				sn = sn ? sn + 1 : t->tp_name;
+				size_t n = strlen(sn);
+				trunc = n > GL_PREVIEW_MAX;
+				pvlen = trunc ? GL_PREVIEW_MAX : n;
+				memcpy(pv, sn, pvlen);
+				has_pv = 1;
+			}
+			break;
+		}
+		case VK_FUNCTION:
 			q = ((PyFunctionObject *)o)->func_qualname;
-		else if (PyCode_Check(o))
+			break;
+		case VK_CODE:
 			q = gl_code_qualname((PyCodeObject *)o);
-		else if (PyFrame_Check(o)) {
+			break;
+		case VK_FRAME: {
 			gl_frame_view fv;
 			if (gl_frame_view_get(o, &fv) == 0 && fv.code && PyCode_Check(fv.code))
 				q = gl_code_qualname((PyCodeObject *)fv.code);
+			break;
+		}
+		default:
+			break;
 		}
 		if (q && PyUnicode_Check(q)) {
 			pvlen = str_utf8(q, pv, GL_PREVIEW_MAX, &trunc);
@@ -1274,7 +1530,7 @@ static void record(walker *w, PyObject *o, int tracked)
 		refcnt -= (uint64_t)held_count(w, o);
 
 	gl_w_begin_object(w->wr, (uint64_t)(uintptr_t)o, ti->name_sid, flags, size, refcnt, length, pv, pvlen);
-	object_edges(w, o, ti);
+	object_edges(w, o, ti, isgc);
 	gl_w_end_object(w->wr);
 
 	w->bytes += size;
@@ -1284,11 +1540,19 @@ static void record(walker *w, PyObject *o, int tracked)
 		w->n_untracked++;
 }
 
-static void drain(walker *w)
+/* Records the queued untracked objects (whose edges queue more). With
+ * `all`, also looks at every pending target, until nothing is left. */
+static void drain(walker *w, int all)
 {
-	while (w->nstack && !w->failed && !gl_w_failed(w->wr)) {
-		PyObject *o = w->stack[--w->nstack];
-		record(w, o, 0);
+	while (!w->failed && !gl_w_failed(w->wr)) {
+		if (w->nstack) {
+			PyObject *o = w->stack[--w->nstack];
+			record(w, o, 0);
+		} else if (all && w->npend) {
+			pend_one(w);
+		} else {
+			break;
+		}
 	}
 }
 
@@ -1392,31 +1656,61 @@ static long long rss_bytes(void)
 	return res * (long long)sysconf(_SC_PAGESIZE);
 }
 
-/* Thread names from the threading module, if it is imported: a dict
- * ident -> Thread. New reference or NULL. */
-static PyObject *thread_objects(void)
+/*
+ * The threading module's Thread objects, if it is imported (it is never
+ * imported here): a copy of threading._active (ident -> Thread), new
+ * reference or NULL, and threading._main_thread in *main_obj (new reference
+ * or NULL). Read straight from the module's dict: enumerate() would take
+ * _active_limbo_lock, which the thread a SIGUSR2 handler interrupts may be
+ * holding. At exit, threading._shutdown() has already run: _main_thread
+ * and _active are still there, but a program that never imported threading
+ * has neither.
+ */
+static PyObject *thread_objects(PyObject **main_obj)
 {
+	*main_obj = NULL;
 	PyObject *modules = PySys_GetObject("modules");
 	PyObject *threading = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "threading") : NULL;
-	if (!threading)
+	if (!threading || !PyModule_Check(threading))
 		return NULL;
-	PyObject *lst = call0(threading, "enumerate");
-	if (!lst)
-		return NULL;
-	PyObject *map = PyDict_New();
-	PyObject *it = map ? PyObject_GetIter(lst) : NULL;
-	PyObject *t;
-	while (it && (t = PyIter_Next(it))) {
-		PyObject *ident = PyObject_GetAttrString(t, "ident");
-		if (ident && ident != Py_None)
-			PyDict_SetItem(map, ident, t);
-		Py_XDECREF(ident);
-		Py_DECREF(t);
+	PyObject *md = PyModule_GetDict(threading);
+	PyObject *mt = dict_find(md, "_main_thread");
+	if (mt && mt != Py_None) {
+		Py_INCREF(mt);
+		*main_obj = mt;
 	}
-	PyErr_Clear();
-	Py_XDECREF(it);
-	Py_DECREF(lst);
-	return map;
+	PyObject *active = dict_find(md, "_active");
+	if (!active || !PyDict_Check(active))
+		return NULL;
+	PyObject *copy = PyDict_Copy(active);
+	if (!copy)
+		PyErr_Clear();
+	return copy;
+}
+
+/* t.<name>, new reference or NULL (error cleared). */
+static PyObject *get_attr(PyObject *t, const char *name)
+{
+	PyObject *v = t ? PyObject_GetAttrString(t, name) : NULL;
+	if (!v)
+		PyErr_Clear();
+	return v;
+}
+
+/* Whether Thread object t says its ident is `ident`. */
+static int thread_has_ident(PyObject *t, unsigned long ident)
+{
+	PyObject *v = get_attr(t, "_ident");
+	int r = 0;
+	if (v && PyLong_Check(v)) {
+		unsigned long x = PyLong_AsUnsignedLong(v);
+		if (x == (unsigned long)-1 && PyErr_Occurred())
+			PyErr_Clear();
+		else
+			r = x == ident;
+	}
+	Py_XDECREF(v);
+	return r;
 }
 
 static void jb_frame(jbuf *j, PyFrameObject *f)
@@ -1433,21 +1727,13 @@ static void jb_frame(jbuf *j, PyFrameObject *f)
 
 static void build_threads(jbuf *j, heldlist *held)
 {
-	PyObject *tobjs = thread_objects();
-	unsigned long main_ident = 0;
-	{
-		PyObject *modules = PySys_GetObject("modules");
-		PyObject *threading = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "threading") : NULL;
-		PyObject *mt = threading ? call0(threading, "main_thread") : NULL;
-		PyObject *mid = mt ? PyObject_GetAttrString(mt, "ident") : NULL;
-		if (mid && PyLong_Check(mid))
-			main_ident = PyLong_AsUnsignedLong(mid);
-		PyErr_Clear();
-		Py_XDECREF(mid);
-		Py_XDECREF(mt);
-	}
+	PyObject *main_obj;
+	PyObject *tobjs = thread_objects(&main_obj);
 	PyThreadState *cur = PyThreadState_Get();
 	PyInterpreterState *interp = cur->interp;
+	/* the main thread from the runtime, not from threading (which may not
+	 * be imported, or be half torn down at exit) */
+	unsigned long main_ident = interp == PyInterpreterState_Main() ? gl_main_thread_ident() : 0;
 	jb_s(j, "[");
 	int first = 1;
 	for (PyThreadState *ts = PyInterpreterState_ThreadHead(interp); ts; ts = PyThreadState_Next(ts)) {
@@ -1456,26 +1742,48 @@ static void build_threads(jbuf *j, heldlist *held)
 			jb_s(j, ", ");
 		first = 0;
 		jb_fmt(j, "{\"ident\": %lu", ident);
+		int is_main = main_ident && ident == main_ident;
 		PyObject *tobj = NULL;
 		if (tobjs) {
 			PyObject *key = PyLong_FromUnsignedLong(ident);
 			tobj = key ? PyDict_GetItem(tobjs, key) : NULL;
 			Py_XDECREF(key);
-		}
-		PyObject *nid = tobj ? PyObject_GetAttrString(tobj, "native_id") : NULL;
-		if (!nid)
 			PyErr_Clear();
+		}
+		if (!tobj && is_main && main_obj && thread_has_ident(main_obj, ident))
+			tobj = main_obj;
+		/* native id: the Thread's, else the thread state's (3.11+), else
+		 * ours if this is the calling thread */
+		PyObject *nid = get_attr(tobj, "_native_id");
+		if (!nid || !PyLong_Check(nid)) {
+			Py_XDECREF(nid);
+			nid = NULL;
+			unsigned long n = gl_tstate_native_id(ts);
+			if (!n && ts == cur)
+				n = PyThread_get_thread_native_id();
+			if (n)
+				nid = PyLong_FromUnsignedLong(n);
+			PyErr_Clear();
+		}
 		jb_s(j, ", \"native_id\": ");
 		jb_pyobj_int(j, nid);
 		Py_XDECREF(nid);
-		PyObject *name = tobj ? PyObject_GetAttrString(tobj, "name") : NULL;
-		if (!name)
-			PyErr_Clear();
+		/* name: the Thread's; the main thread is "MainThread" without one */
+		PyObject *name = get_attr(tobj, "_name");
+		if (!name || !PyUnicode_Check(name)) {
+			Py_XDECREF(name);
+			name = get_attr(tobj, "name");
+		}
 		jb_s(j, ", \"name\": ");
-		jb_pystr(j, name);
+		if (name && PyUnicode_Check(name))
+			jb_pystr(j, name);
+		else if (is_main)
+			jb_s(j, "\"MainThread\"");
+		else
+			jb_s(j, "null");
 		Py_XDECREF(name);
 		jb_fmt(j, ", \"main\": %s, \"current\": %s, \"frames\": [",
-		       (main_ident && ident == main_ident) ? "true" : "false", ts == cur ? "true" : "false");
+		       is_main ? "true" : "false", ts == cur ? "true" : "false");
 		PyFrameObject *f = gl_tstate_frame(ts);
 		int ff = 1;
 		while (f) {
@@ -1494,6 +1802,7 @@ static void build_threads(jbuf *j, heldlist *held)
 	}
 	jb_s(j, "]");
 	Py_XDECREF(tobjs);
+	Py_XDECREF(main_obj);
 	PyErr_Clear();
 }
 
@@ -1729,17 +2038,21 @@ static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 	double tw0 = now_mono();
 	for (int g = 0; g < lists.n && !w.failed && !gl_w_failed(w.wr); g++) {
 		PyGC_Head *head = lists.heads[g];
-		for (PyGC_Head *gh = gl_gc_next(head); gh != head; gh = gl_gc_next(gh)) {
+		PyGC_Head *next;
+		for (PyGC_Head *gh = gl_gc_next(head); gh != head; gh = next) {
+			next = gl_gc_next(gh);
+			__builtin_prefetch(next); /* overlaps the next object's miss with this one's work */
 			record(&w, gl_gc_object(gh), 1);
-			drain(&w);
+			drain(&w, 0);
 			if (w.failed || gl_w_failed(w.wr))
 				break;
 		}
 	}
+	drain(&w, 1);
 	for (size_t i = 0; i < held.n && !w.failed; i++) {
 		PyObject *f = held.frames[i];
 		note_target(&w, f);
-		drain(&w);
+		drain(&w, 1);
 	}
 	double tw1 = now_mono();
 	/* ---- end of the walk ---- */
@@ -1816,6 +2129,8 @@ static struct PyModuleDef moddef = {
 
 __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit_graphleak(void)
 {
+	if (gl_compat_init() < 0)
+		return NULL;
 	PyObject *m = PyModule_Create(&moddef);
 	if (!m)
 		return NULL;
@@ -1826,3 +2141,15 @@ __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit_graphleak(void)
 	}
 	return m;
 }
+
+/* ======================================================================== */
+/* the encoder                                                              */
+/* ======================================================================== */
+
+/* analyzer/snapwrite.c is compiled into this translation unit rather than
+ * linked beside it, so that its per-record and per-edge calls (about seven
+ * million per million tracked objects) are inlined into the walk. Python.h
+ * has set the feature macros already; snapwrite.c's own _GNU_SOURCE would
+ * only redefine the one pyconfig.h set. */
+#undef _GNU_SOURCE
+#include "snapwrite.c"

@@ -1,14 +1,15 @@
 """graphleak_run.py - bootstrap used by `graphleak run`.
 
-    PYTHON graphleak_run.py [-o SNAP] [--at-exit] -- SCRIPT [ARGS...]
-    PYTHON graphleak_run.py [-o SNAP] [--at-exit] -- -m MODULE [ARGS...]
+    PYTHON graphleak_run.py [-o SNAP] [--at-exit] [--no-values] -- SCRIPT [ARGS...]
+    PYTHON graphleak_run.py [-o SNAP] [--at-exit] [--no-values] -- -m MODULE [ARGS...]
 
 Finds the graphleak shim built for this interpreter (shims.tsv beside this
 file), imports it, then runs the script as __main__ the way Python itself
 would (a script is compiled and run in a fresh __main__ module; -m goes
 through runpy, as python -m does). Snapshots are written at exit (--at-exit, while module globals are
 still alive) and whenever the process receives SIGUSR2 (the handler runs at a
-safe point in the main thread).
+safe point in the main thread). --no-values withholds str/bytes/int/float
+values from the snapshots (graphleak.dump(values=False)).
 
 Works on CPython 3.8 to 3.13; uses nothing outside the standard library.
 """
@@ -54,6 +55,7 @@ def _find_shim():
 def _parse(argv):
     out = None
     at_exit = False
+    values = True
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -72,6 +74,8 @@ def _parse(argv):
             out = a[len("--output="):]
         elif a == "--at-exit":
             at_exit = True
+        elif a == "--no-values":
+            values = False
         elif a in ("-h", "--help"):
             sys.stdout.write(__doc__)
             sys.exit(0)
@@ -81,7 +85,7 @@ def _parse(argv):
     rest = argv[i:]
     if not rest:
         _fail("nothing to run: give a script or -m MODULE after --")
-    return out, at_exit, rest
+    return out, at_exit, values, rest
 
 
 class _Namer(object):
@@ -108,7 +112,7 @@ def _human(n):
 
 
 def main():
-    out, at_exit, rest = _parse(sys.argv[1:])
+    out, at_exit, values, rest = _parse(sys.argv[1:])
     shim_dir = _find_shim()
     sys.path.insert(0, shim_dir)
     try:
@@ -127,7 +131,7 @@ def main():
     def dump(reason):
         path = namer.next()
         try:
-            r = graphleak.dump(path, overwrite=True)
+            r = graphleak.dump(path, overwrite=True, values=values)
         except Exception as e:  # never let the snapshot kill the program
             sys.stderr.write("graphleak: snapshot (%s) failed: %s\n" % (reason, e))
             return
