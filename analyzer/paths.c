@@ -12,6 +12,20 @@ int64_t gl_bfs_tiers(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
 	return gl_bfs_tiers_deferred(g, tiers, ntiers, NULL, parent, pedge, tier, dist);
 }
 
+/* Reaches w from v by edge e in tier t: records the step and queues w. */
+static inline void reach(uint32_t v, uint32_t w, uint64_t e, unsigned t, uint32_t *parent, uint64_t *pedge,
+			 uint32_t *tier, uint32_t *d, unsigned char *seen, uint32_t *queue, uint64_t *tail)
+{
+	seen[w] = 1;
+	parent[w] = v;
+	if (pedge)
+		pedge[w] = e;
+	if (tier)
+		tier[w] = t;
+	d[w] = d[v] + 1;
+	queue[(*tail)++] = w;
+}
+
 int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
 			      const uint8_t *deferred, uint32_t *parent, uint64_t *pedge,
 			      uint32_t *tier, uint32_t *dist)
@@ -57,16 +71,8 @@ int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigne
 						continue;
 					}
 					uint32_t w = g->adj[e];
-					if (seen[w])
-						continue;
-					seen[w] = 1;
-					parent[w] = v;
-					if (pedge)
-						pedge[w] = e;
-					if (tier)
-						tier[w] = t;
-					d[w] = d[v] + 1;
-					queue[tail++] = w;
+					if (!seen[w])
+						reach(v, w, e, t, parent, pedge, tier, d, seen, queue, &tail);
 				}
 				if (has_held)
 					held[nheld++] = v;
@@ -79,16 +85,8 @@ int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigne
 				uint32_t v = held[hpos++];
 				for (uint64_t e = g->off[v]; e < g->off[v + 1]; e++) {
 					uint32_t w = g->adj[e];
-					if (!deferred[e] || seen[w])
-						continue;
-					seen[w] = 1;
-					parent[w] = v;
-					if (pedge)
-						pedge[w] = e;
-					if (tier)
-						tier[w] = t;
-					d[w] = d[v] + 1;
-					queue[tail++] = w;
+					if (deferred[e] && !seen[w])
+						reach(v, w, e, t, parent, pedge, tier, d, seen, queue, &tail);
 				}
 			}
 		}

@@ -528,24 +528,6 @@ done:
 
 /* ---- --cycles ---------------------------------------------------------- */
 
-typedef struct {
-	gl_sg_cluster c;
-	uint32_t first;
-	int infra;
-} cyc;
-
-static int cmp_cyc(const void *x, const void *y)
-{
-	const cyc *a = x, *b = y;
-	if (a->c.size != b->c.size)
-		return a->c.size > b->c.size ? -1 : 1;
-	return a->c.comp < b->c.comp ? -1 : a->c.comp > b->c.comp;
-}
-
-static int is_cycle(const gl_analysis *a, uint32_t v)
-{
-	return a->comp_size[a->comp[v]] > 1 || a->self_loop[v];
-}
 
 /* Draws one cycle as cluster ci: members breadth first from `start`, at
  * most CYCLE_MEMBERS and the node budget, the references among them, and
@@ -608,67 +590,36 @@ oom:
 
 int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int gc_off, int pyver)
 {
-	const gl_snap *s = a->s;
-	uint32_t *slot = gl_alloc_array(a->n_comp ? a->n_comp : 1, sizeof *slot);
-	gl_vec(cyc) all = {0};
-	gl_vec(cyc) pick = {0};
+	gl_cycle *all;
+	size_t nall;
+	gl_vec(gl_sg_cluster) pick = {0};
 	int rc = -1;
-	if (!slot)
+	if (gl_cycles_list(a, &all, &nall) < 0)
 		return -1;
-	for (uint32_t c = 0; c < a->n_comp; c++)
-		slot[c] = GL_NONE;
-	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (!is_cycle(a, v))
-			continue;
-		uint32_t c = a->comp[v];
-		if (slot[c] == GL_NONE) {
-			cyc x = {{c, 0, a->tier[v] != GL_NONE, GL_CY_COLLECTED, 0, 0, 0, 0, 0}, v, 0};
-			if (gl_vec_push(&all, x) < 0)
-				goto done;
-			slot[c] = (uint32_t)(all.n - 1);
-		}
-		cyc *x = &all.v[slot[c]];
-		uint32_t f = s->flags[v];
-		x->c.objects++;
-		x->c.size += s->size[v];
-		x->c.with_del += (f & GL_OF_HAS_DEL) != 0;
-		x->c.with_finalize += (f & GL_OF_HAS_FINALIZE) && !(f & GL_OF_HAS_DEL);
-		x->c.with_tp_del += (f & GL_OF_LEGACY_DEL) != 0;
-		x->infra |= (f & (GL_OF_MODULE | GL_OF_TYPE | GL_OF_FUNCTION)) != 0;
-	}
-	if (all.n > 1)
-		gl_sort(all.v, all.n, sizeof *all.v, cmp_cyc);
-	/* finalizer cycles first, then garbage ones not already picked */
+	/* finalizer cycles first, then garbage ones, the biggest of each */
 	size_t nfin = 0, ngar = 0;
-	for (size_t i = 0; i < all.n && nfin < CYCLES_PER_KIND; i++) {
-		cyc *x = &all.v[i];
-		if ((x->c.with_del || x->c.with_tp_del) && !(x->c.reachable && x->infra)) {
-			x->c.finalizers = 1;
-			x->c.verdict = (x->c.with_tp_del || (pyver && pyver < 304)) ? GL_CY_UNCOLLECTABLE
-				       : x->c.reachable ? GL_CY_FIN_ALIVE
-				       : gc_off        ? GL_CY_LEAK_GC_OFF
-						       : GL_CY_FIN_COLLECTABLE;
-			if (gl_vec_push(&pick, *x) < 0)
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < nall; i++) {
+			const gl_cycle *c = &all[i];
+			int fin = gl_cycle_has_finalizers(c);
+			if (pass == 0 ? (!fin || nfin >= CYCLES_PER_KIND)
+				      : (fin || c->reachable || ngar >= CYCLES_PER_KIND))
+				continue;
+			gl_sg_cluster x = {c->comp, fin, c->reachable, gl_cycle_judge(c, fin, gc_off, pyver),
+					   c->objects, c->size, c->with_del, c->with_finalize, c->with_tp_del,
+					   c->first};
+			if (gl_vec_push(&pick, x) < 0)
 				goto done;
-			nfin++;
+			*(pass == 0 ? &nfin : &ngar) += 1;
 		}
-	}
-	for (size_t i = 0; i < all.n && ngar < CYCLES_PER_KIND; i++) {
-		cyc *x = &all.v[i];
-		if (x->c.reachable || x->c.finalizers)
-			continue;
-		x->c.verdict = gc_off ? GL_CY_LEAK_GC_OFF : GL_CY_COLLECTED;
-		if (gl_vec_push(&pick, *x) < 0)
-			goto done;
-		ngar++;
 	}
 	for (size_t i = 0; i < pick.n && g->nodes.n < max_objects; i++) {
-		cyc *x = &pick.v[i];
-		if (gl_vec_push(&g->clusters, x->c) < 0)
+		gl_sg_cluster *x = &pick.v[i];
+		if (gl_vec_push(&g->clusters, *x) < 0)
 			goto done;
 		uint32_t ci = (uint32_t)(g->clusters.n - 1);
 		uint32_t start = x->first;
-		if (x->c.reachable) {
+		if (x->reachable) {
 			/* enter the cycle where its chain does: the first member on
 			 * the chain to its first object */
 			uint32_t *chain;
@@ -676,7 +627,7 @@ int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int g
 			if (gl_chain(a, x->first, &chain, &len) < 0)
 				goto done;
 			for (size_t k = 0; k < len; k++)
-				if (a->comp[chain[k]] == x->c.comp) {
+				if (a->comp[chain[k]] == x->comp) {
 					start = chain[k];
 					break;
 				}
@@ -693,8 +644,7 @@ int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int g
 	mark_roles(g, a);
 	rc = 0;
 done:
-	free(slot);
-	gl_vec_free(&all);
+	free(all);
 	gl_vec_free(&pick);
 	return rc;
 }

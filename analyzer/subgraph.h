@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "cycles.h"
 #include "growth.h"
 #include "holder.h"
 #include "vec.h"
@@ -83,15 +84,6 @@ typedef struct gl_sg_more {
 	uint64_t retained; /* their retained bytes (0 without GL_AN_DOM) */
 } gl_sg_more;
 
-/* What the collector makes of a cycle. */
-typedef enum {
-	GL_CY_COLLECTED = 0,   /* garbage the next collection frees */
-	GL_CY_LEAK_GC_OFF,     /* garbage, and gc is disabled or automatic collection off */
-	GL_CY_UNCOLLECTABLE,   /* finalizers the collector will not break (tp_del, or < 3.4) */
-	GL_CY_FIN_COLLECTABLE, /* unreached, with finalizers: collectable since 3.4 (PEP 442) */
-	GL_CY_FIN_ALIVE,       /* reached, with finalizers: alive */
-} gl_cycle_verdict;
-
 typedef struct gl_sg_cluster {
 	uint32_t comp;      /* strongly connected component */
 	int finalizers;     /* 1: picked as a cycle with finalizers; 0: as garbage */
@@ -99,6 +91,7 @@ typedef struct gl_sg_cluster {
 	gl_cycle_verdict verdict;
 	uint64_t objects, size;
 	uint64_t with_del, with_finalize, with_tp_del;
+	uint32_t first;     /* its lowest object id */
 } gl_sg_cluster;
 
 typedef struct gl_sg_holder {

@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "humanfmt.h"
+#include "cycles.h"
 #include "report.h"
 #include "vec.h"
 
@@ -42,105 +43,9 @@ static const char cycles_usage[] =
 	"example:\n"
 	"  graphleak cycles app.snap\n";
 
-#define FINALIZER_FLAGS (GL_OF_HAS_DEL | GL_OF_HAS_FINALIZE | GL_OF_LEGACY_DEL)
-
 typedef gl_vec(uint32_t) u32vec;
 
-typedef struct {
-	uint32_t comp;
-	uint32_t first;    /* an object of the component */
-	uint64_t objects, size;
-	uint64_t with_del, with_finalize, with_tp_del;
-	int reachable;
-	int infra;         /* holds a module, class or function */
-} cycle;
-
-typedef gl_vec(cycle) cyclevec;
-
-static int cmp_cycle(const void *x, const void *y)
-{
-	const cycle *a = x, *b = y;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return a->comp < b->comp ? -1 : a->comp > b->comp;
-}
-
-static int is_cycle(const gl_analysis *a, uint32_t v)
-{
-	return a->comp_size[a->comp[v]] > 1 || a->self_loop[v];
-}
-
-/* Python version from the header, as major*100 + minor (0 if unknown). */
-static int py_version(const gl_snap *s, char *buf, size_t len)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(s->header, "python"), "version"));
-	snprintf(buf, len, "%s", v ? v : "unknown");
-	int maj = 0, min = 0;
-	if (v && sscanf(v, "%d.%d", &maj, &min) == 2)
-		return maj * 100 + min;
-	return 0;
-}
-
-/*
- * Collects cycles (components), biggest first: with only_unreached, those no
- * root reaches; with only_finalizers, those holding an object with a Python
- * __del__ or the legacy tp_del, leaving out live ones that run through
- * modules, classes or functions (everything reachable from a module that
- * refers back to its class is one such component: true, and no news) and
- * ones with C finalizers only (generators, coroutines, files); *skipped
- * counts what was left out.
- */
-static int collect(const gl_analysis *a, int only_unreached, int only_finalizers, cyclevec *out,
-		   uint64_t *skipped)
-{
-	const gl_snap *s = a->s;
-	uint32_t *slot = gl_alloc_array(a->n_comp ? a->n_comp : 1, sizeof *slot);
-	if (!slot)
-		return -1;
-	for (uint32_t c = 0; c < a->n_comp; c++)
-		slot[c] = GL_NONE;
-	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (!is_cycle(a, v))
-			continue;
-		if (only_unreached && a->tier[v] != GL_NONE)
-			continue;
-		uint32_t c = a->comp[v];
-		if (slot[c] == GL_NONE) {
-			cycle cy = {c, v, 0, 0, 0, 0, 0, a->tier[v] != GL_NONE, 0};
-			if (gl_vec_push(out, cy) < 0) {
-				free(slot);
-				return -1;
-			}
-			slot[c] = (uint32_t)(out->n - 1);
-		}
-		cycle *cy = &out->v[slot[c]];
-		uint32_t f = s->flags[v];
-		cy->objects++;
-		cy->size += s->size[v];
-		cy->with_del += (f & GL_OF_HAS_DEL) != 0;
-		cy->with_finalize += (f & GL_OF_HAS_FINALIZE) && !(f & GL_OF_HAS_DEL);
-		cy->with_tp_del += (f & GL_OF_LEGACY_DEL) != 0;
-		cy->infra |= (f & (GL_OF_MODULE | GL_OF_TYPE | GL_OF_FUNCTION)) != 0;
-	}
-	free(slot);
-	if (skipped)
-		*skipped = 0;
-	if (only_finalizers) {
-		size_t k = 0;
-		for (size_t i = 0; i < out->n; i++) {
-			cycle *c = &out->v[i];
-			int python_fin = c->with_del || c->with_tp_del;
-			if (python_fin && !(c->reachable && c->infra))
-				out->v[k++] = *c;
-			else if (skipped && (python_fin || c->with_finalize))
-				(*skipped)++;
-		}
-		out->n = k;
-	}
-	gl_sort(out->v, out->n, sizeof *out->v, cmp_cycle);
-	return 0;
-}
-
+/* The members of component comp, in id order. */
 static int members(const gl_analysis *a, uint32_t comp, u32vec *ids)
 {
 	ids->n = 0;
@@ -150,19 +55,12 @@ static int members(const gl_analysis *a, uint32_t comp, u32vec *ids)
 	return 0;
 }
 
-static const char *finalizer_verdict(const cycle *c, int ver)
+/* The type mix of component comp. 0 or -1 (out of memory). */
+static int cycle_mix(const gl_analysis *a, uint32_t comp, u32vec *ids, report_mix **m, size_t *nm)
 {
-	if (c->with_tp_del)
-		return "uncollectable: objects with the legacy tp_del in a cycle are never freed; "
-		       "the collector moves them to gc.garbage";
-	if (ver && ver < 304)
-		return "uncollectable before Python 3.4: the collector will not break a cycle with "
-		       "__del__ and moves it to gc.garbage";
-	if (!c->reachable)
-		return "collectable (PEP 442, Python 3.4+): the next collection runs the finalizers, "
-		       "in no defined order, then frees the cycle unless a finalizer resurrects it";
-	return "alive (a root reaches it); once released it is collectable (PEP 442), but its "
-	       "finalizers run in no defined order and may see each other half-finalized";
+	if (members(a, comp, ids) < 0)
+		return -1;
+	return report_type_mix(a->s, ids->v, ids->n, m, nm);
 }
 
 int cmd_cycles(int argc, char **argv)
@@ -201,17 +99,17 @@ int cmd_cycles(int argc, char **argv)
 		return GL_EXIT_FAIL;
 	int rc = GL_EXIT_OK;
 	char ver[64], n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
-	int pyver = py_version(s, ver, sizeof ver);
-	json_t *gc = json_object_get(s->header, "gc");
-	int enabled = !json_is_false(json_object_get(gc, "enabled"));
-	json_t *th = json_array_get(json_object_get(gc, "thresholds"), 0);
-	int auto_off = json_is_integer(th) && json_integer_value(th) == 0;
-	int never = !enabled || auto_off;
+	int pyver = gl_py_version(s, ver, sizeof ver);
+	int enabled = !json_is_false(json_object_get(json_object_get(s->header, "gc"), "enabled"));
+	int never = gl_gc_is_off(s);
+	int auto_off = enabled && never;
 
 	/* (a) garbage: everything unreached, and its cycles */
 	uint64_t g_objects = 0, g_size = 0;
 	u32vec garbage = {0}, ids = {0}, in_garbage = {0};
-	cyclevec gcyc = {0}, fcyc = {0};
+	gl_vec(gl_cycle) gcyc = {0}, fcyc = {0};
+	gl_cycle *all = NULL;
+	size_t nall = 0;
 	report_mix *mix = NULL;
 	size_t nmix = 0;
 	for (uint32_t v = 0; v < s->n_objects; v++) {
@@ -224,9 +122,22 @@ int cmd_cycles(int argc, char **argv)
 		if ((s->flags[v] & GL_OF_IN_GARBAGE) && gl_vec_push(&in_garbage, v) < 0)
 			goto oom;
 	}
+	/* the cycles no root reaches, and those with Python finalizers; the
+	 * ones left out of the latter are counted (cycles.h says which) */
 	uint64_t fskipped = 0;
-	if (collect(&a, 1, 0, &gcyc, NULL) < 0 || collect(&a, 0, 1, &fcyc, &fskipped) < 0)
+	if (gl_cycles_list(&a, &all, &nall) < 0)
 		goto oom;
+	for (size_t i = 0; i < nall; i++) {
+		const gl_cycle *c = &all[i];
+		if (!c->reachable && gl_vec_push(&gcyc, *c) < 0)
+			goto oom;
+		if (gl_cycle_has_finalizers(c)) {
+			if (gl_vec_push(&fcyc, *c) < 0)
+				goto oom;
+		} else if (c->with_del || c->with_tp_del || c->with_finalize) {
+			fskipped++;
+		}
+	}
 	const char *gverdict =
 		!g_objects ? "none: every object is reachable from a root"
 		: !enabled ? "a leak: gc is disabled in this process (gc.disable()), so these cycles are "
@@ -245,7 +156,7 @@ int cmd_cycles(int argc, char **argv)
 		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
 			report_mix *m;
 			size_t nm;
-			if (members(&a, gcyc.v[i].comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+			if (cycle_mix(&a, gcyc.v[i].comp, &ids, &m, &nm) < 0)
 				goto oom;
 			json_array_append_new(gl, json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)gcyc.v[i].objects,
 							    "size", (json_int_t)gcyc.v[i].size, "types",
@@ -259,16 +170,17 @@ int cmd_cycles(int argc, char **argv)
 					      report_mix_json(s, mix, nmix, 8), "cycles", gl));
 		json_t *fl = json_array();
 		for (size_t i = 0; i < fcyc.n && i < limit; i++) {
-			cycle *c = &fcyc.v[i];
+			gl_cycle *c = &fcyc.v[i];
 			report_mix *m;
 			size_t nm;
-			if (members(&a, c->comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+			if (cycle_mix(&a, c->comp, &ids, &m, &nm) < 0)
 				goto oom;
 			json_t *one = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}", "objects",
 						(json_int_t)c->objects, "size", (json_int_t)c->size, "with_del",
 						(json_int_t)c->with_del, "with_c_finalizer", (json_int_t)c->with_finalize,
 						"with_tp_del", (json_int_t)c->with_tp_del, "reachable", c->reachable,
-						"verdict", finalizer_verdict(c, pyver), "types", report_mix_json(s, m, nm, 8));
+						"verdict", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)),
+						"types", report_mix_json(s, m, nm, 8));
 			if (c->reachable)
 				json_object_set_new(one, "path", report_chain_json(&a, c->first));
 			json_array_append_new(fl, one);
@@ -309,7 +221,7 @@ int cmd_cycles(int argc, char **argv)
 		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
 			report_mix *m;
 			size_t nm;
-			if (members(&a, gcyc.v[i].comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+			if (cycle_mix(&a, gcyc.v[i].comp, &ids, &m, &nm) < 0)
 				goto oom;
 			printf("  cycle %zu: %s objects, %s:", i + 1, gl_fmt_count(n1, gcyc.v[i].objects),
 			       gl_fmt_bytes(n2, gcyc.v[i].size));
@@ -323,10 +235,10 @@ int cmd_cycles(int argc, char **argv)
 
 	printf("\nCycles with finalizers: %s\n", fcyc.n ? gl_fmt_count(n1, fcyc.n) : "none");
 	for (size_t i = 0; i < fcyc.n && i < limit; i++) {
-		cycle *c = &fcyc.v[i];
+		gl_cycle *c = &fcyc.v[i];
 		report_mix *m;
 		size_t nm;
-		if (members(&a, c->comp, &ids) < 0 || report_type_mix(s, ids.v, ids.n, &m, &nm) < 0)
+		if (cycle_mix(&a, c->comp, &ids, &m, &nm) < 0)
 			goto oom;
 		char n4[GL_FMT_BUF], n5[GL_FMT_BUF];
 		printf("  cycle %zu: %s objects, %s; %s with __del__, %s with a C finalizer, %s with tp_del\n", i + 1,
@@ -334,7 +246,7 @@ int cmd_cycles(int argc, char **argv)
 		       gl_fmt_count(n4, c->with_finalize), gl_fmt_count(n5, c->with_tp_del));
 		printf("    types:");
 		report_mix_text(stdout, s, m, nm, 4);
-		printf("\n    verdict: %s\n", finalizer_verdict(c, pyver));
+		printf("\n    verdict: %s\n", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)));
 		if (c->reachable) {
 			gl_sb line = {0};
 			report_chain_line(&a, c->first, &line);
@@ -374,6 +286,7 @@ done:
 	gl_vec_free(&in_garbage);
 	gl_vec_free(&gcyc);
 	gl_vec_free(&fcyc);
+	free(all);
 	report_close(s, &a);
 	return rc;
 }

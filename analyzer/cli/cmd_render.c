@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cycles.h"
 #include "growth.h"
 #include "humanfmt.h"
 #include "progress.h"
@@ -97,21 +98,6 @@ static int parse_addr(const char *txt, uint64_t *addr)
 }
 
 /* Python version from the header as major * 100 + minor (0 unknown). */
-static int py_version(const gl_snap *s)
-{
-	const char *v = json_string_value(json_object_get(json_object_get(s->header, "python"), "version"));
-	int maj = 0, min = 0;
-	if (v && sscanf(v, "%d.%d", &maj, &min) == 2)
-		return maj * 100 + min;
-	return 0;
-}
-
-static int gc_is_off(const gl_snap *s)
-{
-	json_t *gc = json_object_get(s->header, "gc");
-	json_t *th = json_array_get(json_object_get(gc, "thresholds"), 0);
-	return json_is_false(json_object_get(gc, "enabled")) || (json_is_integer(th) && json_integer_value(th) == 0);
-}
 
 /* A file name made of the safe characters of `what`. */
 static void default_name(gl_sb *b, const char *what, const char *suffix)
@@ -338,8 +324,8 @@ int cmd_render(int argc, char **argv)
 		gl_sb_puts(&tgt, gl_sb_str(&d));
 		gl_sb_free(&d);
 	} else if (mode == M_CYCLES) {
-		int off = gc_is_off(s);
-		sgrc = gl_sg_cycles(&sg, &a, (size_t)maxobj, off, py_version(s));
+		int off = gl_gc_is_off(s);
+		sgrc = gl_sg_cycles(&sg, &a, (size_t)maxobj, off, gl_py_version(s, NULL, 0));
 		uint64_t garbage = 0;
 		for (uint32_t v = 0; v < s->n_objects; v++)
 			garbage += a.tier[v] == GL_NONE;
