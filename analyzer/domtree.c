@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* Per preorder number: the link-eval forest and DFS tree, together so that
  * one cache line serves a node (the loops below jump around the graph). */
 typedef struct {
@@ -27,17 +29,26 @@ typedef struct {
 	uint32_t parent;   /* DFS tree parent */
 } dnode;
 
+typedef gl_vec(uint32_t) u32stack;
+
 /* The vertex with the smallest semi on the forest path above v (v itself if
- * v is a forest root), compressing the path as it goes. */
-static uint32_t eval(uint32_t v, dnode *nd, uint32_t *stack)
+ * v is a forest root), compressing the path as it goes; *stack grows as the
+ * path needs (paths are short once compressed). GL_NONE if out of memory. */
+static uint32_t eval(uint32_t v, dnode *nd, u32stack *st)
 {
 	if (nd[v].ancestor == 0)
 		return v;
-	uint32_t sp = 0, x = v;
+	uint32_t *stack;
+	size_t sp = 0;
+	uint32_t x = v;
 	while (nd[nd[x].ancestor].ancestor != 0) {
-		stack[sp++] = x;
+		if (gl_vec_push(st, x) < 0)
+			return GL_NONE;
 		x = nd[x].ancestor;
 	}
+	stack = st->v;
+	sp = st->n;
+	st->n = 0;
 	while (sp) {
 		uint32_t y = stack[--sp];
 		uint32_t a = nd[y].ancestor;
@@ -59,13 +70,19 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 	uint32_t *vertex = malloc(cells * sizeof *vertex); /* number -> node */
 	dnode *nd = calloc(cells, sizeof *nd);
 	uint32_t *idom = malloc(cells * sizeof *idom);
-	uint32_t *stack = malloc(cells * sizeof *stack);
-	uint64_t *epos = malloc(cells * sizeof *epos);
+	/* the DFS stack and the compression stack grow as deep as the graph
+	 * needs: rarely deep, but a 10-million-long chain must work */
+	typedef struct {
+		uint32_t v;
+		uint64_t e;
+	} frame;
+	gl_vec(frame) dfs = {0};
+	u32stack cst = {0};
 	unsigned char *from_root = calloc(N, 1); /* has the edge vroot -> v */
 	dt->idom = malloc(cells * sizeof *dt->idom);
 	dt->order = malloc(cells * sizeof *dt->order);
 	int rc = -1;
-	if (!pre || !vertex || !nd || !idom || !stack || !epos || !from_root || !dt->idom || !dt->order)
+	if (!pre || !vertex || !nd || !idom || !from_root || !dt->idom || !dt->order)
 		goto done;
 
 	/* DFS preorder. The virtual root is number 1. */
@@ -98,27 +115,26 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 		pre[s] = ++num;
 		vertex[num] = s;
 		nd[num].parent = 1;
-		uint32_t sp = 0;
-		stack[sp] = s;
-		epos[sp] = g->off[s];
-		sp++;
-		while (sp) {
-			uint32_t v = stack[sp - 1];
-			uint64_t e = epos[sp - 1];
+		dfs.n = 0;
+		if (gl_vec_push(&dfs, ((frame){s, g->off[s]})) < 0)
+			goto done;
+		while (dfs.n) {
+			frame *f = &dfs.v[dfs.n - 1];
+			uint32_t v = f->v;
+			uint64_t e = f->e;
 			if (e == g->off[v + 1]) {
-				sp--;
+				dfs.n--;
 				continue;
 			}
-			epos[sp - 1] = e + 1;
+			f->e = e + 1;
 			uint32_t w = g->adj[e];
 			if (pre[w] || from_root[w] == 2)
 				continue;
 			pre[w] = ++num;
 			vertex[num] = w;
 			nd[num].parent = pre[v];
-			stack[sp] = w;
-			epos[sp] = g->off[w];
-			sp++;
+			if (gl_vec_push(&dfs, ((frame){w, g->off[w]})) < 0)
+				goto done;
 		}
 	}
 	/* every node but the simple leaves has a number: num == N - n_leaves */
@@ -142,7 +158,9 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 					s = v;
 				continue;
 			}
-			uint32_t u = eval(v, nd, stack);
+			uint32_t u = eval(v, nd, &cst);
+			if (u == GL_NONE)
+				goto done;
 			if (nd[u].semi < s)
 				s = nd[u].semi;
 		}
@@ -173,7 +191,9 @@ int gl_domtree_build(gl_domtree *dt, const gl_csr *g, const gl_csr *rg,
 	}
 	rc = 0;
 done:
-	free(pre), free(vertex), free(nd), free(idom), free(stack), free(epos), free(from_root);
+	free(pre), free(vertex), free(nd), free(idom), free(from_root);
+	gl_vec_free(&dfs);
+	gl_vec_free(&cst);
 	if (rc < 0)
 		gl_domtree_free(dt);
 	return rc;
