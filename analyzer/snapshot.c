@@ -23,6 +23,7 @@
 #include "snapshot.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -505,33 +506,65 @@ static int index_addresses(loader *L)
 }
 
 /* Step 6: edge targets to ids, in place (the u64 array becomes u32). */
+/* Maps the edge targets of [from, to) to ids; returns the first edge whose
+ * target has no record, or `to` when there is none. Read-only on the map,
+ * writes only its own part of out_dst: two halves can run at once. */
+static uint64_t resolve_range(const gl_addrmap *map, const uint64_t *da, uint32_t *ids, uint64_t from, uint64_t to)
+{
+	for (uint64_t e = from; e < to; e++) {
+		if (e + PREFETCH_AHEAD < to)
+			gl_addrmap_prefetch(map, da[e + PREFETCH_AHEAD]);
+		uint32_t id = gl_addrmap_get(map, da[e]);
+		if (id == GL_NO_ID)
+			return e;
+		ids[e] = id;
+	}
+	return to;
+}
+
+typedef struct {
+	const gl_addrmap *map;
+	const uint64_t *da;
+	uint32_t *ids;
+	uint64_t from, to, bad;
+} resolve_half;
+
+static void *resolve_thread(void *arg)
+{
+	resolve_half *h = arg;
+	h->bad = resolve_range(h->map, h->da, h->ids, h->from, h->to);
+	return NULL;
+}
+
 static int resolve_edges(loader *L)
 {
 	gl_snap *s = L->s;
 	const uint64_t m = s->n_edges;
-	const uint64_t *const da = L->dst_addr;
-	uint32_t *const ids = s->out_dst;
-	const gl_addrmap *map = &L->map;
-	for (uint64_t e = 0; e < m; e++) {
-		if (e + PREFETCH_AHEAD < m)
-			gl_addrmap_prefetch(map, da[e + PREFETCH_AHEAD]);
-		uint64_t a = da[e];
-		uint32_t id = gl_addrmap_get(map, a);
-		if (id == GL_NO_ID) {
-			uint64_t *src = s->out_off;
-			/* the source: the last object whose edges start at or before e */
-			uint32_t lo = 0, hi = s->n_objects;
-			while (hi - lo > 1) {
-				uint32_t mid = lo + (hi - lo) / 2;
-				if (src[mid] <= e)
-					lo = mid;
-				else
-					hi = mid;
-			}
-			return FAIL(L, locate(L, UINT64_MAX, e), "dangling edge: object 0x%llx references 0x%llx, "
-				    "which has no record", (unsigned long long)s->addr[lo], (unsigned long long)a);
+	/* on big snapshots the second half runs on another core: the lookups
+	 * wait on memory, and the machine has two */
+	resolve_half hi = {&L->map, L->dst_addr, s->out_dst, m / 2, m, m};
+	pthread_t th;
+	int threaded = m >= (1u << 20) && pthread_create(&th, NULL, resolve_thread, &hi) == 0;
+	uint64_t bad = resolve_range(&L->map, L->dst_addr, s->out_dst, 0, threaded ? m / 2 : m);
+	if (threaded) {
+		pthread_join(th, NULL);
+		if (bad == m / 2)
+			bad = hi.bad;
+	}
+	if (bad != m) {
+		uint64_t e = bad;
+		uint64_t *src = s->out_off;
+		/* the source: the last object whose edges start at or before e */
+		uint32_t lo = 0, hj = s->n_objects;
+		while (hj - lo > 1) {
+			uint32_t mid = lo + (hj - lo) / 2;
+			if (src[mid] <= e)
+				lo = mid;
+			else
+				hj = mid;
 		}
-		ids[e] = id;
+		return FAIL(L, locate(L, UINT64_MAX, e), "dangling edge: object 0x%llx references 0x%llx, "
+			    "which has no record", (unsigned long long)s->addr[lo], (unsigned long long)L->dst_addr[e]);
 	}
 	return 0;
 }

@@ -435,6 +435,69 @@ static void fill_one_edge(gl_writer *w)
 	gl_w_end_object(w);
 }
 
+/* Big enough (2^20+ edges) that the loader resolves edges on two threads:
+ * a dangling target in either half is found, and the first one reported. */
+#define BIG_OBJS 600000u
+static void fill_big_dangling_late(gl_writer *w)
+{
+	for (uint32_t i = 0; i < BIG_OBJS; i++) {
+		uint64_t a = 0x10000 + 16ull * i;
+		gl_w_begin_object(w, a, 0, 0, 1, 3, 0, NULL, 0);
+		gl_w_edge(w, 0x10000 + 16ull * ((i + 1) % BIG_OBJS), GL_EK_NONE, 0, 0);
+		gl_w_edge(w, i == BIG_OBJS - 7 ? 0x8 : a, GL_EK_NONE, 0, 0);
+		gl_w_end_object(w);
+	}
+}
+
+static void fill_big_dangling_both(gl_writer *w)
+{
+	for (uint32_t i = 0; i < BIG_OBJS; i++) {
+		uint64_t a = 0x10000 + 16ull * i;
+		gl_w_begin_object(w, a, 0, 0, 1, 3, 0, NULL, 0);
+		gl_w_edge(w, 0x10000 + 16ull * ((i + 1) % BIG_OBJS), GL_EK_NONE, 0, 0);
+		gl_w_edge(w, (i == 5 || i == BIG_OBJS - 3) ? 0x8 : a, GL_EK_NONE, 0, 0);
+		gl_w_end_object(w);
+	}
+}
+
+static void fill_big_ok(gl_writer *w)
+{
+	for (uint32_t i = 0; i < BIG_OBJS; i++) {
+		uint64_t a = 0x10000 + 16ull * i;
+		gl_w_begin_object(w, a, 0, 0, 1, 3, 0, NULL, 0);
+		gl_w_edge(w, 0x10000 + 16ull * ((i + 1) % BIG_OBJS), GL_EK_NONE, 0, 0);
+		gl_w_edge(w, a, GL_EK_NONE, 0, 0);
+		gl_w_end_object(w);
+	}
+}
+
+static void test_big_edges(void **state)
+{
+	(void)state;
+	size_t len;
+	char want[128];
+	unsigned char *b = make(fill_big_dangling_late, &len);
+	snprintf(want, sizeof want, "dangling edge: object 0x%llx references 0x8",
+		 (unsigned long long)(0x10000 + 16ull * (BIG_OBJS - 7)));
+	expect_fail_buf(b, len, want);
+	free(b);
+	b = make(fill_big_dangling_both, &len);
+	expect_fail_buf(b, len, "dangling edge: object 0x10050 references 0x8");
+	free(b);
+	b = make(fill_big_ok, &len);
+	gl_snap *s;
+	gl_err err;
+	gl_err_clear(&err);
+	assert_int_equal(gl_snap_load_buffer(&s, b, len, "big", 0, &err), 0);
+	assert_int_equal(s->n_edges, 2 * BIG_OBJS);
+	for (uint32_t i = 0; i < BIG_OBJS; i += 9973) {
+		assert_int_equal(s->out_dst[s->out_off[i]], (i + 1) % BIG_OBJS);
+		assert_int_equal(s->out_dst[s->out_off[i] + 1], i);
+	}
+	gl_snap_free(s);
+	free(b);
+}
+
 static void test_graph_errors(void **state)
 {
 	(void)state;
@@ -495,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_bad_magic_and_versions),
 		cmocka_unit_test(test_end_counts),
 		cmocka_unit_test(test_graph_errors),
+		cmocka_unit_test(test_big_edges),
 		cmocka_unit_test(test_files),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
