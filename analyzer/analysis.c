@@ -267,7 +267,6 @@ static int run_paths(gl_analysis *a, gl_err *err)
 	uint32_t n = s->n_objects;
 	a->parent = gl_alloc_array(n ? n : 1, sizeof *a->parent);
 	a->pedge = gl_alloc_array(n ? n : 1, sizeof *a->pedge);
-	a->tier = gl_alloc_array(n ? n : 1, sizeof *a->tier);
 	a->dist = gl_alloc_array(n ? n : 1, sizeof *a->dist);
 	/* named roots: sys.modules, then the thread frames, one tier */
 	uint32_t *named = gl_alloc_array((size_t)a->n_frames + 1, sizeof *named);
@@ -276,7 +275,7 @@ static int run_paths(gl_analysis *a, gl_err *err)
 	 * that a module global is named through its module rather than through
 	 * some frame's f_globals */
 	uint8_t *deferred = gl_calloc_array(s->n_edges ? s->n_edges : 1, 1);
-	if (!a->parent || !a->pedge || !a->tier || !a->dist || !named || !deferred) {
+	if (!a->parent || !a->pedge || !a->dist || !named || !deferred) {
 		free(named), free(deferred);
 		return gl_err_set(err, "out of memory finding retainer chains");
 	}
@@ -295,7 +294,7 @@ static int run_paths(gl_analysis *a, gl_err *err)
 		{named, k},
 		{a->roots, a->n_roots},
 	};
-	int64_t reached = gl_bfs_tiers_deferred(&a->fwd, tiers, 2, deferred, a->parent, a->pedge, a->tier, a->dist);
+	int64_t reached = gl_bfs_tiers_deferred(&a->fwd, tiers, 2, deferred, a->parent, a->pedge, NULL, a->dist);
 	free(named), free(deferred);
 	if (reached < 0)
 		return gl_err_set(err, "out of memory finding retainer chains");
@@ -328,6 +327,9 @@ static int run_dom(gl_analysis *a, gl_err *err)
 	gl_domtree_retained(&a->dt, a->s->size, a->retained);
 	if (gl_domtree_children(&a->dt, &a->koff, &a->kids) < 0)
 		return gl_err_set(err, "out of memory building the dominator tree");
+	/* the preorder served the retained sizes and the children lists */
+	free(a->dt.order);
+	a->dt.order = NULL;
 	return 0;
 }
 
@@ -336,20 +338,24 @@ static int run_scc(gl_analysis *a, gl_err *err)
 	const gl_snap *s = a->s;
 	uint32_t n = s->n_objects;
 	a->comp = gl_alloc_array(n ? n : 1, sizeof *a->comp);
-	a->self_loop = gl_calloc_array(n ? n : 1, 1);
-	if (!a->comp || !a->self_loop)
+	a->in_cycle = gl_calloc_array(n ? n : 1, 1);
+	if (!a->comp || !a->in_cycle)
 		return gl_err_set(err, "out of memory finding cycles");
 	if (gl_scc(&a->fwd, a->comp, &a->n_comp) < 0)
 		return gl_err_set(err, "out of memory finding cycles");
-	a->comp_size = gl_calloc_array(a->n_comp ? a->n_comp : 1, sizeof *a->comp_size);
-	if (!a->comp_size)
+	/* components of two or more: count members in a scratch array */
+	uint32_t *size = gl_calloc_array(a->n_comp ? a->n_comp : 1, sizeof *size);
+	if (!size)
 		return gl_err_set(err, "out of memory finding cycles");
+	for (uint32_t v = 0; v < n; v++)
+		size[a->comp[v]]++;
 	for (uint32_t v = 0; v < n; v++) {
-		a->comp_size[a->comp[v]]++;
-		for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1]; e++)
-			if (s->out_dst[e] == v)
-				a->self_loop[v] = 1;
+		int on = size[a->comp[v]] > 1;
+		for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1] && !on; e++)
+			on = s->out_dst[e] == v;
+		a->in_cycle[v] = (uint8_t)on;
 	}
+	free(size);
 	return 0;
 }
 
@@ -416,10 +422,10 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 void gl_analysis_free(gl_analysis *a)
 {
 	free(a->ext), free(a->roots), free(a->frames);
-	free(a->parent), free(a->pedge), free(a->tier), free(a->dist);
+	free(a->parent), free(a->pedge), free(a->dist);
 	gl_domtree_free(&a->dt);
 	free(a->retained), free(a->koff), free(a->kids);
-	free(a->comp), free(a->comp_size), free(a->self_loop);
+	free(a->comp), free(a->in_cycle);
 	memset(a, 0, sizeof *a);
 }
 
@@ -431,7 +437,7 @@ int gl_type_retained(const gl_analysis *a, uint64_t *per_type)
 	/* active[t]: objects of type t on the current root-to-node path */
 	uint32_t *active = gl_calloc_array(s->n_strings ? s->n_strings : 1, sizeof *active);
 	uint32_t *node = gl_alloc_array((size_t)n + 1, sizeof *node);
-	uint64_t *next = gl_alloc_array((size_t)n + 1, sizeof *next);
+	uint32_t *next = gl_alloc_array((size_t)n + 1, sizeof *next);
 	if (!active || !node || !next) {
 		free(active), free(node), free(next);
 		return -1;

@@ -32,14 +32,12 @@
 #include "snapshot.h"
 
 enum {
-	GL_AN_PATHS = 1, /* roots + tiered BFS (parent, pedge, tier, dist) */
+	GL_AN_PATHS = 1, /* roots + tiered BFS (parent, pedge, dist) */
 	GL_AN_DOM = 2,   /* dominator tree, retained sizes, children lists */
 	GL_AN_SCC = 4,   /* strongly connected components */
 	GL_AN_ALL = 7,
 };
 
-/* The tiers of gl_analysis.tier[] */
-enum { GL_TIER_NAMED = 0, GL_TIER_EXTERNAL = 1 };
 
 typedef struct gl_frame_root {
 	uint32_t id;      /* the frame object */
@@ -62,22 +60,23 @@ typedef struct gl_analysis {
 
 	/* GL_AN_PATHS */
 	uint32_t *parent;       /* previous object on the chain, GL_NONE at a root */
-	uint64_t *pedge;        /* forward edge index parent -> v */
-	uint32_t *tier;         /* GL_TIER_*, GL_NONE when no root reaches v */
-	uint32_t *dist;         /* chain length in edges */
+	uint32_t *pedge;        /* forward edge index parent -> v */
+	uint32_t *dist;         /* chain length in edges; GL_NONE when no root
+	                         * reaches v (cyclic garbage) */
 	uint32_t n_unreached;   /* objects no root reaches: cyclic garbage */
 
 	/* GL_AN_DOM */
 	gl_domtree dt;
 	uint64_t *retained;     /* n + 1 entries; retained[n] is the heap total */
-	uint64_t *koff;         /* dominator children: kids[koff[v]..koff[v+1]) */
-	uint32_t *kids;
+	uint32_t *koff;         /* dominator children: kids[koff[v]..koff[v+1]) */
+	uint32_t *kids;         /* (dt.order is freed once these are made) */
 
 	/* GL_AN_SCC */
 	uint32_t *comp;         /* component of each object */
 	uint32_t n_comp;
-	uint32_t *comp_size;    /* objects per component */
-	uint8_t *self_loop;     /* 1 if the object references itself */
+	uint8_t *in_cycle;      /* 1 if the object is on a cycle: its component
+	                         * has two or more objects, or it references
+	                         * itself */
 
 	/* string ids of names the analysis looks for (0 when absent) */
 	uint32_t sid_dict;      /* "__dict__" */

@@ -28,11 +28,11 @@ int gl_cycles_list(const gl_analysis *a, gl_cycle **out, size_t *n)
 	for (uint32_t c = 0; c < a->n_comp; c++)
 		slot[c] = GL_NONE;
 	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (a->comp_size[a->comp[v]] < 2 && !a->self_loop[v])
+		if (!a->in_cycle[v])
 			continue;
 		uint32_t c = a->comp[v];
 		if (slot[c] == GL_NONE) {
-			gl_cycle x = {.comp = c, .first = v, .reachable = a->tier[v] != GL_NONE};
+			gl_cycle x = {.comp = c, .first = v, .reachable = a->dist[v] != GL_NONE};
 			if (gl_vec_push(&all, x) < 0) {
 				free(slot);
 				gl_vec_free(&all);

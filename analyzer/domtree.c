@@ -211,10 +211,10 @@ void gl_domtree_retained(const gl_domtree *dt, const uint64_t *size, uint64_t *r
 	}
 }
 
-int gl_domtree_children(const gl_domtree *dt, uint64_t **koff, uint32_t **kids)
+int gl_domtree_children(const gl_domtree *dt, uint32_t **koff, uint32_t **kids)
 {
 	uint32_t n = dt->n;
-	uint64_t *off = calloc((size_t)n + 2, sizeof *off);
+	uint32_t *off = calloc((size_t)n + 2, sizeof *off);
 	uint32_t *k = malloc(((size_t)n ? n : 1) * sizeof *k);
 	if (!off || !k) {
 		free(off), free(k);

@@ -23,7 +23,9 @@ typedef struct gl_domtree {
 	uint32_t *idom;   /* n + 1 entries: immediate dominator; idom[n] == n */
 	uint32_t *order;  /* n + 1 entries, order[0] == n: DFS preorder of all
 	                   * but the simple leaves, then those; a node always
-	                   * comes after its immediate dominator */
+	                   * comes after its immediate dominator. Needed by
+	                   * gl_domtree_retained and gl_domtree_children only:
+	                   * the caller may free it (and set it NULL) after */
 	uint32_t n_unreached; /* objects the roots did not reach (attached to
 	                       * the virtual root afterwards) */
 } gl_domtree;
@@ -53,7 +55,7 @@ void gl_domtree_retained(const gl_domtree *dt, const uint64_t *size, uint64_t *r
  * entries) and *kids (n entries) are allocated here and owned by the
  * caller (free()). Returns 0, or -1 if memory ran out.
  */
-int gl_domtree_children(const gl_domtree *dt, uint64_t **koff, uint32_t **kids);
+int gl_domtree_children(const gl_domtree *dt, uint32_t **koff, uint32_t **kids);
 
 /* Releases what gl_domtree_build allocated; leaves *dt empty. */
 void gl_domtree_free(gl_domtree *dt);

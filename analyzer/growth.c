@@ -276,7 +276,7 @@ int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64
 		return -1;
 	gl_vec(gl_growth_cand) cand = {0};
 	for (uint32_t id = 0; id < s->n_objects; id++) {
-		if (!is_container(s, id) || last->tier[id] == GL_NONE)
+		if (!is_container(s, id) || last->dist[id] == GL_NONE)
 			continue;
 		if (s->length[id] < min_items && last->retained[id] < min_bytes)
 			continue;
@@ -372,7 +372,7 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 		gl_growth_cand *c = &g->cand[i];
 		uint32_t old = gl_addrmap_get(&map, ls->addr[c->id[g->nsnaps - 1]]);
 		uint32_t match = GL_NONE;
-		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->tier[old] != GL_NONE) {
+		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE) {
 			char *chain, *holder;
 			if (describe(an, old, &chain, &holder, NULL) < 0) {
 				rc = gl_err_set(err, "out of memory following containers");

@@ -15,7 +15,7 @@ int gl_chain(const gl_analysis *a, uint32_t target, uint32_t **ids, size_t *len)
 {
 	*ids = NULL;
 	*len = 0;
-	if (a->tier[target] == GL_NONE)
+	if (a->dist[target] == GL_NONE)
 		return 0;
 	size_t n = (size_t)a->dist[target] + 1;
 	uint32_t *c = gl_alloc_array(n, sizeof *c);
@@ -420,7 +420,8 @@ int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_h
 	if (h->kind == GL_HOLD_NONE) {
 		uint32_t root = chain[0];
 		h->at = 0;
-		if (a->tier[root] == GL_TIER_NAMED && root != a->sys_modules) {
+		uint32_t t;
+		if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
 			h->kind = GL_HOLD_THREAD;
 			gl_describe_root(a, root, &h->text);
 		} else if (root == a->sys_modules) {
@@ -574,7 +575,7 @@ int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
 		gl_holder_group *g = &rows.v[index[j] - 1];
 		g->count++;
 		g->size += s->size[id];
-		if (a->tier[id] != GL_NONE && a->dist[id] < a->dist[g->example])
+		if (a->dist[id] != GL_NONE && a->dist[id] < a->dist[g->example])
 			g->example = id;
 	}
 	free(index);

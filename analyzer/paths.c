@@ -7,19 +7,19 @@
 #include <stdlib.h>
 
 int64_t gl_bfs_tiers(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
-		     uint32_t *parent, uint64_t *pedge, uint32_t *tier, uint32_t *dist)
+		     uint32_t *parent, uint32_t *pedge, uint32_t *tier, uint32_t *dist)
 {
 	return gl_bfs_tiers_deferred(g, tiers, ntiers, NULL, parent, pedge, tier, dist);
 }
 
 /* Reaches w from v by edge e in tier t: records the step and queues w. */
-static inline void reach(uint32_t v, uint32_t w, uint64_t e, unsigned t, uint32_t *parent, uint64_t *pedge,
+static inline void reach(uint32_t v, uint32_t w, uint64_t e, unsigned t, uint32_t *parent, uint32_t *pedge,
 			 uint32_t *tier, uint32_t *d, unsigned char *seen, uint32_t *queue, uint64_t *tail)
 {
 	seen[w] = 1;
 	parent[w] = v;
 	if (pedge)
-		pedge[w] = e;
+		pedge[w] = (uint32_t)e;
 	if (tier)
 		tier[w] = t;
 	d[w] = d[v] + 1;
@@ -27,7 +27,7 @@ static inline void reach(uint32_t v, uint32_t w, uint64_t e, unsigned t, uint32_
 }
 
 int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
-			      const uint8_t *deferred, uint32_t *parent, uint64_t *pedge,
+			      const uint8_t *deferred, uint32_t *parent, uint32_t *pedge,
 			      uint32_t *tier, uint32_t *dist)
 {
 	uint32_t n = g->n;

@@ -25,13 +25,14 @@ typedef struct gl_bfs_tier {
  *   parent[v]  the previous node on v's chain; GL_NONE for a source and for
  *              a node no source reaches;
  *   pedge[v]   the index into g->adj of the edge parent[v] -> v (unused when
- *              parent[v] is GL_NONE); may be NULL;
+ *              parent[v] is GL_NONE; g must have fewer than 2^32 edges);
+ *              may be NULL;
  *   tier[v]    the tier whose source reached v, or GL_NONE; may be NULL;
  *   dist[v]    edges from that source, or GL_NONE; may be NULL.
  * Returns the number of nodes reached, or -1 if memory ran out.
  */
 int64_t gl_bfs_tiers(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
-		     uint32_t *parent, uint64_t *pedge, uint32_t *tier, uint32_t *dist);
+		     uint32_t *parent, uint32_t *pedge, uint32_t *tier, uint32_t *dist);
 
 /*
  * The same, with some edges held back: where deferred[e] is nonzero (an
@@ -42,7 +43,7 @@ int64_t gl_bfs_tiers(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
  * chains use a held-back edge only when nothing else reaches the node.
  */
 int64_t gl_bfs_tiers_deferred(const gl_csr *g, const gl_bfs_tier *tiers, unsigned ntiers,
-			      const uint8_t *deferred, uint32_t *parent, uint64_t *pedge,
+			      const uint8_t *deferred, uint32_t *parent, uint32_t *pedge,
 			      uint32_t *tier, uint32_t *dist);
 
 #endif /* GRAPHLEAK_PATHS_H */

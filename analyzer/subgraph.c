@@ -150,7 +150,7 @@ static void mark_roles(gl_subgraph *g, const gl_analysis *a)
 		uint32_t id = g->nodes.v[i].id;
 		if (a->s->flags[id] & (GL_OF_HAS_DEL | GL_OF_LEGACY_DEL))
 			g->nodes.v[i].roles |= GL_SG_FINALIZER;
-		if ((a->done & GL_AN_PATHS) && a->tier[id] == GL_NONE)
+		if ((a->done & GL_AN_PATHS) && a->dist[id] == GL_NONE)
 			g->nodes.v[i].roles |= GL_SG_GARBAGE;
 	}
 }
@@ -337,10 +337,10 @@ int gl_sg_backrefs(gl_subgraph *g, const gl_analysis *a, const uint32_t *ids, si
 	/* shortest chain first, ties by id; no chain (garbage) last */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = ids[i];
-		uint64_t d = a->tier[id] == GL_NONE ? 0xffffffffull : a->dist[id];
+		uint64_t d = a->dist[id] == GL_NONE ? 0xffffffffull : a->dist[id];
 		order[i] = d << 32 | id;
 		g->stats.size += s->size[id];
-		g->stats.unreached += a->tier[id] == GL_NONE;
+		g->stats.unreached += a->dist[id] == GL_NONE;
 	}
 	g->stats.targets = n;
 	gl_sort(order, n, sizeof *order, cmp_u64);

@@ -113,7 +113,7 @@ int cmd_cycles(int argc, char **argv)
 	report_mix *mix = NULL;
 	size_t nmix = 0;
 	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (a.tier[v] == GL_NONE) {
+		if (a.dist[v] == GL_NONE) {
 			g_objects++;
 			g_size += s->size[v];
 			if (gl_vec_push(&garbage, v) < 0)

@@ -328,7 +328,7 @@ int cmd_render(int argc, char **argv)
 		sgrc = gl_sg_cycles(&sg, &a, (size_t)maxobj, off, gl_py_version(s, NULL, 0));
 		uint64_t garbage = 0;
 		for (uint32_t v = 0; v < s->n_objects; v++)
-			garbage += a.tier[v] == GL_NONE;
+			garbage += a.dist[v] == GL_NONE;
 		gl_sb_printf(&title, "Reference cycles: %s object%s no root reaches (gc %s)", gl_fmt_count(n1, garbage),
 			     garbage == 1 ? "" : "s", off ? "disabled or automatic collection off" : "enabled");
 		gl_sb_printf(&sub, "%s cycle%s drawn: the biggest with __del__, then the biggest garbage",

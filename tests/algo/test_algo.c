@@ -195,7 +195,7 @@ static void test_domtree_random(void **state)
 					want += size[w];
 			assert_int_equal(retained[v], want);
 		}
-		uint64_t *koff;
+		uint32_t *koff;
 		uint32_t *kids;
 		assert_int_equal(gl_domtree_children(&dt, &koff, &kids), 0);
 		assert_int_equal(koff[n + 1], n);
@@ -224,7 +224,7 @@ static void test_bfs_tiers_random(void **state)
 		}
 		gl_bfs_tier tiers[2] = {{t0, 1 + rnd(3)}, {t1, rnd(4)}};
 		uint32_t *parent = malloc(n * 4), *tier = malloc(n * 4), *dist = malloc(n * 4);
-		uint64_t *pedge = malloc(n * 8);
+		uint32_t *pedge = malloc(n * 4);
 		int64_t reached = gl_bfs_tiers(&g.fwd, tiers, 2, parent, pedge, tier, dist);
 		assert_true(reached >= 1);
 		/* brute-force distances from tier 0 */
@@ -276,7 +276,7 @@ static void test_bfs_deferred(void **state)
 	for (uint64_t e = g.off[0]; e < g.off[1]; e++)
 		deferred[e] = g.adj[e] == 1 || g.adj[e] == 4;
 	uint32_t root = 0, parent[5], dist[5], tier[5];
-	uint64_t pedge[5];
+	uint32_t pedge[5];
 	gl_bfs_tier t = {&root, 1};
 	assert_int_equal(gl_bfs_tiers_deferred(&g.fwd, &t, 1, deferred, parent, pedge, tier, dist), 5);
 	assert_int_equal(parent[1], 3);
