@@ -6,7 +6,7 @@ source "$(dirname "$0")/../lib/sample.sh"
 APP=("$PY" app.py "{port}")
 [ "${GC:-off}" = off ] && APP+=(--gc-off)
 RENDER="--cycles"
-LOAD() { ab -q -n 2000 -c 8 "http://127.0.0.1:$PORT/chat" | grep -E "^(Complete|Failed) requests"; }
+LOAD() { ab -q -l -n 2000 -c 8 "http://127.0.0.1:$PORT/chat" | grep -E "^(Complete|Failed) requests"; }
 EXTRA() {
 	echo "== graphleak cycles $(basename "${SNAPS[-1]}")"
 	"$GL" cycles "${SNAPS[-1]}" --limit 3

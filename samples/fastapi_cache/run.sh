@@ -5,5 +5,5 @@ SAMPLE=fastapi_cache
 source "$(dirname "$0")/../lib/sample.sh"
 APP=("$PY" -m uvicorn app:app --host 127.0.0.1 --port "{port}" --log-level warning)
 TYPE=dict
-LOAD() { ab -q -n 3000 -c 8 "http://127.0.0.1:$PORT/users/random" | grep -E "^(Complete|Failed) requests"; }
+LOAD() { ab -q -l -n 3000 -c 8 "http://127.0.0.1:$PORT/users/random" | grep -E "^(Complete|Failed) requests"; }
 sample_main

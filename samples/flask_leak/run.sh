@@ -5,5 +5,5 @@ SAMPLE=flask_leak
 source "$(dirname "$0")/../lib/sample.sh"
 APP=("$PY" app.py "{port}")
 TYPE=dict
-LOAD() { ab -q -n 3000 -c 8 "http://127.0.0.1:$PORT/user/$((41 + $1))" | grep -E "^(Complete|Failed) requests"; }
+LOAD() { ab -q -l -n 3000 -c 8 "http://127.0.0.1:$PORT/user/$((41 + $1))" | grep -E "^(Complete|Failed) requests"; }
 sample_main

@@ -6,5 +6,5 @@ source "$(dirname "$0")/../lib/sample.sh"
 APP=("$PY" app.py "{port}")
 TYPE=BindParameter
 RENDER="--backrefs BindParameter"
-LOAD() { ab -q -n 400 -c 4 "http://127.0.0.1:$PORT/orders/batch" | grep -E "^(Complete|Failed) requests"; }
+LOAD() { ab -q -l -n 400 -c 4 "http://127.0.0.1:$PORT/orders/batch" | grep -E "^(Complete|Failed) requests"; }
 sample_main

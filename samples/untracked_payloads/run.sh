@@ -7,7 +7,7 @@ APP=("$PY" app.py "{port}")
 TYPE=bytes
 LOAD() {
 	head -c 65536 /dev/urandom > "$OUT/payload.bin"
-	ab -q -n 300 -c 4 -p "$OUT/payload.bin" -T application/octet-stream "http://127.0.0.1:$PORT/upload" |
+	ab -q -l -n 300 -c 4 -p "$OUT/payload.bin" -T application/octet-stream "http://127.0.0.1:$PORT/upload" |
 		grep -E "^(Complete|Failed) requests"
 }
 sample_main
