@@ -84,6 +84,12 @@ def story_checks(graphleak, story, snap, info):
                [(h["holder"], h["count"]) for h in rows[:3]]))
         if match:
             print("  holder: %s (%d %s objects)" % (match[0]["holder"], match[0]["count"], e["type"]))
+    for typ, want in e.get("holders", {}).items():
+        rows = holders_of(graphleak, snap, typ)["holders"]
+        got = [h["holder"] for h in rows]
+        for w in want:
+            check(w in got[:len(want)], "%s: %r not among the first holders of %s: %s" % (story, w, typ, got[:4]))
+        print("  holders of %s: %s" % (typ, got[:len(want)]))
     if "suspect_holder" in e:
         s = gl(graphleak, "suspects", snap, "--min-share", "5", "--json")
         hit = [x for x in s["suspects"] if x["holder"] == e["suspect_holder"]]

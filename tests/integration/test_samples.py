@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""The samples end to end: each sample's one command (samples/NAME/run.sh)
+starts the real app, puts real load on it, snapshots it with `graphleak dump
+--pid`, and writes its diagnosis; the diagnosis must name the right root
+holder, and the picture must mark it.
+
+usage: test_samples.py GRAPHLEAK PYTHON [SAMPLE ...]
+"""
+import html
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("  FAIL:", what)
+    return cond
+
+
+def load(out, name):
+    with open(os.path.join(out, name)) as f:
+        return json.load(f)
+
+
+def picture_marks(out, holder):
+    """The SVG names the holder in its root-holder node."""
+    with open(os.path.join(out, "picture.svg"), encoding="utf-8") as f:
+        text = html.unescape(f.read())
+    return "ROOT HOLDER: " + holder in text
+
+
+def suspect_holder(out, holder, min_bytes=0):
+    s = load(out, "suspects.json")["suspects"]
+    hit = [x for x in s if x["holder"] == holder and x["retained"] >= min_bytes]
+    check(hit, "suspects: none held by %r with >= %d bytes: %s" %
+          (holder, min_bytes, [(x["holder"], x["retained"]) for x in s]))
+
+
+def grower_holder(out, holder):
+    g = load(out, "growth.json")["growing"]
+    check(g and g[0]["holder"] == holder and g[0]["verdict"] == "growing at every snapshot",
+          "growth: first growing container %s, expected %r growing at every snapshot" %
+          (g and (g[0]["holder"], g[0]["verdict"]), holder))
+
+
+def path_holder(out, holder):
+    h = load(out, "path.json")["holders"]
+    check(h and h[0]["holder"] == holder, "path: first holder %s, expected %r" % (h and h[0]["holder"], holder))
+
+
+def expect_flask_leak(out):
+    h = "module __main__, global results"
+    suspect_holder(out, h, 50 << 20)
+    grower_holder(out, h)
+    path_holder(out, h)
+    check(picture_marks(out, h), "the picture does not mark %r" % h)
+
+
+def expect_fastapi_cache(out):
+    h = "module app, global cache"
+    suspect_holder(out, h)
+    grower_holder(out, h)
+    path_holder(out, h)
+    check(picture_marks(out, h), "the picture does not mark %r" % h)
+
+
+def expect_sqlalchemy_bindparam(out):
+    h = "module __main__, global recent_queries"
+    grower_holder(out, h)
+    path_holder(out, h)
+    p = load(out, "path.json")
+    check(p["type"].endswith("BindParameter") and p["count"] >= 3 * 400 * 150,
+          "path: %s %s objects, expected >= %d BindParameter" % (p["count"], p["type"], 3 * 400 * 150))
+    check(picture_marks(out, h), "the picture does not mark %r" % h)
+
+
+def expect_queue_backlog(out):
+    h = "module __main__, global jobs"
+    grower_holder(out, h)
+    path_holder(out, h)
+    check(picture_marks(out, h), "the picture does not mark %r" % h)
+
+
+def expect_del_cycles(out):
+    c = load(out, "cycles.json")
+    g = c["garbage"]
+    check(g["leak"] is True and g["objects"] >= 3 * 2000 * 2,
+          "cycles: garbage %d objects, leak=%s" % (g["objects"], g["leak"]))
+    f = c["finalizer_cycles"]
+    check(c["finalizer_cycles_total"] >= 3 * 2000 and f and "a leak: gc is disabled" in f[0]["verdict"],
+          "cycles: %d finalizer cycles, first verdict %s" % (c["finalizer_cycles_total"], f and f[0]["verdict"]))
+    with open(os.path.join(out, "picture.svg"), encoding="utf-8") as fh:
+        svg = html.unescape(fh.read())
+    check("defines __del__" in svg and "a leak" in svg, "the cycle picture does not mark __del__ and the leak")
+
+
+def expect_untracked_payloads(out):
+    h = "module __main__, global pending_uploads"
+    suspect_holder(out, h, 3 * 300 * 65536)
+    grower_holder(out, h)
+    path_holder(out, h)
+    check(picture_marks(out, h), "the picture does not mark %r" % h)
+
+
+EXPECT = {name[len("expect_"):]: fn for name, fn in globals().items() if name.startswith("expect_")}
+
+
+def main():
+    graphleak, python = sys.argv[1], sys.argv[2]
+    names = sys.argv[3:] or sorted(EXPECT)
+    failed = 0
+    for name in names:
+        print(name)
+        start = len(failures)
+        with tempfile.TemporaryDirectory(prefix="gl-sample-") as out:
+            env = dict(os.environ, GRAPHLEAK=graphleak, PYTHON=python, GL_SAMPLE_OUT=out)
+            r = subprocess.run(["bash", os.path.join(ROOT, "samples", name, "run.sh")], env=env,
+                               capture_output=True, text=True, timeout=600)
+            if not check(r.returncode == 0, "%s: run.sh failed (exit %d):\n%s\n%s" %
+                         (name, r.returncode, r.stdout[-3000:], r.stderr[-3000:])):
+                continue
+            check("Failed requests:        0" in r.stdout, "%s: the load tool saw failed requests" % name)
+            before = len(failures)
+            EXPECT[name](out)
+            if len(failures) > before:
+                print(r.stdout[-4000:])
+            else:
+                print("  ok")
+        failed += len(failures) > start
+    print("%d passed, %d failed" % (len(names) - failed, failed))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
