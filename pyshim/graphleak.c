@@ -47,6 +47,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shim.h"
 #include "snapwrite.h"
 
 /* The encoder's per-object and per-edge calls are inlined into the walk
@@ -1906,58 +1907,39 @@ static int parse_bool(PyObject *v, int *out, const char *name)
 	return 0;
 }
 
-static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+int gl_shim_init(void)
 {
-	(void)self;
-	double t0 = now_mono();
-	PyObject *pathobj = NULL;
-	int collect = 0, values = 1, overwrite = 0;
-	if (nargs > 1) {
-		PyErr_SetString(PyExc_TypeError, "dump() takes exactly one positional argument (path)");
-		return NULL;
-	}
-	if (nargs == 1)
-		pathobj = args[0];
-	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
-	for (Py_ssize_t i = 0; i < nkw; i++) {
-		PyObject *k = PyTuple_GET_ITEM(kwnames, i), *v = args[nargs + i];
-		if (PyUnicode_CompareWithASCIIString(k, "path") == 0 && !pathobj)
-			pathobj = v;
-		else if (PyUnicode_CompareWithASCIIString(k, "collect") == 0) {
-			if (parse_bool(v, &collect, "collect") < 0)
-				return NULL;
-		} else if (PyUnicode_CompareWithASCIIString(k, "values") == 0) {
-			if (parse_bool(v, &values, "values") < 0)
-				return NULL;
-		} else if (PyUnicode_CompareWithASCIIString(k, "overwrite") == 0) {
-			if (parse_bool(v, &overwrite, "overwrite") < 0)
-				return NULL;
-		} else {
-			PyErr_Format(PyExc_TypeError, "dump() got an unexpected keyword argument '%U'", k);
-			return NULL;
-		}
-	}
-	if (!pathobj) {
-		PyErr_SetString(PyExc_TypeError, "dump() missing required argument 'path'");
-		return NULL;
-	}
-	char *path = NULL;
-	{
-		PyObject *pb = NULL;
-		if (!PyUnicode_FSConverter(pathobj, &pb))
-			return NULL;
-		path = strdup(PyBytes_AS_STRING(pb));
-		Py_DECREF(pb);
-		if (!path)
-			return PyErr_NoMemory();
-	}
+	static int ready;
+	if (ready)
+		return 0;
+	if (gl_compat_init() < 0)
+		return -1;
+	ready = 1;
+	return 0;
+}
 
+int gl_shim_gc_collecting(void)
+{
+	gl_gc_lists lists;
+	gl_gc_get_lists(&lists);
+	return lists.collecting != 0;
+}
+
+double gl_shim_now(void)
+{
+	return now_mono();
+}
+
+int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_dump_summary *s)
+{
+	double t0 = now_mono();
+	memset(s, 0, sizeof *s);
+	if (gl_shim_init() < 0)
+		return -1;
 	if (collect) {
 		PyGC_Collect();
-		if (PyErr_Occurred()) {
-			free(path);
-			return NULL;
-		}
+		if (PyErr_Occurred())
+			return -1;
 	}
 
 	/* The dump's temporaries (header, arguments) are freed again, but some
@@ -1969,11 +1951,10 @@ static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 	gl_gc_lists lists;
 	gl_gc_get_lists(&lists);
 	if (lists.collecting) {
-		free(path);
 		PyErr_SetString(PyExc_RuntimeError,
 				"graphleak.dump() cannot run while the garbage collector is collecting "
 				"(was it called from a __del__ or a weakref callback?)");
-		return NULL;
+		return -1;
 	}
 
 	walker w;
@@ -1985,8 +1966,8 @@ static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 	if (hj.oom) {
 		free(hj.buf);
 		held_release(&held);
-		free(path);
-		return PyErr_NoMemory();
+		PyErr_NoMemory();
+		return -1;
 	}
 	capture_sizeof(&w);
 	{
@@ -2027,8 +2008,7 @@ static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 		walker_free(&w);
 		held_release(&held);
 		PyErr_Format(PyExc_OSError, "graphleak.dump: %s", errbuf);
-		free(path);
-		return NULL;
+		return -1;
 	}
 	free(hj.buf);
 	for (int i = 0; i < F_N_; i++)
@@ -2089,28 +2069,86 @@ static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs
 		free(fj.buf);
 	}
 	w.wr = NULL;
-	uint64_t shim_peak = w.mem_peak + st.peak_mem;
-	uint64_t n_tracked = w.n_tracked, n_untracked = w.n_untracked, bytes = w.bytes;
+	s->shim_peak_bytes = w.mem_peak + st.peak_mem;
+	s->tracked = w.n_tracked;
+	s->untracked = w.n_untracked;
+	s->bytes = w.bytes;
+	s->objects = st.objects;
+	s->edges = st.edges;
+	s->file_bytes = st.file_bytes;
+	s->walk_seconds = tw1 - tw0;
 	free(w.held);
 	walker_free(&w);
 	held_release(&held);
-	double t1 = now_mono();
+	s->pause_seconds = now_mono() - t0;
 
 	if (failed) {
 		PyErr_Format(PyExc_OSError, "graphleak.dump: %s (no snapshot written to %s)", msg, path);
+		return -1;
+	}
+	if (*count0 >= count0_saved)
+		*count0 = count0_saved;
+	return 0;
+}
+
+static PyObject *gl_dump(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+	(void)self;
+	PyObject *pathobj = NULL;
+	int collect = 0, values = 1, overwrite = 0;
+	if (nargs > 1) {
+		PyErr_SetString(PyExc_TypeError, "dump() takes exactly one positional argument (path)");
+		return NULL;
+	}
+	if (nargs == 1)
+		pathobj = args[0];
+	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	for (Py_ssize_t i = 0; i < nkw; i++) {
+		PyObject *k = PyTuple_GET_ITEM(kwnames, i), *v = args[nargs + i];
+		if (PyUnicode_CompareWithASCIIString(k, "path") == 0 && !pathobj)
+			pathobj = v;
+		else if (PyUnicode_CompareWithASCIIString(k, "collect") == 0) {
+			if (parse_bool(v, &collect, "collect") < 0)
+				return NULL;
+		} else if (PyUnicode_CompareWithASCIIString(k, "values") == 0) {
+			if (parse_bool(v, &values, "values") < 0)
+				return NULL;
+		} else if (PyUnicode_CompareWithASCIIString(k, "overwrite") == 0) {
+			if (parse_bool(v, &overwrite, "overwrite") < 0)
+				return NULL;
+		} else {
+			PyErr_Format(PyExc_TypeError, "dump() got an unexpected keyword argument '%U'", k);
+			return NULL;
+		}
+	}
+	if (!pathobj) {
+		PyErr_SetString(PyExc_TypeError, "dump() missing required argument 'path'");
+		return NULL;
+	}
+	char *path = NULL;
+	{
+		PyObject *pb = NULL;
+		if (!PyUnicode_FSConverter(pathobj, &pb))
+			return NULL;
+		path = strdup(PyBytes_AS_STRING(pb));
+		Py_DECREF(pb);
+		if (!path)
+			return PyErr_NoMemory();
+	}
+
+	gl_dump_summary s;
+	if (gl_dump_core(path, collect, values, overwrite, &s) < 0) {
 		free(path);
 		return NULL;
 	}
 	PyObject *res = Py_BuildValue(
 		"{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:d,s:K}", "path", path,
-		"objects", (unsigned long long)st.objects, "edges", (unsigned long long)st.edges,
-		"tracked", (unsigned long long)n_tracked, "untracked", (unsigned long long)n_untracked,
-		"bytes", (unsigned long long)bytes, "file_bytes", (unsigned long long)st.file_bytes,
-		"pause_seconds", t1 - t0, "walk_seconds", tw1 - tw0,
-		"shim_peak_bytes", (unsigned long long)shim_peak);
+		"objects", (unsigned long long)s.objects, "edges", (unsigned long long)s.edges,
+		"tracked", (unsigned long long)s.tracked, "untracked", (unsigned long long)s.untracked,
+		"bytes", (unsigned long long)s.bytes, "file_bytes", (unsigned long long)s.file_bytes,
+		"pause_seconds", s.pause_seconds, "walk_seconds", s.walk_seconds,
+		"shim_peak_bytes", (unsigned long long)s.shim_peak_bytes);
 	free(path);
-	if (*count0 >= count0_saved)
-		*count0 = count0_saved;
 	return res;
 }
 
@@ -2118,6 +2156,10 @@ static PyMethodDef methods[] = {
 	{"dump", (PyCFunction)(void (*)(void))gl_dump, METH_FASTCALL | METH_KEYWORDS,
 	 "dump(path, *, collect=False, values=True, overwrite=False) -> dict\n\n"
 	 "Write a graphleak snapshot of this process's objects to path."},
+	{"enable_signal", (PyCFunction)(void (*)(void))gl_py_enable_signal, METH_VARARGS | METH_KEYWORDS,
+	 GL_ENABLE_SIGNAL_DOC},
+	{"serve_request", (PyCFunction)(void (*)(void))gl_py_serve_request, METH_VARARGS | METH_KEYWORDS,
+	 GL_SERVE_REQUEST_DOC},
 	{NULL, NULL, 0, NULL},
 };
 
@@ -2129,7 +2171,7 @@ static struct PyModuleDef moddef = {
 
 __attribute__((visibility("default"))) PyMODINIT_FUNC PyInit_graphleak(void)
 {
-	if (gl_compat_init() < 0)
+	if (gl_shim_init() < 0)
 		return NULL;
 	PyObject *m = PyModule_Create(&moddef);
 	if (!m)

@@ -8,8 +8,10 @@ file), imports it, then runs the script as __main__ the way Python itself
 would (a script is compiled and run in a fresh __main__ module; -m goes
 through runpy, as python -m does). Snapshots are written at exit (--at-exit, while module globals are
 still alive) and whenever the process receives SIGUSR2 (the handler runs at a
-safe point in the main thread). --no-values withholds str/bytes/int/float
-values from the snapshots (graphleak.dump(values=False)).
+safe point in the main thread): where `graphleak dump --pid PID --signal`
+asked for it if it left a request (graphleak.serve_request()), else to the
+next SNAP-N name. --no-values withholds str/bytes/int/float values from the
+snapshots (graphleak.dump(values=False)).
 
 Works on CPython 3.8 to 3.13; uses nothing outside the standard library.
 """
@@ -143,8 +145,24 @@ def main():
 
     import signal
 
+    serve = getattr(graphleak, "serve_request", None)
+
+    def on_signal(signum, frame):
+        # `graphleak dump --pid PID --signal` left a request: answer it
+        if serve is not None:
+            r = serve(values=values)
+            if r is not None:
+                if r.get("error"):
+                    sys.stderr.write("graphleak: requested snapshot failed: %s\n" % r["error"])
+                else:
+                    sys.stderr.write("graphleak: wrote %s (%d objects, %d edges, %s) in %.2f s\n" % (
+                        r["path"], r["objects"], r["edges"], _human(r["file_bytes"]), r["pause_seconds"]))
+                sys.stderr.flush()
+                return
+        dump("SIGUSR2")
+
     if hasattr(signal, "SIGUSR2"):
-        signal.signal(signal.SIGUSR2, lambda signum, frame: dump("SIGUSR2"))
+        signal.signal(signal.SIGUSR2, on_signal)
     if at_exit:
         import atexit
 

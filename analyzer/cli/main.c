@@ -19,6 +19,7 @@ typedef struct {
 
 static const command commands[] = {
 	{"run", cmd_run, "run a Python program and snapshot its heap (at exit, on SIGUSR2)"},
+	{"dump", cmd_dump, "snapshot a running Python process: graphleak dump --pid PID"},
 	{"info", cmd_info, "what a snapshot is of: process, Python, gc state, threads, totals"},
 	{"top", cmd_top, "objects and bytes per type, largest first"},
 	{"suspects", cmd_suspects, "what retains the most memory, and who holds it"},

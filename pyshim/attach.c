@@ -1,0 +1,1245 @@
+/*
+ * attach.c - `graphleak dump --pid`, the CLI's side (see attach.h and
+ * docs/attach.md). Plain C and libc (jansson for the result): no Python.
+ *
+ * Steps:
+ *   1. the target, from /proc: alive, its uid, not traced, not stopped, its
+ *      executable and libpython (maps), hence its interpreter;
+ *   2. the shim for that interpreter: shims.tsv beside this binary, matched
+ *      by the executable's real path, else by libpython's prefix;
+ *   3. a private directory (mkdtemp, 0700, given to the target's user if we
+ *      are root and it is not) holding the request; in signal mode the
+ *      well-known /tmp/graphleak-req-PID instead;
+ *   4. attach mode: gdb as a child in its own session, running
+ *      graphleak_attach_gdb.py, its report read from a pipe with deadlines;
+ *      signal mode: kill(pid, signum) once the target is seen to handle it;
+ *   5. wait, bounded, for `started` and `result` in the directory, watching
+ *      that the target is still the same live process;
+ *   6. clean up the directory; on every path the target is left running.
+ */
+#define _GNU_SOURCE
+#include "attach.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sleep_s(double s)
+{
+	if (s <= 0)
+		return;
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static gl_attach_status fail(gl_attach_result *r, gl_attach_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static gl_attach_status fail(gl_attach_result *r, gl_attach_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->message, sizeof r->message, fmt, ap);
+	va_end(ap);
+	r->status = st;
+	return st;
+}
+
+static void say(const gl_attach_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const gl_attach_opts *o, const char *fmt, ...)
+{
+	if (!o->verbose)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("graphleak dump: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+/* Reads up to len-1 bytes of a small file; returns bytes read or -1 (errno set). */
+static ssize_t read_small(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	while (n + 1 < len) {
+		ssize_t k = read(fd, buf + n, len - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = 0;
+	return (ssize_t)n;
+}
+
+static int copy_str(char *dst, size_t len, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= len)
+		return -1;
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+const char *gl_attach_status_name(gl_attach_status s)
+{
+	switch (s) {
+	case GL_ATTACH_OK: return "ok";
+	case GL_ATTACH_USAGE: return "usage";
+	case GL_ATTACH_NOPROC: return "no-such-process";
+	case GL_ATTACH_NOTPY: return "not-python";
+	case GL_ATTACH_NOSHIM: return "no-shim";
+	case GL_ATTACH_PERM: return "permission";
+	case GL_ATTACH_NOGDB: return "no-gdb";
+	case GL_ATTACH_NOHANDLER: return "no-handler";
+	case GL_ATTACH_EXITED: return "exited";
+	case GL_ATTACH_TIMEOUT: return "timeout";
+	case GL_ATTACH_WRITE: return "write";
+	case GL_ATTACH_BUSY: return "busy";
+	case GL_ATTACH_FAIL: return "failed";
+	}
+	return "failed";
+}
+
+/* ---- the target, from /proc ---------------------------------------------- */
+
+typedef struct {
+	int pid;
+	char state;
+	unsigned long long starttime;
+	long uid, gid; /* effective */
+	long tracer;
+	unsigned long long sigcgt, sigblk, sigign;
+	char exe[PATH_MAX];      /* real path of the executable */
+	char exe_base[256];
+	char libpython[PATH_MAX];/* real path, "" if none mapped */
+	char guess[16];          /* "3.12" from libpython or the executable's name */
+} target;
+
+/* State and start time from /proc/PID/stat. 0, or -1 when it is gone. */
+static int proc_stat(int pid, char *state, unsigned long long *start)
+{
+	char path[64], buf[2048];
+	snprintf(path, sizeof path, "/proc/%d/stat", pid);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return -1;
+	char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return -1;
+	*state = rp[2];
+	/* fields after ')': 3 state ... 22 starttime */
+	char *p = rp + 2;
+	for (int field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	*start = p ? strtoull(p, NULL, 10) : 0;
+	return 0;
+}
+
+/* Still the same live process (not exited, not a zombie, not a reused pid)? */
+static int target_alive(const target *t)
+{
+	char st;
+	unsigned long long start;
+	if (proc_stat(t->pid, &st, &start) < 0)
+		return 0;
+	return start == t->starttime && st != 'Z' && st != 'X' && st != 'x';
+}
+
+static int proc_status(target *t)
+{
+	char path[64], buf[8192];
+	snprintf(path, sizeof path, "/proc/%d/status", t->pid);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return -1;
+	t->uid = t->gid = -1;
+	t->tracer = 0;
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		long a, b;
+		if (sscanf(l, "Uid: %ld %ld", &a, &b) == 2)
+			t->uid = b;
+		else if (sscanf(l, "Gid: %ld %ld", &a, &b) == 2)
+			t->gid = b;
+		else if (sscanf(l, "TracerPid: %ld", &a) == 1)
+			t->tracer = a;
+		else if (strncmp(l, "SigCgt:", 7) == 0)
+			t->sigcgt = strtoull(l + 7, NULL, 16);
+		else if (strncmp(l, "SigBlk:", 7) == 0)
+			t->sigblk = strtoull(l + 7, NULL, 16);
+		else if (strncmp(l, "SigIgn:", 7) == 0)
+			t->sigign = strtoull(l + 7, NULL, 16);
+	}
+	return t->uid < 0 ? -1 : 0;
+}
+
+/* "3.12" from "libpython3.12.so.1.0" or "python3.12" / "python3.12d". */
+static void version_from_name(const char *base, const char *prefix, char *out, size_t len)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(base, prefix, pl) != 0)
+		return;
+	const char *v = base + pl;
+	size_t n = 0;
+	while (v[n] && (v[n] == '.' || (v[n] >= '0' && v[n] <= '9')))
+		n++;
+	while (n && v[n - 1] == '.')
+		n--;
+	if (n && n < len && strchr(v, '.') && memchr(v, '.', n)) {
+		memcpy(out, v, n);
+		out[n] = 0;
+	}
+}
+
+static const char *ptrace_help(char *buf, size_t len, const target *t)
+{
+	char scope[16] = "";
+	if (read_small("/proc/sys/kernel/yama/ptrace_scope", scope, sizeof scope) > 0)
+		scope[strcspn(scope, "\n")] = 0;
+	int n = snprintf(buf, len, "The kernel refused ptrace. Possible reasons:\n");
+	if (scope[0] && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n,
+			      "  - /proc/sys/kernel/yama/ptrace_scope is %s (1: only a parent may attach, unless you have "
+			      "CAP_SYS_PTRACE; 2: only with CAP_SYS_PTRACE, e.g. as root; 3: nobody): run graphleak as "
+			      "root, or lower it (sysctl kernel.yama.ptrace_scope=0)\n",
+			      scope);
+	if (n >= 0 && (size_t)n < len && (uid_t)t->uid != geteuid())
+		n += snprintf(buf + n, len - (size_t)n,
+			      "  - the process runs as uid %ld and you are uid %ld: run graphleak as that user or as root\n",
+			      t->uid, (long)geteuid());
+	if (n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n,
+			 "  - in a container, ptrace needs CAP_SYS_PTRACE (docker run --cap-add=SYS_PTRACE) and a seccomp "
+			 "profile that allows it\n"
+			 "Or use the cooperative mode, which needs no ptrace: run the program under `graphleak run` (or "
+			 "call graphleak.enable_signal() in it), then: graphleak dump --pid %d --signal",
+			 t->pid);
+	return buf;
+}
+
+static gl_attach_status inspect(const gl_attach_opts *o, target *t, gl_attach_result *r)
+{
+	memset(t, 0, sizeof *t);
+	t->pid = o->pid;
+	if (o->pid <= 0)
+		return fail(r, GL_ATTACH_USAGE, "--pid needs a process id (a positive number)");
+	if (proc_stat(t->pid, &t->state, &t->starttime) < 0 || (kill(t->pid, 0) < 0 && errno == ESRCH))
+		return fail(r, GL_ATTACH_NOPROC, "no process %d (it is not running, or it is in another pid namespace)",
+			    t->pid);
+	if (t->state == 'Z' || t->state == 'X')
+		return fail(r, GL_ATTACH_EXITED, "process %d has exited (it is a zombie)", t->pid);
+	if (proc_status(t) < 0)
+		return fail(r, GL_ATTACH_NOPROC, "no process %d", t->pid);
+	int can_signal = kill(t->pid, 0) == 0;
+	char path[64], link[PATH_MAX];
+	snprintf(path, sizeof path, "/proc/%d/exe", t->pid);
+	ssize_t n = readlink(path, link, sizeof link - 1);
+	if (n < 0) {
+		if (errno == EACCES || errno == EPERM || !can_signal) {
+			char help[2048];
+			return fail(r, GL_ATTACH_PERM, "not allowed to look at process %d (uid %ld; you are uid %ld).\n%s",
+				    t->pid, t->uid, (long)geteuid(), ptrace_help(help, sizeof help, t));
+		}
+		if (errno == ENOENT)
+			return fail(r, GL_ATTACH_NOTPY, "process %d has no executable (a kernel thread?): not a Python process",
+				    t->pid);
+		return fail(r, GL_ATTACH_FAIL, "cannot read %s: %s", path, strerror(errno));
+	}
+	link[n] = 0;
+	const char *del = strstr(link, " (deleted)");
+	char *rp = del ? NULL : realpath(link, NULL);
+	if (copy_str(t->exe, sizeof t->exe, rp ? rp : link) < 0)
+		t->exe[0] = 0;
+	free(rp);
+	const char *slash = strrchr(t->exe, '/');
+	snprintf(t->exe_base, sizeof t->exe_base, "%.255s", slash ? slash + 1 : t->exe);
+	snprintf(r->executable, sizeof r->executable, "%s", t->exe);
+
+	/* libpython in the maps */
+	snprintf(path, sizeof path, "/proc/%d/maps", t->pid);
+	FILE *f = fopen(path, "re");
+	if (f) {
+		char line[PATH_MAX + 256];
+		while (fgets(line, sizeof line, f)) {
+			char *p = strstr(line, "/libpython3");
+			if (!p)
+				p = strstr(line, "/libpython2");
+			if (!p)
+				continue;
+			char *start = strchr(line, '/');
+			char *nl = strchr(line, '\n');
+			if (nl)
+				*nl = 0;
+			char *lp = realpath(start, NULL);
+			snprintf(t->libpython, sizeof t->libpython, "%s", lp ? lp : start);
+			free(lp);
+			break;
+		}
+		fclose(f);
+	} else if (errno == EACCES) {
+		return fail(r, GL_ATTACH_PERM, "not allowed to read the memory map of process %d (uid %ld); run as its user or root",
+			    t->pid, t->uid);
+	}
+	if (t->libpython[0]) {
+		const char *b = strrchr(t->libpython, '/');
+		version_from_name(b ? b + 1 : t->libpython, "libpython", t->guess, sizeof t->guess);
+	}
+	if (!t->guess[0])
+		version_from_name(t->exe_base, "python", t->guess, sizeof t->guess);
+	int named_python = strncmp(t->exe_base, "python", 6) == 0 &&
+			   strspn(t->exe_base + 6, "0123456789.dmu") == strlen(t->exe_base + 6);
+	if (!t->libpython[0] && !named_python)
+		return fail(r, GL_ATTACH_NOTPY,
+			    "process %d is not a Python process: its executable is %s and it has no libpython mapped",
+			    t->pid, t->exe[0] ? t->exe : "(unknown)");
+	snprintf(r->python, sizeof r->python, "%s", t->guess[0] ? t->guess : "unknown");
+	if (t->state == 'T' || t->state == 't') {
+		return fail(r, GL_ATTACH_FAIL,
+			    "process %d is stopped (state %c: a debugger, or SIGSTOP); resume it (kill -CONT %d) or "
+			    "detach the debugger first",
+			    t->pid, t->state, t->pid);
+	}
+	return GL_ATTACH_OK;
+}
+
+/* ---- the shim for its interpreter ------------------------------------------ */
+
+static int exe_dir(char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+	if (n <= 0 || (size_t)n >= len - 1)
+		return -1;
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	return 0;
+}
+
+/* The pyshim directory beside the binary (build tree) or installed. */
+static int find_pyshim_dir(char *out, size_t len)
+{
+	char dir[PATH_MAX];
+	if (exe_dir(dir, sizeof dir) < 0)
+		return -1;
+	const char *cands[] = {"%s/pyshim", "%s/../lib/graphleak/pyshim"};
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+		struct stat st;
+		char tsv[PATH_MAX + 32];
+		if ((size_t)snprintf(out, len, cands[i], dir) >= len)
+			continue;
+		snprintf(tsv, sizeof tsv, "%s/shims.tsv", out);
+		if (stat(tsv, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+	}
+	return -1;
+}
+
+static void dirname_of(const char *p, char *out, size_t len)
+{
+	snprintf(out, len, "%s", p);
+	char *s = strrchr(out, '/');
+	if (s && s != out)
+		*s = 0;
+	else if (s)
+		s[1] = 0;
+}
+
+static gl_attach_status find_shim(const target *t, const char *pyshim, gl_attach_result *r)
+{
+	char tsv[PATH_MAX + 32];
+	snprintf(tsv, sizeof tsv, "%s/shims.tsv", pyshim);
+	FILE *f = fopen(tsv, "re");
+	char prefix[PATH_MAX] = "";
+	if (t->libpython[0]) { /* PREFIX/lib/libpython3.X.so */
+		char d[PATH_MAX];
+		dirname_of(t->libpython, d, sizeof d);
+		dirname_of(d, prefix, sizeof prefix);
+	}
+	char dir[PATH_MAX] = "", ver[64] = "";
+	if (f) {
+		char line[4 * PATH_MAX];
+		int pass_found = 0;
+		for (int pass = 0; pass < 2 && !pass_found; pass++) {
+			rewind(f);
+			while (fgets(line, sizeof line, f)) {
+				line[strcspn(line, "\n")] = 0;
+				char *fld[4];
+				char *save = NULL;
+				int k = 0;
+				for (char *tok = strtok_r(line, "\t", &save); tok && k < 4; tok = strtok_r(NULL, "\t", &save))
+					fld[k++] = tok;
+				if (k != 4)
+					continue;
+				int match = pass == 0 ? strcmp(fld[0], t->exe) == 0
+						      : (prefix[0] && strcmp(fld[2], prefix) == 0);
+				if (match) {
+					snprintf(dir, sizeof dir, "%s", fld[3]);
+					snprintf(ver, sizeof ver, "%s", fld[1]);
+					pass_found = 1;
+					break;
+				}
+			}
+		}
+		fclose(f);
+	}
+	if (!dir[0]) {
+		const char *range = "";
+		if (t->guess[0]) {
+			int maj = 0, min = 0;
+			if (sscanf(t->guess, "%d.%d", &maj, &min) == 2 && (maj != 3 || min < 8 || min > 13))
+				range = " (the shim supports CPython 3.8 to 3.13 only)";
+		}
+		return fail(r, GL_ATTACH_NOSHIM,
+			    "no shim is built for this Python: process %d runs %s (Python %s)%s.\n"
+			    "Build one: cmake -S <graphleak source> -B build -DGRAPHLEAK_PYTHONS=%s && cmake --build build\n"
+			    "(the shims this graphleak has are listed in %s)",
+			    t->pid, t->exe, t->guess[0] ? t->guess : "version unknown", range, t->exe, tsv);
+	}
+	snprintf(r->python, sizeof r->python, "%s", ver);
+	DIR *d = opendir(dir);
+	if (!d)
+		return fail(r, GL_ATTACH_NOSHIM, "the shim directory %s for %s is missing (rebuild graphleak)", dir, t->exe);
+	struct dirent *e;
+	r->shim[0] = 0;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "graphleak", 9) == 0 && n > 3 && strcmp(e->d_name + n - 3, ".so") == 0) {
+			if ((size_t)snprintf(r->shim, sizeof r->shim, "%s/%s", dir, e->d_name) >= sizeof r->shim)
+				r->shim[0] = 0;
+			break;
+		}
+	}
+	closedir(d);
+	if (!r->shim[0])
+		return fail(r, GL_ATTACH_NOSHIM, "no graphleak*.so in %s (build the shim: cmake --build build)", dir);
+	return GL_ATTACH_OK;
+}
+
+/* ---- the request directory ----------------------------------------------- */
+
+typedef struct {
+	char dir[PATH_MAX];
+	char request[PATH_MAX + 16];
+	char token[40];
+	int made;       /* we created dir */
+} reqdir;
+
+static void join(char *out, size_t len, const char *dir, const char *name)
+{
+	snprintf(out, len, "%s/%s", dir, name);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+	char p[PATH_MAX + 32];
+	struct stat st;
+	join(p, sizeof p, dir, name);
+	return lstat(p, &st) == 0;
+}
+
+static void reqdir_remove(reqdir *q)
+{
+	if (!q->made)
+		return;
+	/* our files and the target's (result, started, a temporary result) */
+	DIR *d = opendir(q->dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+				unlinkat(dirfd(d), e->d_name, 0);
+		closedir(d);
+	}
+	rmdir(q->dir);
+	q->made = 0;
+}
+
+static int make_token(char *out, size_t len)
+{
+	unsigned char b[16];
+	if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (size_t i = 0; i < sizeof b; i++)
+			b[i] = (unsigned char)((unsigned long long)ts.tv_nsec >> (i % 8) ^ (unsigned)getpid() >> i);
+	}
+	if (len < 2 * sizeof b + 1)
+		return -1;
+	for (size_t i = 0; i < sizeof b; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+/* Gives dir (or file) to the target's user when we are root and it is not. */
+static int give(const char *p, const target *t)
+{
+	if (geteuid() != 0 || t->uid == 0 || (uid_t)t->uid == geteuid())
+		return 0;
+	return chown(p, (uid_t)t->uid, (gid_t)t->gid);
+}
+
+static gl_attach_status write_request(reqdir *q, const gl_attach_opts *o, const target *t, gl_attach_result *r)
+{
+	join(q->request, sizeof q->request, q->dir, "request");
+	if (make_token(q->token, sizeof q->token) < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot make a token");
+	char body[PATH_MAX + 256];
+	int n = snprintf(body, sizeof body, "graphleak-request 1\noutput=%s\ntoken=%s\ncollect=%d\nvalues=%d\n",
+			 o->output, q->token, o->collect ? 1 : 0, o->values ? 1 : 0);
+	if (n < 0 || (size_t)n >= sizeof body)
+		return fail(r, GL_ATTACH_USAGE, "the output path is too long");
+	int fd = open(q->request, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->request, strerror(errno));
+	int ok = write(fd, body, (size_t)n) == n;
+	if (ok && give(q->request, t) < 0)
+		ok = 0;
+	if (close(fd) < 0)
+		ok = 0;
+	if (!ok)
+		return fail(r, GL_ATTACH_FAIL, "cannot write %s: %s", q->request, strerror(errno));
+	return GL_ATTACH_OK;
+}
+
+/* Attach mode: a fresh private directory under $XDG_RUNTIME_DIR or /tmp. */
+static gl_attach_status make_private_dir(reqdir *q, const target *t, gl_attach_result *r)
+{
+	const char *base = "/tmp";
+	const char *x = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	if (x && x[0] == '/' && (uid_t)t->uid == geteuid() && stat(x, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == geteuid() && strlen(x) < 512)
+		base = x;
+	snprintf(q->dir, sizeof q->dir, "%s/graphleak-%d-XXXXXX", base, t->pid);
+	if (!mkdtemp(q->dir))
+		return fail(r, GL_ATTACH_FAIL, "cannot create a private directory in %s: %s", base, strerror(errno));
+	q->made = 1;
+	if (give(q->dir, t) < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot give %s to uid %ld: %s", q->dir, t->uid, strerror(errno));
+	return GL_ATTACH_OK;
+}
+
+/* Signal mode: /tmp/graphleak-req-PID, ours (or the target's user's, given by root). */
+static gl_attach_status make_signal_dir(reqdir *q, const target *t, gl_attach_result *r)
+{
+	snprintf(q->dir, sizeof q->dir, "/tmp/graphleak-req-%d", t->pid);
+	if (mkdir(q->dir, 0700) < 0) {
+		if (errno != EEXIST)
+			return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
+		struct stat st;
+		if (lstat(q->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == (uid_t)t->uid)) ||
+		    (st.st_mode & 077))
+			return fail(r, GL_ATTACH_FAIL,
+				    "%s exists and is not a private directory of yours: remove it (someone may "
+				    "be trying to intercept the request)",
+				    q->dir);
+		/* left over from an interrupted run: empty it */
+		q->made = 1;
+		reqdir_remove(q);
+		if (mkdir(q->dir, 0700) < 0)
+			return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
+	}
+	q->made = 1;
+	if (give(q->dir, t) < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot give %s to uid %ld: %s", q->dir, t->uid, strerror(errno));
+	return GL_ATTACH_OK;
+}
+
+/* ---- interruption of graphleak itself ------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+typedef struct {
+	struct sigaction old_int, old_term, old_hup;
+} sigsave;
+
+static void catch_signals(sigsave *s)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &s->old_int);
+	sigaction(SIGTERM, &sa, &s->old_term);
+	sigaction(SIGHUP, &sa, &s->old_hup);
+}
+
+static void restore_signals(const sigsave *s)
+{
+	sigaction(SIGINT, &s->old_int, NULL);
+	sigaction(SIGTERM, &s->old_term, NULL);
+	sigaction(SIGHUP, &s->old_hup, NULL);
+}
+
+/* ---- gdb ------------------------------------------------------------------ */
+
+static int find_in_path(const char *name, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && (size_t)snprintf(out, len, "%.*s/%s", (int)n, path, name) < len && access(out, X_OK) == 0) {
+			struct stat st;
+			if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
+				return 0;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return -1;
+}
+
+static gl_attach_status find_gdb(char *out, size_t len, gl_attach_result *r)
+{
+	const char *env = getenv("GRAPHLEAK_GDB");
+	const char *hint = "Install it (Debian: apt-get install gdb, or scripts/install-deps), or use --signal "
+			   "(cooperative mode, no debugger: the program runs under `graphleak run` or calls "
+			   "graphleak.enable_signal()).";
+	if (env && *env) {
+		struct stat st;
+		if (access(env, X_OK) != 0 || stat(env, &st) != 0 || !S_ISREG(st.st_mode))
+			return fail(r, GL_ATTACH_NOGDB, "GRAPHLEAK_GDB=%s is not an executable gdb.\n%s", env, hint);
+		if (copy_str(out, len, env) < 0)
+			return fail(r, GL_ATTACH_NOGDB, "GRAPHLEAK_GDB is too long");
+		return GL_ATTACH_OK;
+	}
+	if (find_in_path("gdb", out, len) < 0)
+		return fail(r, GL_ATTACH_NOGDB, "gdb is not installed (not found on PATH); graphleak dump --pid uses it "
+						"to reach the process.\n%s", hint);
+	return GL_ATTACH_OK;
+}
+
+typedef struct {
+	pid_t pid;
+	int fd;
+	char line[8192];
+	size_t len;
+	char tail[6][512];
+	int ntail;
+	int hello, attached, waiting, safepoint, injected, detached;
+	char err_kind[32];
+	char err_msg[2048];
+	double attached_s;
+	int wstatus, exited;
+} gdbrun;
+
+/* value of key=... in a protocol line (copied into out), or "" */
+static void kv(const char *line, const char *key, char *out, size_t len)
+{
+	out[0] = 0;
+	size_t kl = strlen(key);
+	for (const char *p = line; (p = strstr(p, key)); p += kl) {
+		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
+			const char *v = p + kl + 1;
+			size_t n = strcmp(key, "msg") == 0 ? strlen(v) : strcspn(v, " ");
+			if (n >= len)
+				n = len - 1;
+			memcpy(out, v, n);
+			out[n] = 0;
+			return;
+		}
+	}
+}
+
+static void gdb_line(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, char *l)
+{
+	static const char pfx[] = "@@graphleak ";
+	if (strncmp(l, pfx, sizeof pfx - 1) != 0) {
+		if (!*l)
+			return;
+		snprintf(g->tail[g->ntail % 6], sizeof g->tail[0], "%s", l);
+		g->ntail++;
+		if (o->verbose)
+			fprintf(stderr, "graphleak dump: gdb: %s\n", l);
+		return;
+	}
+	const char *ev = l + sizeof pfx - 1;
+	char v[2048];
+	if (o->verbose)
+		fprintf(stderr, "graphleak dump: %s\n", ev);
+	if (strncmp(ev, "hello", 5) == 0) {
+		g->hello = 1;
+	} else if (strncmp(ev, "attached", 8) == 0) {
+		g->attached = 1;
+	} else if (strncmp(ev, "waiting", 7) == 0) {
+		g->waiting = 1;
+	} else if (strncmp(ev, "safepoint", 9) == 0) {
+		char how[32], lwp[32], where[160];
+		kv(ev, "how", how, sizeof how);
+		kv(ev, "lwp", lwp, sizeof lwp);
+		kv(ev, "where", where, sizeof where);
+		snprintf(r->safe_point, sizeof r->safe_point, "%s thread %s in %s",
+			 strcmp(how, "idle") == 0 ? "idle" : "at an allocator's entry:", lwp, where);
+		g->safepoint = 1;
+	} else if (strncmp(ev, "injected", 8) == 0) {
+		g->injected = 1;
+	} else if (strncmp(ev, "detached", 8) == 0) {
+		kv(ev, "stopped", v, sizeof v);
+		g->attached_s = atof(v);
+		g->detached = 1;
+	} else if (strncmp(ev, "error", 5) == 0) {
+		kv(ev, "kind", g->err_kind, sizeof g->err_kind);
+		kv(ev, "msg", g->err_msg, sizeof g->err_msg);
+	}
+}
+
+static void gdb_read(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, int *eof)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(g->fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return; /* EAGAIN */
+		if (n == 0) {
+			*eof = 1;
+			if (g->len) {
+				g->line[g->len] = 0;
+				gdb_line(g, o, r, g->line);
+				g->len = 0;
+			}
+			return;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			char c = buf[i];
+			if (c == '\n' || g->len + 1 >= sizeof g->line) {
+				g->line[g->len] = 0;
+				gdb_line(g, o, r, g->line);
+				g->len = 0;
+				if (c == '\n')
+					continue;
+			}
+			g->line[g->len++] = c;
+		}
+	}
+}
+
+
+static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const reqdir *q, const char *gdb,
+				const char *script, gl_attach_result *r)
+{
+	gdbrun *g = calloc(1, sizeof *g);
+	if (!g)
+		return fail(r, GL_ATTACH_FAIL, "out of memory");
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(g);
+		return fail(r, GL_ATTACH_FAIL, "pipe: %s", strerror(errno));
+	}
+	char pidbuf[32];
+	snprintf(pidbuf, sizeof pidbuf, "%d", t->pid);
+	char dbg[PATH_MAX + 64];
+	snprintf(dbg, sizeof dbg, "set debug-file-directory %s", q->dir);
+	fflush(NULL);
+	pid_t gp = fork();
+	if (gp < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		free(g);
+		return fail(r, GL_ATTACH_FAIL, "fork: %s", strerror(errno));
+	}
+	if (gp == 0) {
+		/* its own session: no terminal, and a Ctrl-C meant for graphleak
+		 * does not reach gdb in the middle of a call */
+		setsid();
+		int dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (dn >= 0)
+			dup2(dn, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* the environment meant for the target's interpreter is not gdb's */
+		unsetenv("LD_PRELOAD");
+		unsetenv("PYTHONHOME");
+		unsetenv("PYTHONPATH");
+		unsetenv("PYTHONSTARTUP");
+		unsetenv("PYTHONMALLOC");
+		unsetenv("ASAN_OPTIONS");
+		unsetenv("UBSAN_OPTIONS");
+		unsetenv("DEBUGINFOD_URLS");
+		setenv("GRAPHLEAK_ATTACH_PID", pidbuf, 1);
+		setenv("GRAPHLEAK_ATTACH_SHIM", r->shim, 1);
+		setenv("GRAPHLEAK_ATTACH_REQUEST", q->request, 1);
+		setenv("GRAPHLEAK_ATTACH_VERBOSE", o->verbose ? "1" : "0", 1);
+		char *argv[] = {(char *)gdb, "-nx", "-q", "-batch",
+				"-iex", "set debuginfod enabled off",
+				"-iex", "set auto-load python-scripts off",
+				"-iex", "set auto-load gdb-scripts off",
+				"-iex", "set auto-load local-gdbinit off",
+				"-iex", dbg,
+				"-x", (char *)script, NULL};
+		execv(gdb, argv);
+		dprintf(1, "@@graphleak error kind=exec msg=cannot run %s: %s\n", gdb, strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	g->pid = gp;
+	g->fd = pfd[0];
+	fcntl(g->fd, F_SETFL, O_NONBLOCK);
+
+	double t_start = now_s(), deadline_safe = t_start + o->timeout;
+	double t_stop = 0, t_int = 0, t_safe = 0;
+	int stop_sent = 0, int_sent = 0, killed = 0, eof = 0;
+	double inject_bound = o->timeout > 10 ? o->timeout : 10;
+	while (!g->exited) {
+		double now = now_s();
+		int give_up = interrupted;
+		if (!g->safepoint) {
+			if ((now >= deadline_safe || give_up) && !stop_sent && !int_sent) {
+				if (g->waiting) {
+					say(o, "no safe point after %.1f s: stopping the wait", now - t_start);
+					kill(t->pid, SIGSTOP); /* ends gdb's `continue`; SIGCONT below */
+					stop_sent = 1;
+					t_stop = now;
+				} else {
+					kill(gp, SIGINT);
+					int_sent = 1;
+					t_int = now;
+				}
+			}
+			if (stop_sent && !int_sent && now >= t_stop + 3) {
+				kill(gp, SIGINT);
+				int_sent = 1;
+				t_int = now;
+			}
+		} else {
+			if (t_safe == 0)
+				t_safe = now;
+			if (!int_sent && (now >= t_safe + inject_bound || (give_up && now >= t_safe + 3))) {
+				/* a call in the target that does not return: interrupt it
+				 * (gdb unwinds it: unwindonsignal) */
+				kill(gp, SIGINT);
+				int_sent = 1;
+				t_int = now;
+			}
+		}
+		if (int_sent && !killed && now >= t_int + 5) {
+			kill(gp, SIGKILL);
+			killed = 1;
+		}
+		if (!eof) {
+			struct pollfd pf = {g->fd, POLLIN, 0};
+			int rc = poll(&pf, 1, 50);
+			if (rc > 0)
+				gdb_read(g, o, r, &eof);
+		} else {
+			sleep_s(0.01);
+		}
+		pid_t w = waitpid(gp, &g->wstatus, WNOHANG);
+		if (w == gp) {
+			g->exited = 1;
+			if (!eof)
+				gdb_read(g, o, r, &eof);
+		}
+	}
+	close(g->fd);
+	r->attached_seconds = g->attached_s;
+	if (stop_sent || killed) {
+		/* a SIGSTOP of ours may still be pending, or gdb died attached */
+		char st;
+		unsigned long long start;
+		if (target_alive(t)) {
+			kill(t->pid, SIGCONT);
+			if (killed && proc_stat(t->pid, &st, &start) == 0 && (st == 't' || st == 'T'))
+				kill(t->pid, SIGCONT);
+		}
+	}
+
+	gl_attach_status rs = GL_ATTACH_OK;
+	char tail[2048] = "";
+	for (int i = g->ntail > 6 ? g->ntail - 6 : 0, k = 0; i < g->ntail; i++) {
+		int n = snprintf(tail + k, sizeof tail - (size_t)k, "  gdb: %s\n", g->tail[i % 6]);
+		if (n < 0 || (size_t)(k + n) >= sizeof tail)
+			break;
+		k += n;
+	}
+	if (killed) {
+		rs = fail(r, GL_ATTACH_FAIL,
+			  "gdb did not finish and had to be killed; process %d was sent SIGCONT. If gdb had "
+			  "breakpoints inserted, the process may stop with SIGTRAP: check it.\n%s",
+			  t->pid, tail);
+	} else if (g->err_kind[0]) {
+		const char *k = g->err_kind;
+		char help[2048];
+		if (strcmp(k, "perm") == 0)
+			rs = fail(r, GL_ATTACH_PERM, "not allowed to attach to process %d (%s).\n%s", t->pid, g->err_msg,
+				  ptrace_help(help, sizeof help, t));
+		else if (strcmp(k, "exited") == 0)
+			rs = fail(r, GL_ATTACH_EXITED, "process %d exited while graphleak was attaching (%s)", t->pid,
+				  g->err_msg);
+		else if (strcmp(k, "nosafepoint") == 0 || (strcmp(k, "interrupted") == 0 && stop_sent))
+			rs = fail(r, GL_ATTACH_TIMEOUT,
+				  "no thread of process %d reached a safe point within %g s: %s.\n"
+				  "Nothing was loaded into it; it was left running. A process that only computes without "
+				  "allocating never passes one: try again, with a larger --timeout, or use --signal.",
+				  t->pid, o->timeout, g->err_msg);
+		else if (strcmp(k, "busy") == 0)
+			rs = fail(r, GL_ATTACH_BUSY,
+				  "an earlier graphleak dump is still waiting for the GIL in process %d (a thread holds "
+				  "it in C code); it will exit without dumping when it gets it. Try again later.",
+				  t->pid);
+		else if (strcmp(k, "exec") == 0)
+			rs = fail(r, GL_ATTACH_NOGDB, "%s", g->err_msg);
+		else if (strcmp(k, "interrupted") == 0)
+			rs = fail(r, interrupted ? GL_ATTACH_FAIL : GL_ATTACH_TIMEOUT,
+				  "%s before anything was loaded into process %d; it was left running",
+				  interrupted ? "interrupted" : "gdb timed out", t->pid);
+		else
+			rs = fail(r, GL_ATTACH_FAIL, "attaching to process %d failed (%s): %s\n%s", t->pid, k,
+				  g->err_msg, tail);
+	} else if (!g->hello) {
+		int nopython = 0;
+		for (int i = 0; i < g->ntail && i < 6; i++)
+			if (strstr(g->tail[i], "Python scripting is not supported"))
+				nopython = 1;
+		if (nopython)
+			rs = fail(r, GL_ATTACH_NOGDB, "%s has no Python support, which graphleak needs: install Debian's gdb "
+						      "(apt-get install gdb) or point GRAPHLEAK_GDB at one",
+				  gdb);
+		else
+			rs = fail(r, GL_ATTACH_NOGDB, "%s did not run graphleak's gdb script (exit status %d).\n%s", gdb,
+				  WIFEXITED(g->wstatus) ? WEXITSTATUS(g->wstatus) : -1, tail);
+	} else if (!g->injected) {
+		rs = fail(r, interrupted ? GL_ATTACH_FAIL : GL_ATTACH_TIMEOUT,
+			  "gdb stopped before loading the shim into process %d%s.\n%s", t->pid,
+			  interrupted ? " (interrupted)" : "", tail);
+	}
+	if (rs == GL_ATTACH_OK && !g->detached)
+		say(o, "warning: gdb did not report its detach");
+	free(g);
+	return rs;
+}
+
+/* ---- the result ----------------------------------------------------------- */
+
+static void remove_partial(const char *output, int pid)
+{
+	char dir[PATH_MAX];
+	dirname_of(output, dir, sizeof dir);
+	const char *base = strrchr(output, '/');
+	base = base ? base + 1 : output;
+	char pfx[PATH_MAX];
+	int n = snprintf(pfx, sizeof pfx, ".%s.%d.", base, pid);
+	if (n < 0 || (size_t)n >= sizeof pfx)
+		return;
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (strncmp(e->d_name, pfx, (size_t)n) == 0 && l > 5 && strcmp(e->d_name + l - 5, ".part") == 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+static double jnum(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+static gl_attach_status read_result(const gl_attach_opts *o, const target *t, const reqdir *q, gl_attach_result *r)
+{
+	char path[PATH_MAX + 32];
+	join(path, sizeof path, q->dir, "result");
+	json_error_t je;
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j)
+		return fail(r, GL_ATTACH_FAIL, "the target's answer %s is unreadable: %s", path, je.text);
+	const char *tok = json_string_value(json_object_get(j, "token"));
+	const char *err = json_string_value(json_object_get(j, "error"));
+	const char *kind = json_string_value(json_object_get(j, "error_kind"));
+	const char *py = json_string_value(json_object_get(j, "python"));
+	if (py)
+		snprintf(r->python, sizeof r->python, "%s", py);
+	gl_attach_status st = GL_ATTACH_OK;
+	if (!tok || strcmp(tok, q->token) != 0) {
+		st = fail(r, GL_ATTACH_FAIL, "the target's answer is not for this request (%s)", err ? err : "token mismatch");
+	} else if (!json_is_true(json_object_get(j, "ok"))) {
+		if (!err)
+			err = "unknown error";
+		if (strncmp(err, "graphleak.dump: ", 16) == 0)
+			err += 16;
+		if (kind && strcmp(kind, "write") == 0) {
+			char d[PATH_MAX];
+			dirname_of(o->output, d, sizeof d);
+			const char *hint = "";
+			if (strstr(err, "File too large"))
+				hint = "\nThe target's file size limit (ulimit -f, RLIMIT_FSIZE) is smaller than the snapshot.";
+			else if (strstr(err, "No space left"))
+				hint = "\nThe disk is full: write the snapshot somewhere else (-o).";
+			else if (strstr(err, "Permission denied") || strstr(err, "Read-only"))
+				hint = "\nThe file is created by the target itself, so its user must be able to write there.";
+			else if (strstr(err, "exists"))
+				hint = "\ngraphleak never replaces a file: choose another name (-o).";
+			st = fail(r, GL_ATTACH_WRITE, "process %d (uid %ld) could not write the snapshot in %s: %s%s",
+				  t->pid, t->uid, d, err, hint);
+		} else if (kind && strcmp(kind, "version") == 0) {
+			st = fail(r, GL_ATTACH_NOSHIM, "the shim does not match the target's interpreter: %s.\nRebuild "
+						       "graphleak for it (cmake -DGRAPHLEAK_PYTHONS=%s ...)",
+				  err, t->exe);
+		} else if (kind && strcmp(kind, "cancelled") == 0) {
+			st = fail(r, GL_ATTACH_TIMEOUT, "the dump was cancelled after the timeout");
+		} else {
+			st = fail(r, GL_ATTACH_FAIL, "the snapshot failed in process %d: %s", t->pid, err);
+		}
+	} else {
+		const char *p = json_string_value(json_object_get(j, "path"));
+		snprintf(r->path, sizeof r->path, "%s", p ? p : o->output);
+		r->objects = (uint64_t)jnum(j, "objects");
+		r->edges = (uint64_t)jnum(j, "edges");
+		r->bytes = (uint64_t)jnum(j, "bytes");
+		r->file_bytes = (uint64_t)jnum(j, "file_bytes");
+		r->pause_seconds = jnum(j, "pause_seconds");
+		r->dump_seconds = jnum(j, "dump_seconds");
+		r->gil_wait_seconds = jnum(j, "gil_wait_seconds");
+		r->status = GL_ATTACH_OK;
+	}
+	json_decref(j);
+	return st;
+}
+
+static gl_attach_status wait_result(const gl_attach_opts *o, const target *t, reqdir *q, int attach_mode,
+				    gl_attach_result *r)
+{
+	double t0 = now_s(), deadline = t0 + o->timeout, dump_deadline = 0, nap = 0.002;
+	int started = 0;
+	for (;;) {
+		if (exists_in(q->dir, "result"))
+			return read_result(o, t, q, r);
+		double now = now_s();
+		if (!started && exists_in(q->dir, "started")) {
+			started = 1;
+			dump_deadline = now + o->dump_timeout;
+			say(o, "the dump has started (%.3f s after the request)", now - t0);
+		}
+		if (!target_alive(t)) {
+			if (exists_in(q->dir, "result"))
+				continue;
+			remove_partial(o->output, t->pid);
+			return fail(r, GL_ATTACH_EXITED, "process %d exited %s; no snapshot was written", t->pid,
+				    started ? "during the dump" : "before the dump began");
+		}
+		if (!started && (now >= deadline || interrupted)) {
+			if (attach_mode) {
+				char p[PATH_MAX + 32];
+				join(p, sizeof p, q->dir, "cancel");
+				int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+				if (fd >= 0)
+					close(fd);
+			}
+			if (exists_in(q->dir, "started")) /* it began meanwhile: wait for it */
+				continue;
+			unlink(q->request);
+			if (interrupted)
+				return fail(r, GL_ATTACH_FAIL, "interrupted while waiting for process %d", t->pid);
+			if (attach_mode)
+				return fail(r, GL_ATTACH_TIMEOUT,
+					    "process %d did not hand over the GIL within %g s: a thread holds it without "
+					    "releasing it (a long computation in C code, or a blocking call made without "
+					    "releasing the GIL). The helper thread left in it exits without dumping when it "
+					    "gets the GIL. Try again later, or with a larger --timeout.",
+					    t->pid, o->timeout);
+			return fail(r, GL_ATTACH_TIMEOUT,
+				    "process %d did not answer the signal within %g s. Its handler runs in the main thread "
+				    "between two bytecodes: the main thread is busy in C code or blocked in a call that "
+				    "signals do not interrupt. If it answers later it writes graphleak-%d-N.snap in its "
+				    "current directory.",
+				    t->pid, o->timeout, t->pid);
+		}
+		if (started && (now >= dump_deadline || interrupted))
+			return fail(r, GL_ATTACH_TIMEOUT,
+				    "the dump in process %d started but did not finish within %g s%s; it will still "
+				    "write %s when it finishes",
+				    t->pid, o->dump_timeout, interrupted ? " (interrupted)" : "", o->output);
+		sleep_s(nap);
+		if (nap < 0.02)
+			nap *= 1.5;
+	}
+}
+
+/* ---- the whole thing -------------------------------------------------------- */
+
+int gl_attach_default_output(int pid, char *out, size_t len)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd))
+		return -1;
+	for (unsigned n = 1; n < 100000; n++) {
+		struct stat st;
+		if ((size_t)snprintf(out, len, "%s/graphleak-%d-%u.snap", cwd, pid, n) >= len)
+			return -1;
+		if (lstat(out, &st) < 0 && errno == ENOENT)
+			return 0;
+	}
+	return -1;
+}
+
+static gl_attach_status check_output(const gl_attach_opts *o, gl_attach_result *r)
+{
+	if (!o->output || o->output[0] != '/')
+		return fail(r, GL_ATTACH_USAGE, "the output path must be absolute");
+	struct stat st;
+	if (lstat(o->output, &st) == 0)
+		return fail(r, GL_ATTACH_USAGE, "%s exists: graphleak never replaces a file; choose another name (-o)",
+			    o->output);
+	char d[PATH_MAX];
+	dirname_of(o->output, d, sizeof d);
+	if (stat(d, &st) < 0 || !S_ISDIR(st.st_mode))
+		return fail(r, GL_ATTACH_USAGE, "no directory %s for the snapshot", d);
+	return GL_ATTACH_OK;
+}
+
+static gl_attach_status signal_mode(const gl_attach_opts *o, const target *t, reqdir *q, gl_attach_result *r)
+{
+	if (kill(t->pid, 0) < 0 && errno == EPERM)
+		return fail(r, GL_ATTACH_PERM,
+			    "not allowed to send a signal to process %d (it runs as uid %ld, you are uid %ld): run "
+			    "graphleak as that user or as root",
+			    t->pid, t->uid, (long)geteuid());
+	unsigned long long bit = 1ULL << (o->signum - 1);
+	if (!(t->sigcgt & bit)) {
+		const char *name = sigabbrev_np(o->signum);
+		return fail(r, GL_ATTACH_NOHANDLER,
+			    "process %d does not handle SIG%s, so the signal would %s it.\n"
+			    "Cooperative mode needs the program to run under `graphleak run`, or to call "
+			    "graphleak.enable_signal() (with the shim on its path). Without that, attach with gdb: "
+			    "leave out --signal.",
+			    t->pid, name ? name : "?", (t->sigign & bit) ? "be ignored by" : "kill");
+	}
+	gl_attach_status st = make_signal_dir(q, t, r);
+	if (st == GL_ATTACH_OK)
+		st = write_request(q, o, t, r);
+	if (st != GL_ATTACH_OK)
+		return st;
+	say(o, "request in %s; sending signal %d to process %d", q->dir, o->signum, t->pid);
+	if (kill(t->pid, o->signum) < 0)
+		return fail(r, errno == ESRCH ? GL_ATTACH_EXITED : GL_ATTACH_PERM, "cannot signal process %d: %s",
+			    t->pid, strerror(errno));
+	return wait_result(o, t, q, 0, r);
+}
+
+static gl_attach_status attach_mode(const gl_attach_opts *o, const target *t, reqdir *q, const char *pyshim,
+				    gl_attach_result *r)
+{
+	if (t->tracer)
+		return fail(r, GL_ATTACH_FAIL,
+			    "process %d is already being traced by process %ld (a debugger or strace): only one "
+			    "tracer at a time. Detach it first, or use --signal.",
+			    t->pid, t->tracer);
+	char gdb[PATH_MAX], script[PATH_MAX + 64];
+	gl_attach_status st = find_gdb(gdb, sizeof gdb, r);
+	if (st != GL_ATTACH_OK)
+		return st;
+	snprintf(script, sizeof script, "%s/graphleak_attach_gdb.py", pyshim);
+	if (access(script, R_OK) != 0)
+		return fail(r, GL_ATTACH_FAIL, "%s is missing (rebuild graphleak)", script);
+	st = make_private_dir(q, t, r);
+	if (st == GL_ATTACH_OK)
+		st = write_request(q, o, t, r);
+	if (st != GL_ATTACH_OK)
+		return st;
+	say(o, "attaching to process %d with %s; shim %s", t->pid, gdb, r->shim);
+	st = run_gdb(o, t, q, gdb, script, r);
+	if (st != GL_ATTACH_OK)
+		return st;
+	say(o, "shim loaded (%s); waiting for the GIL", r->safe_point);
+	return wait_result(o, t, q, 1, r);
+}
+
+gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
+{
+	double t0 = now_s();
+	memset(r, 0, sizeof *r);
+	snprintf(r->mode, sizeof r->mode, "%s", o->use_signal ? "signal" : "attach");
+	target *t = calloc(1, sizeof *t);
+	reqdir *q = calloc(1, sizeof *q);
+	if (!t || !q) {
+		free(t);
+		free(q);
+		return fail(r, GL_ATTACH_FAIL, "out of memory");
+	}
+	sigsave ss;
+	catch_signals(&ss);
+	gl_attach_status st = inspect(o, t, r);
+	if (st == GL_ATTACH_OK)
+		st = check_output(o, r);
+	if (st == GL_ATTACH_OK) {
+		if (o->use_signal) {
+			st = signal_mode(o, t, q, r);
+		} else {
+			char pyshim[PATH_MAX];
+			if (find_pyshim_dir(pyshim, sizeof pyshim) < 0)
+				st = fail(r, GL_ATTACH_NOSHIM,
+					  "no shims beside the graphleak binary (pyshim/shims.tsv): build graphleak with "
+					  "the shim enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)");
+			else
+				st = find_shim(t, pyshim, r);
+			if (st == GL_ATTACH_OK)
+				st = attach_mode(o, t, q, pyshim, r);
+		}
+	}
+	reqdir_remove(q);
+	restore_signals(&ss);
+	r->status = st;
+	r->wall_seconds = now_s() - t0;
+	free(t);
+	free(q);
+	return st;
+}

@@ -1,0 +1,605 @@
+"""test_attach.py - `graphleak dump --pid` end to end (label attach).
+
+    PYTHON test_attach.py states GRAPHLEAK [--report FILE]   every target state, attach and signal modes
+    PYTHON test_attach.py errors GRAPHLEAK                    the error cases, each message and exit code
+    PYTHON test_attach.py gil    GRAPHLEAK                    GIL held in C: timeout, busy, recovery, exit mid-dump
+    PYTHON test_attach.py load   GRAPHLEAK [--report FILE]   Flask under ab while dumps are taken (slow)
+    PYTHON test_attach.py soak   GRAPHLEAK [--report FILE]   50 dumps of one process (slow)
+
+The targets (targets.py) run under the interpreter running this script,
+with this script's environment (in the sanitizer build: the ASan runtime
+preloaded, see pyshim/CMakeLists.txt). Every wait is bounded; every target
+is killed at the end, whatever happens.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TARGETS = os.path.join(HERE, "targets.py")
+SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
+FAILURES = []
+
+
+def log(msg):
+    sys.stderr.write("test_attach: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        log("FAIL: " + what)
+    return cond
+
+
+def shim_dir_for(gl, py):
+    """The shim directory built for interpreter py (shims.tsv beside graphleak)."""
+    exe = os.path.realpath(py)
+    with open(os.path.join(os.path.dirname(gl), "pyshim", "shims.tsv")) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if len(p) == 4 and p[0] == exe:
+                return p[3]
+    return None
+
+
+class Target(object):
+    """A targets.py process in some state, with pings over its stdin/stdout."""
+
+    def __init__(self, mode, cwd, py=None, extra=(), argv=None, env=None, preexec=None):
+        self.mode = mode
+        cmd = argv or [py or sys.executable, TARGETS, mode] + list(extra)
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
+                                  env=env, preexec_fn=preexec)
+        self.pid = self.p.pid
+        line = self._readline(15)
+        if not line.startswith(b"ready"):
+            self.kill()
+            raise RuntimeError("target %s did not start: %r" % (mode, line))
+        self.port = int(line.split()[1])
+        time.sleep(0.2)  # into its blocking call
+
+    def _readline(self, timeout):
+        fd = self.p.stdout.fileno()
+        buf = b""
+        end = time.time() + timeout
+        import select
+        while b"\n" not in buf and time.time() < end:
+            r, _, _ = select.select([fd], [], [], max(0.0, end - time.time()))
+            if not r:
+                break
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf.split(b"\n", 1)[0]
+
+    def ping(self, timeout=10):
+        if self.mode == "accept":
+            with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as c:
+                data = b""
+                while True:
+                    chunk = c.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            line = data.split(b"\n", 1)[0]
+        else:
+            self.p.stdin.write(b"ping\n")
+            self.p.stdin.flush()
+            line = self._readline(timeout)
+        if not line.startswith(b"pong "):
+            return None
+        return json.loads(line[5:].decode())
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def tasks(self):
+        try:
+            return sorted(os.listdir("/proc/%d/task" % self.pid))
+        except OSError:
+            return None
+
+    def fds(self):
+        out = {}
+        try:
+            for fd in os.listdir("/proc/%d/fd" % self.pid):
+                try:
+                    out[fd] = os.readlink("/proc/%d/fd/%s" % (self.pid, fd))
+                except OSError:
+                    pass
+        except OSError:
+            return None
+        return out
+
+    def rss(self):
+        with open("/proc/%d/statm" % self.pid) as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def kill(self):
+        if self.p.poll() is None:
+            self.p.kill()
+        try:
+            self.p.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        for s in (self.p.stdin, self.p.stdout):
+            try:
+                s.close()
+            except Exception:
+                pass
+
+
+def run(cmd, timeout=60, env=None):
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=env)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace"), time.time() - t0
+
+
+def dump(gl, pid, out, *extra, timeout=120, env=None):
+    """graphleak dump --json; returns (rc, parsed JSON or None, stderr, seconds)."""
+    rc, so, se, dt = run([gl, "dump", "--pid", str(pid), "-o", out, "--json"] + list(extra), timeout=timeout, env=env)
+    try:
+        j = json.loads(so)
+    except ValueError:
+        j = None
+    return rc, j, se, dt
+
+
+def valid_snapshot(gl, path, pid):
+    rc, so, se, _ = run([gl, "info", path, "--json"])
+    if not check(rc == 0, "graphleak info %s: rc %d %s" % (path, rc, se.strip())):
+        return False
+    info = json.loads(so)
+    hdr = info.get("header", info)
+    ok = check(str(pid) in so, "snapshot %s is of pid %d" % (path, pid))
+    rc, so, se, _ = run([gl, "top", path, "--limit", "30", "--json"])
+    ok = check(rc == 0 and "Record" in so, "graphleak top %s names Record: rc %d %s" % (path, rc, se.strip())) and ok
+    st = os.stat(path)
+    ok = check((st.st_mode & 0o777) == 0o600, "%s has mode 0600 (%o)" % (path, st.st_mode & 0o777)) and ok
+    del hdr
+    return ok
+
+
+def settle(t, tasks0, limit=3.0):
+    """Waits (bounded) for the helper thread to be gone: the task list back."""
+    end = time.time() + limit
+    while time.time() < end:
+        if t.tasks() == tasks0:
+            return True
+        time.sleep(0.02)
+    return t.tasks() == tasks0
+
+
+def one_state(gl, py, mode, work, figures, extra_dump=(), label=None, argv=None, env=None):
+    label = label or mode
+    t = Target(mode, work, py, argv=argv, env=env)
+    try:
+        before = t.ping()
+        check(before is not None, "%s: first ping" % label)
+        tasks0, fds0 = t.tasks(), t.fds()
+        out = os.path.join(work, "%s-%d.snap" % (label, t.pid))
+        rc, j, se, dt = dump(gl, t.pid, out, *extra_dump)
+        if not check(rc == 0 and j and j.get("ok"), "%s: dump rc %d: %s" % (label, rc, se.strip())):
+            return
+        check(dt < 8, "%s: dump took %.2f s (a few seconds at most)" % (label, dt))
+        check(os.path.exists(out) and valid_snapshot(gl, out, t.pid), "%s: valid snapshot" % label)
+        check(t.alive(), "%s: target alive after the dump" % label)
+        after = t.ping()
+        check(after == before, "%s: state unchanged (%s vs %s)" % (label, before, after))
+        check(settle(t, tasks0), "%s: threads back to %s (now %s)" % (label, tasks0, t.tasks()))
+        check(t.fds() == fds0, "%s: file descriptors unchanged (%s vs %s)" % (label, fds0, t.fds()))
+        left = [f for f in os.listdir(work) if f.endswith(".part")]
+        check(not left, "%s: no temporary files left (%s)" % (label, left))
+        figures.append({"state": label, "pause": j.get("pause_seconds"), "gil_wait": j.get("gil_wait_seconds"),
+                        "attached": j.get("attached_seconds"), "wall": j.get("wall_seconds"),
+                        "objects": j.get("objects"), "safe_point": j.get("safe_point")})
+        log("%-8s ok: pause %.4f s, gil wait %.4f s, attached %s s, wall %.2f s, %s" % (
+            label, j.get("pause_seconds", 0), j.get("gil_wait_seconds", 0), j.get("attached_seconds"),
+            j.get("wall_seconds", 0), j.get("safe_point", j.get("mode"))))
+        # a second dump of the same process reuses the loaded shim
+        out2 = os.path.join(work, "%s-%d-2.snap" % (label, t.pid))
+        rc, j, se, dt = dump(gl, t.pid, out2, *extra_dump)
+        check(rc == 0 and j and j.get("ok") and os.path.exists(out2), "%s: second dump rc %d: %s" % (label, rc, se.strip()))
+        check(t.ping() == before, "%s: state unchanged after the second dump" % label)
+    finally:
+        t.kill()
+
+
+def cmd_states(gl, args):
+    py = sys.executable
+    work = tempfile.mkdtemp(prefix="attach-states-", dir=args.work)
+    figures = []
+    try:
+        for mode in ("accept", "select", "epoll", "sleep", "lock", "busy", "threads"):
+            one_state(gl, py, mode, work, figures)
+        # cooperative mode: graphleak.enable_signal() in the program
+        sd = shim_dir_for(gl, py)
+        env = dict(os.environ, PYTHONPATH=sd or "")
+        one_state(gl, py, "signal", work, figures, extra_dump=("--signal",), label="enable_signal", env=env)
+        # cooperative mode under `graphleak run`, and attaching to a process
+        # that imported the same shim (dlopen returns the loaded library)
+        argv = [gl, "run", "--", py, TARGETS, "select"]
+        one_state(gl, py, "select", work, figures, extra_dump=("--signal",), label="run+signal", argv=argv)
+        one_state(gl, py, "select", work, figures, label="run+attach", argv=argv)
+        # a plain SIGUSR2 without a request still dumps to the default name
+        t = Target("signal", work, py, env=env)
+        try:
+            os.kill(t.pid, signal.SIGUSR2)
+            want = os.path.join(work, "graphleak-%d-1.snap" % t.pid)
+            end = time.time() + 10
+            while not os.path.exists(want) and time.time() < end:
+                time.sleep(0.05)
+            check(os.path.exists(want), "enable_signal: SIGUSR2 without a request wrote %s" % want)
+            check(t.ping() is not None, "enable_signal: alive after a plain SIGUSR2")
+        finally:
+            t.kill()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump({"python": "%d.%d.%d" % sys.version_info[:3], "executable": os.path.realpath(py),
+                       "sanitized": SANITIZED, "states": figures}, f, indent=1)
+
+
+def expect_error(gl, label, cmd, code, pattern, env=None, timeout=60):
+    rc, so, se, dt = run(cmd, timeout=timeout, env=env)
+    ok = check(rc == code, "%s: exit code %d, want %d (%s)" % (label, rc, code, se.strip()))
+    ok = check(re.search(pattern, se, re.S) is not None, "%s: message %r matches %r" % (label, se.strip(), pattern)) and ok
+    if ok:
+        log("%-14s ok (%d): %s" % (label, rc, se.strip().splitlines()[0] if se.strip() else ""))
+    return se
+
+
+def free_pid():
+    p = subprocess.Popen(["true"])
+    p.wait()
+    pid = p.pid
+    for cand in range(pid + 50000, pid + 60000):
+        if not os.path.exists("/proc/%d" % cand):
+            return cand
+    return 4194000
+
+
+def cmd_errors(gl, args):
+    py = sys.executable
+    work = tempfile.mkdtemp(prefix="attach-errors-", dir=args.work)
+    os.chmod(work, 0o755)
+    targets = []
+    try:
+        out = os.path.join(work, "x.snap")
+        expect_error(gl, "usage", [gl, "dump"], 2, r"--pid")
+        expect_error(gl, "bad pid", [gl, "dump", "--pid", "abc"], 2, r"process id")
+        expect_error(gl, "no such pid", [gl, "dump", "--pid", str(free_pid()), "-o", out], 1, r"no process")
+        sl = subprocess.Popen(["sleep", "60"])
+        try:
+            expect_error(gl, "not python", [gl, "dump", "--pid", str(sl.pid), "-o", out], 1,
+                         r"not a Python process.*sleep")
+            check(sl.poll() is None, "not python: sleep still running")
+        finally:
+            sl.kill()
+            sl.wait()
+        py37 = "/root/.pyenv/versions/3.7.16/bin/python3.7"
+        if os.path.exists(py37):
+            t = subprocess.Popen([py37, "-c", "import time; print('ready', flush=True); time.sleep(60)"],
+                                 stdout=subprocess.PIPE)
+            try:
+                t.stdout.readline()
+                expect_error(gl, "no shim (3.7)", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                             r"no shim is built for this Python.*3\.7.*GRAPHLEAK_PYTHONS=.*python3\.7")
+                check(t.poll() is None, "no shim: target still running")
+            finally:
+                t.kill()
+                t.wait()
+        else:
+            log("no %s: missing-shim case skipped" % py37)
+
+        t = Target("select", work, py)
+        targets.append(t)
+        before = t.ping()
+        # gdb missing
+        env = dict(os.environ, GRAPHLEAK_GDB="/nonexistent/gdb")
+        expect_error(gl, "GRAPHLEAK_GDB", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                     r"GRAPHLEAK_GDB=/nonexistent/gdb is not an executable.*install-deps", env=env)
+        env = dict(os.environ, PATH="/nonexistent")
+        env.pop("GRAPHLEAK_GDB", None)
+        expect_error(gl, "gdb not on PATH", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                     r"gdb is not installed.*install-deps.*--signal", env=env)
+        # permission: another user (setpriv drops root and its capabilities)
+        if os.geteuid() == 0 and shutil.which("setpriv"):
+            expect_error(gl, "permission", ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                            gl, "dump", "--pid", str(t.pid), "-o", "/tmp/never.snap"], 1,
+                         r"not allowed.*uid 0.*(CAP_SYS_PTRACE|ptrace).*--signal")
+        else:
+            log("not root or no setpriv: permission case skipped")
+        # output exists / no such directory
+        open(out, "w").close()
+        expect_error(gl, "output exists", [gl, "dump", "--pid", str(t.pid), "-o", out], 2, r"exists.*never replaces")
+        os.unlink(out)
+        expect_error(gl, "no such dir", [gl, "dump", "--pid", str(t.pid), "-o", "/nonexistent/dir/x.snap"], 2,
+                     r"no directory")
+        # --signal to a process that does not handle it: refused, process untouched
+        expect_error(gl, "no handler", [gl, "dump", "--pid", str(t.pid), "--signal", "-o", out], 1,
+                     r"does not handle SIGUSR2.*graphleak run.*enable_signal")
+        check(t.alive() and t.ping() == before, "error cases: target untouched")
+        # the target cannot write: file size limit (CPython ignores SIGXFSZ, so write() fails with EFBIG)
+        import resource
+
+        def small_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+        t2 = Target("select", work, py, preexec=small_files)
+        targets.append(t2)
+        out2 = os.path.join(work, "big.snap")
+        expect_error(gl, "file too large", [gl, "dump", "--pid", str(t2.pid), "-o", out2], 1,
+                     r"could not write the snapshot.*File too large.*ulimit -f")
+        check(not os.path.exists(out2), "file too large: no snapshot left")
+        check(not [f for f in os.listdir(work) if f.endswith(".part")], "file too large: no temporary left")
+        check(t2.alive() and t2.ping() is not None, "file too large: target alive")
+        # root dumping another user's process: the snapshot belongs to that
+        # user; a directory it cannot write in is reported as such
+        if os.geteuid() == 0 and shutil.which("setpriv") and os.path.realpath(py).startswith("/usr/"):
+            shared = os.path.join(work, "shared")
+            os.mkdir(shared)
+            os.chmod(shared, 0o1777)
+            t3 = Target("select", shared, argv=["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                                py, TARGETS, "select"])
+            targets.append(t3)
+            pid3 = t3.pid
+            with open("/proc/%d/status" % pid3) as f:
+                uid3 = [l.split()[2] for l in f if l.startswith("Uid:")][0]
+            check(uid3 == "65534", "cross-user: the target runs as nobody (%s)" % uid3)
+            out3 = os.path.join(shared, "nobody.snap")
+            rc, j, se, dt = dump(gl, pid3, out3)
+            if check(rc == 0 and j and j.get("ok"), "cross-user: dump rc %d %s" % (rc, se.strip())):
+                st = os.stat(out3)
+                check(st.st_uid == 65534 and (st.st_mode & 0o777) == 0o600,
+                      "cross-user: snapshot owned by the target's user, 0600 (%d, %o)" % (st.st_uid, st.st_mode & 0o777))
+                log("cross-user     ok: %s owned by uid %d" % (out3, st.st_uid))
+            rootonly = os.path.join(work, "rootonly")
+            os.mkdir(rootonly, 0o700)
+            expect_error(gl, "cannot write", [gl, "dump", "--pid", str(pid3), "-o", os.path.join(rootonly, "x.snap")],
+                         1, r"uid 65534\) could not write the snapshot.*Permission denied.*its user must be able")
+            check(t3.alive() and t3.ping() is not None, "cross-user: target alive")
+    finally:
+        for t in targets:
+            t.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cmd_gil(gl, args):
+    """A thread holds the GIL in C: the dump times out, a second one is
+    refused while the first helper still waits, a third succeeds once the
+    GIL is handed over; a process with no safe point at all; and a target
+    that exits while we wait."""
+    py = sys.executable
+    work = tempfile.mkdtemp(prefix="attach-gil-", dir=args.work)
+    t = Target("gilhog", work, py, extra=["4"])
+    try:
+        out = os.path.join(work, "g.snap")
+        tasks0 = t.tasks()
+        rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "1")
+        check(rc == 1 and j and j["status"] == "timeout" and "did not hand over the GIL" in se,
+              "gil: timeout (rc %d, %s)" % (rc, se.strip()))
+        check(dt < 6, "gil: the timeout came in %.1f s" % dt)
+        rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "1")
+        check(rc == 1 and j and j["status"] == "busy" and "still waiting for the GIL" in se,
+              "gil: busy while the first helper waits (rc %d, %s)" % (rc, se.strip()))
+        check(not os.path.exists(out), "gil: nothing written by the cancelled dump")
+        time.sleep(4.5)  # the hog lets go once: the first helper gives up
+        rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "12")
+        check(rc == 0 and j and j.get("ok") and os.path.exists(out), "gil: dump after the hog (rc %d, %s)" % (rc, se.strip()))
+        if j and j.get("ok"):
+            log("gil: waited %.2f s for the GIL, paused %.4f s" % (j["gil_wait_seconds"], j["pause_seconds"]))
+        check(settle(t, tasks0, 6), "gil: helper threads gone (%s vs %s)" % (t.tasks(), tasks0))
+    finally:
+        t.kill()
+    # no safe point at all: one thread spinning without allocating
+    t = Target("spin", work, py)
+    try:
+        rc, j, se, dt = dump(gl, t.pid, os.path.join(work, "s.snap"), "--timeout", "2")
+        check(rc == 1 and j and j["status"] == "timeout" and "reached a safe point" in se,
+              "no safe point: timeout (rc %d, %s)" % (rc, se.strip()))
+        check(dt < 8, "no safe point: reported in %.1f s" % dt)
+        time.sleep(0.5)
+        with open("/proc/%d/status" % t.pid) as f:
+            st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
+        check(t.alive() and st["State"].split()[0] in ("R", "S") and st["TracerPid"].strip() == "0",
+              "no safe point: target running, not stopped, not traced (%s, tracer %s)" % (
+                  st["State"].strip(), st["TracerPid"].strip()))
+        log("no safe point ok: %s" % se.strip().splitlines()[0])
+    finally:
+        t.kill()
+    # exit while graphleak waits for the GIL
+    t = Target("gilhog", work, py, extra=["30"])
+    try:
+        out = os.path.join(work, "e.snap")
+        p = subprocess.Popen([gl, "dump", "--pid", str(t.pid), "-o", out, "--timeout", "25"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        end = time.time() + 15
+        while time.time() < end and not glob.glob("/tmp/graphleak-%d-*/request" % t.pid) and \
+                not glob.glob(os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"), "graphleak-%d-*" % t.pid)):
+            time.sleep(0.05)
+        time.sleep(1.0)  # injected, waiting for the GIL
+        t.p.kill()
+        try:
+            so, se = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            so, se = p.communicate()
+        se = se.decode()
+        check(p.returncode == 1 and "exited" in se, "exit mid-dump: rc %d, %s" % (p.returncode, se.strip()))
+        check(not os.path.exists(out), "exit mid-dump: no snapshot")
+        check(not glob.glob("/tmp/graphleak-%d-*" % t.pid), "exit mid-dump: private directory removed")
+        log("exit mid-dump ok: %s" % se.strip())
+    finally:
+        t.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+FLASK_APP = r'''
+import logging, sys, threading
+from flask import Flask, jsonify
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+app = Flask(__name__)
+SESSIONS = {}
+@app.route("/")
+def index():
+    n = len(SESSIONS)
+    SESSIONS[n] = {"id": n, "payload": "x" * 64, "score": sum(i * i for i in range(20000))}
+    if len(SESSIONS) > 20000:
+        SESSIONS.clear()
+    return jsonify(ok=True, n="%08d" % n)   # fixed length: ab counts length changes as failures
+if __name__ == "__main__":
+    from werkzeug.serving import make_server
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    print("ready %d" % srv.server_port, flush=True)
+    srv.serve_forever()
+'''
+
+
+def cmd_load(gl, args):
+    py = "/usr/bin/python3"
+    ab = shutil.which("ab")
+    try:
+        import_ok = subprocess.run([py, "-c", "import flask"], stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        import_ok = False
+    if not ab or not import_ok:
+        log("no ab or no Flask for %s: load test skipped" % py)
+        return
+    work = tempfile.mkdtemp(prefix="attach-load-", dir=args.work)
+    app = os.path.join(work, "app.py")
+    with open(app, "w") as f:
+        f.write(FLASK_APP)
+    t = Target("flask", work, argv=[py, app])
+    results = {"python": None, "dumps": []}
+    try:
+        url = "http://127.0.0.1:%d/" % t.port
+        abp = subprocess.Popen([ab, "-n", "3000", "-c", "8", "-s", "30", url], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+        time.sleep(0.5)
+        for k in range(5):
+            out = os.path.join(work, "flask-%d.snap" % k)
+            rc, j, se, dt = dump(gl, t.pid, out)
+            during = abp.poll() is None
+            check(rc == 0 and j and j.get("ok"), "load: dump %d rc %d %s" % (k, rc, se.strip()))
+            if j and j.get("ok"):
+                results["python"] = j.get("python")
+                results["dumps"].append({k2: j.get(k2) for k2 in ("pause_seconds", "gil_wait_seconds",
+                                                                    "attached_seconds", "wall_seconds",
+                                                                    "objects", "safe_point")})
+                results["dumps"][-1]["during_load"] = during
+                log("load: dump %d: pause %.4f s, attached %.3f s, %s" % (k, j["pause_seconds"],
+                                                                         j["attached_seconds"], j["safe_point"]))
+                os.unlink(out)
+            if abp.poll() is not None:
+                log("load: ab finished before dump %d" % k)
+            time.sleep(0.1)
+        try:
+            so, se = abp.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            abp.kill()
+            so, se = abp.communicate()
+        so = so.decode()
+        m = re.search(r"Complete requests:\s+(\d+)", so)
+        fail = re.search(r"Failed requests:\s+(\d+)", so)
+        non2xx = re.search(r"Non-2xx responses:\s+(\d+)", so)
+        rps = re.search(r"Requests per second:\s+([\d.]+)", so)
+        p99 = re.search(r"\s99%\s+(\d+)", so)
+        longest = re.search(r"100%\s+(\d+)", so)
+        results.update(complete=int(m.group(1)) if m else 0, failed=int(fail.group(1)) if fail else -1,
+                       non2xx=int(non2xx.group(1)) if non2xx else 0, rps=float(rps.group(1)) if rps else 0,
+                       p99_ms=int(p99.group(1)) if p99 else None, longest_ms=int(longest.group(1)) if longest else None)
+        results["during_load"] = sum(1 for d in results["dumps"] if d.get("during_load"))
+        check(abp.returncode == 0, "load: ab exit code %s: %s" % (abp.returncode, se.decode().strip()))
+        check(results["complete"] == 3000, "load: 3000 requests completed (%s)" % results["complete"])
+        check(results["failed"] == 0 and results["non2xx"] == 0,
+              "load: no failed request (failed %s, non-2xx %s)\n%s" % (results["failed"], results["non2xx"], so))
+        check(results["during_load"] == 5, "load: all 5 dumps while ab was running (%d)" % results["during_load"])
+        check(t.alive(), "load: server alive")
+        log("load: %s complete, %s failed, %.0f req/s, p99 %s ms, longest %s ms" % (
+            results["complete"], results["failed"], results["rps"], results["p99_ms"], results["longest_ms"]))
+    finally:
+        t.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+def cmd_soak(gl, args):
+    py = sys.executable
+    work = tempfile.mkdtemp(prefix="attach-soak-", dir=args.work)
+    t = Target("select", work, py)
+    n = args.count
+    res = {"python": "%d.%d.%d" % sys.version_info[:3], "count": n, "rss": [], "pauses": []}
+    try:
+        before = t.ping()
+        tasks0, fds0 = t.tasks(), t.fds()
+        res["rss_before"] = t.rss()
+        for k in range(n):
+            out = os.path.join(work, "soak.snap")
+            rc, j, se, dt = dump(gl, t.pid, out)
+            if not check(rc == 0 and j and j.get("ok"), "soak: dump %d rc %d %s" % (k, rc, se.strip())):
+                break
+            os.unlink(out)
+            settle(t, tasks0)
+            res["rss"].append(t.rss())
+            res["pauses"].append(j["pause_seconds"])
+        check(t.alive() and t.ping() == before, "soak: target healthy, state unchanged")
+        check(settle(t, tasks0), "soak: threads unchanged (%s vs %s)" % (t.tasks(), tasks0))
+        check(t.fds() == fds0, "soak: fds unchanged")
+        if res["rss"]:
+            first, last, peak = res["rss"][0], res["rss"][-1], max(res["rss"])
+            res.update(rss_first=first, rss_last=last, rss_peak=peak)
+            margin = 4 << 20
+            log("soak: %d dumps; RSS before %.1f MiB, after the first %.1f MiB, last %.1f MiB, peak %.1f MiB" % (
+                len(res["rss"]), res["rss_before"] / 1048576.0, first / 1048576.0, last / 1048576.0, peak / 1048576.0))
+            if SANITIZED:
+                log("soak: sanitized build: RSS not checked (ASan's quarantine keeps freed memory)")
+            else:
+                check(peak <= first + margin, "soak: RSS stays within the first load + 4 MiB (%d vs %d)" % (peak, first))
+                if len(res["rss"]) > 10:
+                    # no steady growth once the allocator has its working set
+                    drift = res["rss"][-1] - res["rss"][4]
+                    res["drift_after_5"] = drift
+                    check(drift < (512 << 10), "soak: no growth after the 5th dump (%d bytes)" % drift)
+    finally:
+        t.kill()
+        shutil.rmtree(work, ignore_errors=True)
+    if args.report:
+        with open(args.report, "w") as f:
+            json.dump(res, f, indent=1)
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["states", "errors", "gil", "load", "soak"])
+    ap.add_argument("graphleak")
+    ap.add_argument("--report")
+    ap.add_argument("--work", default=None)
+    ap.add_argument("--count", type=int, default=50)
+    args = ap.parse_args()
+    gl = os.path.abspath(args.graphleak)
+    if args.work:
+        os.makedirs(args.work, exist_ok=True)
+    t0 = time.time()
+    {"states": cmd_states, "errors": cmd_errors, "gil": cmd_gil, "load": cmd_load, "soak": cmd_soak}[args.what](gl, args)
+    log("%s: %.1f s, %d failure(s)" % (args.what, time.time() - t0, len(FAILURES)))
+    sys.exit(1 if FAILURES else 0)
+
+
+if __name__ == "__main__":
+    main()
