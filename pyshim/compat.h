@@ -212,10 +212,37 @@ static inline size_t gl_getsizeof_extra_gc(PyObject *o, int isgc)
 #endif
 }
 
+#if GL_PY_AT_LEAST(3, 11)
+/* gen_sizeof for a generator, coroutine or async generator (3.11+): they
+ * embed their frame, whose slots their code object says; they have an item
+ * size but no ob_size (the word there is a pointer, which on a non-PIE
+ * interpreter with a low heap can look like a plausible count). */
+static inline size_t gl_gen_sizeof(PyObject *o)
+{
+	PyTypeObject *tp = Py_TYPE(o);
+	_PyInterpreterFrame *fr = (_PyInterpreterFrame *)((PyGenObject *)o)->gi_iframe;
+#if GL_PY_AT_LEAST(3, 13)
+	PyObject *exe = fr->f_executable;
+	if (!exe || !PyCode_Check(exe))
+		return (size_t)tp->tp_basicsize;
+	PyCodeObject *co = (PyCodeObject *)exe;
+#else
+	PyCodeObject *co = fr->f_code;
+	if (!co)
+		return (size_t)tp->tp_basicsize;
+#endif
+	return (size_t)tp->tp_basicsize + (size_t)(co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
+}
+#endif
+
 /* object.__sizeof__() (the default one). */
 static inline size_t gl_default_sizeof(PyObject *o)
 {
 	PyTypeObject *tp = Py_TYPE(o);
+#if GL_PY_AT_LEAST(3, 11)
+	if (PyGen_CheckExact(o) || PyCoro_CheckExact(o) || PyAsyncGen_CheckExact(o))
+		return gl_gen_sizeof(o);
+#endif
 	Py_ssize_t res = tp->tp_basicsize;
 	/* some types declare an item size without an ob_size field (3.11+
 	 * generators): ignore what cannot be a length */

@@ -10,6 +10,7 @@ The shim must be importable (PYTHONPATH). Snapshots are read back through
 Runs on CPython 3.8-3.13. Exit status 0 when every check passed, 1 otherwise.
 """
 
+import atexit
 import collections
 import gc
 import json
@@ -174,6 +175,21 @@ DEFAULT_OBJ = Marker()
 CELL_OBJ = Marker()
 LIST_OBJS = [Marker(), Marker(), Marker()]
 plain = Plain()
+
+
+def _sized_gen(n):
+    a, b, c = n, n + 1, n + 2
+    yield a + b + c
+
+
+async def _sized_coro(n):
+    x = [n] * 3
+    return x
+
+
+sized_gen = _sized_gen(1)
+sized_coro = _sized_coro(2)
+atexit.register(sized_coro.close)  # never awaited, on purpose
 plain.alpha = Marker()
 plain_dict = Plain()
 plain_dict.beta = Marker()
@@ -330,6 +346,9 @@ def main_checks():
         size_objs.extend(x for x in gc.get_referents(o) if type(x) in builtin_types)
     size_objs.extend(leaves.values())
     size_objs.extend([plain, slotted, cache, barr, fset, aset, mixed, "", 0, -5, 2 ** 64, 1.5, True])
+    # generators and coroutines embed their frame on 3.11+ (found on a
+    # uvicorn process: their size was read from a pointer)
+    size_objs.extend([sized_gen, sized_coro])
     exp_size = dict((id(o), (type(o).__name__, sys.getsizeof(o))) for o in size_objs)
     # every exact dict (the shim decides per dict, from its keys table,
     # whether traverse reports the keys)
