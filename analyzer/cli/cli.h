@@ -25,6 +25,7 @@ int cmd_path(int argc, char **argv);
 int cmd_suspects(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_growth(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_render(int argc, char **argv); /* cmd_render.c */
 
 /* Prints "graphleak CMD: <message>" and a hint to --help on stderr; returns 2. */

@@ -67,6 +67,45 @@ def run_target(graphleak, python, name, tmp):
             print(err[-2000:])
 
 
+def test_watch(graphleak, python, tmp):
+    """graphleak watch on a plain process (no shim loaded: dump --pid
+    injects it): with --count, and stopped by SIGINT (Ctrl-C)."""
+    print("watch (%s)" % python)
+    pidfile = os.path.join(tmp, "watch.pid")
+    env = dict(os.environ, GL_PIDFILE=pidfile)
+    target = subprocess.Popen([python, os.path.join(HERE, "list_append.py")], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not check(wait_for(pidfile, 30), "watch: the target did not start"):
+            return
+        pid = open(pidfile).read().strip()
+        out = os.path.join(tmp, "w1")
+        r = subprocess.run([graphleak, "watch", "--pid", pid, "--interval", "0.5", "--count", "3", "-o", out,
+                            "--json"], capture_output=True, text=True, timeout=180)
+        if check(r.returncode == 0, "watch --count 3 failed: %s" % r.stderr[-2000:]):
+            g = json.loads(r.stdout)
+            top = g["growing"][0] if g["growing"] else None
+            check(len(g["snapshots"]) == 3 and top and top["holder"] == "module __main__, global results"
+                  and top["verdict"] == "growing at every snapshot",
+                  "watch: %d snapshots, first growing %s" % (len(g["snapshots"]), top))
+            print("  --count 3: %s, %s" % (top and top["holder"], top and top["length"]))
+        # until Ctrl-C: stopped after two snapshots, it still reports
+        out = os.path.join(tmp, "w2")
+        w = subprocess.Popen([graphleak, "watch", "--pid", pid, "--interval", "0.3", "--count", "0", "-o", out],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for(os.path.join(out, "watch-2.snap"), 60)
+        time.sleep(0.2)
+        w.send_signal(signal.SIGINT)
+        stdout, stderr = w.communicate(timeout=120)
+        check(w.returncode == 0 and "Growing containers" in stdout and "module __main__, global results" in stdout,
+              "watch stopped by SIGINT: exit %s, no report: %s %s" % (w.returncode, stdout[-500:], stderr[-500:]))
+        check(target.poll() is None, "watch: the target stopped running")
+        print("  stopped by SIGINT after %d snapshots: reported" % len([f for f in os.listdir(out) if f.endswith(".snap")]))
+    finally:
+        target.kill()
+        target.wait(timeout=30)
+
+
 def main():
     graphleak, python = sys.argv[1], sys.argv[2]
     names = sys.argv[3:] or sorted(EXPECT)
@@ -109,6 +148,9 @@ def main():
             fresh = g["new_objects"]["holders"]
             check(fresh and fresh[0]["holder"] == want,
                   "%s: new objects mostly held by %s, expected %r" % (name, fresh and fresh[0]["holder"], want))
+        if not sys.argv[3:]:
+            ran += 1
+            test_watch(graphleak, python, tmp)
     bad = len({f.split(":")[0] for f in failures})
     print("%d passed, %d failed" % (ran - bad, bad))
     return 1 if failures else 0

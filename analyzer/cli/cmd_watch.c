@@ -1,0 +1,255 @@
+/*
+ * cmd_watch.c - `graphleak watch --pid PID`: snapshots of a running process
+ * at an interval (through `graphleak dump`), the growth report as it goes,
+ * and the full report at the end or on Ctrl-C.
+ *
+ * The snapshots and the reports are taken by running graphleak itself
+ * (`dump`, then `growth` over the files so far), each in its own process
+ * group: a Ctrl-C at the terminal reaches this command only, which then lets
+ * a dump in flight finish (a dump must never be cut off while gdb is
+ * attached) and reports what it has.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "growth.h"
+
+static const char watch_usage[] =
+	"usage: graphleak watch --pid PID [--interval S] [--count N] [-o DIR] [--json]\n"
+	"\n"
+	"Watches a running Python process grow: takes a snapshot every S seconds\n"
+	"(with `graphleak dump --pid`, so the process is paused only for each\n"
+	"walk), and after each one from the second on prints what keeps growing\n"
+	"(`graphleak growth` over the snapshots so far). Stops after N snapshots,\n"
+	"or on Ctrl-C, and then prints the full growth report over all of them.\n"
+	"\n"
+	"options:\n"
+	"  --pid PID       the process to watch\n"
+	"  --interval S    seconds between snapshots (default 10; decimals allowed)\n"
+	"  --count N       how many snapshots (default 5; 0: until Ctrl-C, at most 64)\n"
+	"  -o, --output DIR  where to keep the snapshots (default graphleak-watch-PID;\n"
+	"                  made if missing); they are named watch-1.snap, watch-2.snap ...\n"
+	"  --json          print only the final report, as `graphleak growth --json`\n"
+	"  -h, --help      show this help\n"
+	"\n"
+	"A Ctrl-C does not interrupt a snapshot being taken: it ends the watch after\n"
+	"it. The dumps' own options (--timeout, --signal ...) are `graphleak dump`'s:\n"
+	"run it by hand for those.\n"
+	"\n"
+	"examples:\n"
+	"  graphleak watch --pid 4242 --interval 30 --count 4\n"
+	"  graphleak watch --pid 4242 --count 0 -o /var/tmp/leak   # until Ctrl-C\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* Runs this graphleak binary with argv in a process group of its own (so a
+ * terminal Ctrl-C does not reach it); stdout to /dev/null when quiet.
+ * Returns its exit status, or -1 if it could not be started. */
+static int run_self(char *const argv[], int quiet)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		setpgid(0, 0);
+		signal(SIGINT, SIG_DFL);
+		if (quiet && !freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execv(self, argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	int st;
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+/* Sleeps s seconds, showing a countdown on a terminal; returns early when a
+ * stop is requested. */
+static void wait_interval(double s, int k, uint64_t count)
+{
+	int tty = isatty(STDERR_FILENO);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double left = s - ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) * 1e-9);
+		if (left <= 0 || stop_requested)
+			break;
+		if (tty) {
+			if (count)
+				fprintf(stderr, "\rwatch: %d of %llu snapshots taken; next in %.0f s (Ctrl-C: stop and report) ",
+					k, (unsigned long long)count, left);
+			else
+				fprintf(stderr, "\rwatch: %d snapshots taken; next in %.0f s (Ctrl-C: stop and report) ", k, left);
+			fflush(stderr);
+		}
+		struct timespec nap = {0, 200 * 1000 * 1000};
+		if (left < 0.2)
+			nap.tv_nsec = (long)(left * 1e9);
+		nanosleep(&nap, NULL);
+	}
+	if (tty) {
+		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	const char *pidtxt = NULL, *ivtxt = NULL, *cnttxt = NULL, *dir = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if (cli_is(o, "--help", "-h")) {
+			fputs(watch_usage, stdout);
+			return GL_EXIT_OK;
+		} else if (cli_is(o, "--json", NULL)) {
+			json = 1;
+		} else if (!strncmp(o, "--pid", 5) && (o[5] == 0 || o[5] == '=')) {
+			if (cli_opt_value("watch", argc, argv, &i, &pidtxt))
+				return GL_EXIT_USAGE;
+		} else if (!strncmp(o, "--interval", 10) && (o[10] == 0 || o[10] == '=')) {
+			if (cli_opt_value("watch", argc, argv, &i, &ivtxt))
+				return GL_EXIT_USAGE;
+		} else if (!strncmp(o, "--count", 7) && (o[7] == 0 || o[7] == '=')) {
+			if (cli_opt_value("watch", argc, argv, &i, &cnttxt))
+				return GL_EXIT_USAGE;
+		} else if (cli_is(o, "-o", NULL) || (!strncmp(o, "--output", 8) && (o[8] == 0 || o[8] == '='))) {
+			if (cli_opt_value("watch", argc, argv, &i, &dir))
+				return GL_EXIT_USAGE;
+		} else {
+			return cli_usage_error("watch", "%s '%s'", o[0] == '-' ? "unknown option" : "unexpected argument", o);
+		}
+	}
+	uint64_t pid = 0, count = 5;
+	double interval = 10.0;
+	if (!pidtxt)
+		return cli_usage_error("watch", "--pid PID is required");
+	if (cli_parse_u64(pidtxt, &pid) < 0 || pid == 0 || pid > INT_MAX)
+		return cli_usage_error("watch", "--pid takes a process id, not '%s'", pidtxt);
+	if (cnttxt && (cli_parse_u64(cnttxt, &count) < 0 || count == 1 || count > GL_GROWTH_MAX_SNAPS))
+		return cli_usage_error("watch", "--count takes 0 (until Ctrl-C) or 2 to %d, not '%s'", GL_GROWTH_MAX_SNAPS,
+				       cnttxt);
+	if (ivtxt) {
+		char *end;
+		interval = strtod(ivtxt, &end);
+		if (end == ivtxt || *end || !(interval >= 0.0) || interval > 86400.0)
+			return cli_usage_error("watch", "--interval takes seconds (0 to 86400), not '%s'", ivtxt);
+	}
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
+		fprintf(stderr, "graphleak watch: no process %llu\n", (unsigned long long)pid);
+		return GL_EXIT_FAIL;
+	}
+	char dbuf[64];
+	if (!dir) {
+		snprintf(dbuf, sizeof dbuf, "graphleak-watch-%llu", (unsigned long long)pid);
+		dir = dbuf;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		fprintf(stderr, "graphleak watch: cannot make %s: %s\n", dir, strerror(errno));
+		return GL_EXIT_FAIL;
+	}
+	struct stat st;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "graphleak watch: %s is not a directory\n", dir);
+		return GL_EXIT_FAIL;
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	char *snaps[GL_GROWTH_MAX_SNAPS];
+	int n = 0, rc = GL_EXIT_OK;
+	uint64_t limit = count ? count : GL_GROWTH_MAX_SNAPS;
+	while ((uint64_t)n < limit && !stop_requested) {
+		if (n > 0)
+			wait_interval(interval, n, count);
+		if (stop_requested)
+			break;
+		char path[PATH_MAX];
+		snprintf(path, sizeof path, "%s/watch-%d.snap", dir, n + 1);
+		unlink(path); /* a snapshot of an earlier watch in the same place */
+		char *dargv[] = {"graphleak", "dump", "--pid", (char *)pidtxt, "-o", path, NULL};
+		int drc = run_self(dargv, json);
+		if (drc != 0) {
+			fprintf(stderr, "graphleak watch: the snapshot %d failed (dump exit %d)%s\n", n + 1, drc,
+				n ? "; reporting what there is" : "");
+			rc = GL_EXIT_FAIL;
+			break;
+		}
+		snaps[n] = strdup(path);
+		if (!snaps[n]) {
+			fprintf(stderr, "graphleak watch: out of memory\n");
+			rc = GL_EXIT_FAIL;
+			break;
+		}
+		n++;
+		if (n >= 2 && !json && (uint64_t)n < limit && !stop_requested) {
+			char *gargv[GL_GROWTH_MAX_SNAPS + 6];
+			int k = 0;
+			gargv[k++] = "graphleak";
+			gargv[k++] = "growth";
+			for (int j = 0; j < n; j++)
+				gargv[k++] = snaps[j];
+			gargv[k++] = "--limit";
+			gargv[k++] = "3";
+			gargv[k] = NULL;
+			printf("\n== after %d snapshots\n", n);
+			run_self(gargv, 0);
+		}
+	}
+	if (n >= 2) {
+		char *gargv[GL_GROWTH_MAX_SNAPS + 6];
+		int k = 0;
+		gargv[k++] = "graphleak";
+		gargv[k++] = "growth";
+		for (int j = 0; j < n; j++)
+			gargv[k++] = snaps[j];
+		if (json)
+			gargv[k++] = "--json";
+		gargv[k] = NULL;
+		if (!json)
+			printf("\n== growth over the %d snapshots%s\n", n, stop_requested ? " (stopped)" : "");
+		int grc = run_self(gargv, 0);
+		if (grc != 0)
+			rc = GL_EXIT_FAIL;
+	} else if (rc == GL_EXIT_OK) {
+		fprintf(stderr, "graphleak watch: stopped after %d snapshot%s: growth needs two\n", n, n == 1 ? "" : "s");
+		rc = GL_EXIT_FAIL;
+	}
+	if (!json && n)
+		printf("\nthe snapshots are in %s/ (watch-1.snap ... watch-%d.snap)\n", dir, n);
+	for (int j = 0; j < n; j++)
+		free(snaps[j]);
+	return rc;
+}
