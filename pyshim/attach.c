@@ -352,8 +352,7 @@ static int exe_dir(char *buf, size_t len)
 	return 0;
 }
 
-/* The pyshim directory beside the binary (build tree) or installed. */
-static int find_pyshim_dir(char *out, size_t len)
+int gl_find_pyshim_dir(char *out, size_t len, const char *file)
 {
 	char dir[PATH_MAX];
 	if (exe_dir(dir, sizeof dir) < 0)
@@ -361,11 +360,11 @@ static int find_pyshim_dir(char *out, size_t len)
 	const char *cands[] = {"%s/pyshim", "%s/../lib/graphleak/pyshim"};
 	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
 		struct stat st;
-		char tsv[PATH_MAX + 32];
+		char path[PATH_MAX + 64];
 		if ((size_t)snprintf(out, len, cands[i], dir) >= len)
 			continue;
-		snprintf(tsv, sizeof tsv, "%s/shims.tsv", out);
-		if (stat(tsv, &st) == 0 && S_ISREG(st.st_mode))
+		snprintf(path, sizeof path, "%s/%s", out, file);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
 			return 0;
 	}
 	return -1;
@@ -1225,7 +1224,7 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 			st = signal_mode(o, t, q, r);
 		} else {
 			char pyshim[PATH_MAX];
-			if (find_pyshim_dir(pyshim, sizeof pyshim) < 0)
+			if (gl_find_pyshim_dir(pyshim, sizeof pyshim, "shims.tsv") < 0)
 				st = fail(r, GL_ATTACH_NOSHIM,
 					  "no shims beside the graphleak binary (pyshim/shims.tsv): build graphleak with "
 					  "the shim enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)");

@@ -77,4 +77,11 @@ const char *gl_attach_status_name(gl_attach_status s);
  * into out. 0 or -1. */
 int gl_attach_default_output(int pid, char *out, size_t len);
 
+/*
+ * The pyshim directory that holds `file` (shims.tsv, graphleak_run.py):
+ * beside the graphleak binary (a build tree) or in ../lib/graphleak/pyshim
+ * (an install). Into out (len bytes). 0, or -1 when there is none.
+ */
+int gl_find_pyshim_dir(char *out, size_t len, const char *file);
+
 #endif /* GRAPHLEAK_ATTACH_H */

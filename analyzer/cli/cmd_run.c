@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cli.h"
 
 static const char run_usage[] =
@@ -45,36 +46,13 @@ static const char run_usage[] =
 	"  graphleak run -o app.snap --at-exit -- python3 app.py --port 8000\n"
 	"  graphleak run -- python3 -m myservice & kill -USR2 $!\n";
 
-/* Directory of the running graphleak binary, into buf. Returns 0 or -1. */
-static int exe_dir(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 1);
-	if (n <= 0 || (size_t)n >= len - 1)
-		return -1;
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (!slash)
-		return -1;
-	*slash = '\0';
-	return 0;
-}
-
-/* Finds pyshim/graphleak_run.py beside the binary (build tree) or in
- * ../lib/graphleak/pyshim (installed). */
+/* pyshim/graphleak_run.py beside the graphleak binary (or installed). */
 static int find_bootstrap(char *out, size_t len)
 {
 	char dir[PATH_MAX];
-	if (exe_dir(dir, sizeof dir) < 0)
+	if (gl_find_pyshim_dir(dir, sizeof dir, "graphleak_run.py") < 0)
 		return -1;
-	const char *cands[] = {"%s/pyshim/graphleak_run.py", "%s/../lib/graphleak/pyshim/graphleak_run.py"};
-	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-		struct stat st;
-		if ((size_t)snprintf(out, len, cands[i], dir) >= len)
-			continue;
-		if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
-			return 0;
-	}
-	return -1;
+	return (size_t)snprintf(out, len, "%s/graphleak_run.py", dir) < len ? 0 : -1;
 }
 
 int cmd_run(int argc, char **argv)
