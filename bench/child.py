@@ -52,6 +52,13 @@ def main():
     out["objgraph_show_backrefs_s"] = t
     del sample
     os.unlink(walk_path + ".dot")
+    # two more snapshots with the cache grown by 2% each time, for growth
+    out["growth_snaps"] = []
+    for k in (2, 3):
+        heap.grow(max(1000, n // 200))
+        p = snap[:-5] + "-%d.snap" % k
+        graphleak.dump(p)
+        out["growth_snaps"].append(p)
     narrow = heap.cache["user-%07d" % 42]
     out["targets"] = {"narrow": hex(id(narrow))}
     if slow:

@@ -58,6 +58,16 @@ def _add(i):
         recent.append((key, i))
 
 
+_next = [0]
+
+
+def grow(n):
+    """Adds n more entries to the cache (a leak between snapshots)."""
+    for i in range(_next[0], _next[0] + n):
+        _add(i)
+    _next[0] += n
+
+
 def build(n_tracked):
     """Adds entries until about n_tracked gc-tracked objects exist after a
     collection (which untracks the tuples of atomic values, as it would in a
@@ -74,6 +84,7 @@ def build(n_tracked):
     total = max(probe, int((n_tracked - base) / per_entry))
     for i in range(probe, total):
         _add(i)
+    _next[0] = total
     gc.collect()
     return len(gc.get_objects())
 

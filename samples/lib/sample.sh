@@ -17,6 +17,11 @@
 # the snapshots, suspects.json, growth.json, path.json and picture.svg.
 
 set -euo pipefail
+# A preloaded runtime (the sanitizer build's tests preload ASan so that an
+# instrumented shim can be injected) is for the app's interpreter only: curl
+# and ab hang or fail under it.
+APP_PRELOAD=${LD_PRELOAD:-}
+unset LD_PRELOAD
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 GL=${GRAPHLEAK:-$ROOT/build/graphleak}
@@ -66,7 +71,7 @@ sample_main() {
 	local cmd=()
 	for a in "${APP[@]}"; do cmd+=("${a//\{port\}/$PORT}"); done
 	echo "== $SAMPLE: starting ${cmd[*]}"
-	(cd "$HERE/$SAMPLE" && exec "${cmd[@]}") > "$OUT/app.log" 2>&1 &
+	(cd "$HERE/$SAMPLE" && LD_PRELOAD=$APP_PRELOAD exec "${cmd[@]}") > "$OUT/app.log" 2>&1 &
 	APP_PID=$!
 	wait_ready "${READY_URL:-http://127.0.0.1:$PORT/}"
 	SNAPS=()
