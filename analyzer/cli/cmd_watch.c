@@ -25,7 +25,8 @@
 #include "growth.h"
 
 static const char watch_usage[] =
-	"usage: graphleak watch --pid PID [--interval S] [--count N] [-o DIR] [--json]\n"
+	"usage: graphleak watch --pid PID [--interval S] [--count N] [-o DIR]\n"
+	"                       [--timeout S] [--signal] [--json]\n"
 	"\n"
 	"Watches a running Python process grow: takes a snapshot every S seconds\n"
 	"(with `graphleak dump --pid`, so the process is paused only for each\n"
@@ -39,12 +40,16 @@ static const char watch_usage[] =
 	"  --count N       how many snapshots (default 5; 0: until Ctrl-C, at most 64)\n"
 	"  -o, --output DIR  where to keep the snapshots (default graphleak-watch-PID;\n"
 	"                  made if missing); they are named watch-1.snap, watch-2.snap ...\n"
+	"  --timeout S     passed to each `graphleak dump`: how long to wait for a safe\n"
+	"                  point and for the GIL (default 10)\n"
+	"  --signal        take each snapshot in cooperative mode (`graphleak dump\n"
+	"                  --signal`: the program runs under `graphleak run` or called\n"
+	"                  graphleak.enable_signal())\n"
 	"  --json          print only the final report, as `graphleak growth --json`\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"A Ctrl-C does not interrupt a snapshot being taken: it ends the watch after\n"
-	"it. The dumps' own options (--timeout, --signal ...) are `graphleak dump`'s:\n"
-	"run it by hand for those.\n"
+	"it.\n"
 	"\n"
 	"examples:\n"
 	"  graphleak watch --pid 4242 --interval 30 --count 4\n"
@@ -123,8 +128,8 @@ static void wait_interval(double s, int k, uint64_t count)
 
 int cmd_watch(int argc, char **argv)
 {
-	const char *pidtxt = NULL, *ivtxt = NULL, *cnttxt = NULL, *dir = NULL;
-	int json = 0;
+	const char *pidtxt = NULL, *ivtxt = NULL, *cnttxt = NULL, *dir = NULL, *totxt = NULL;
+	int json = 0, sig = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if (cli_is(o, "--help", "-h")) {
@@ -132,6 +137,11 @@ int cmd_watch(int argc, char **argv)
 			return GL_EXIT_OK;
 		} else if (cli_is(o, "--json", NULL)) {
 			json = 1;
+		} else if (cli_is(o, "--signal", NULL)) {
+			sig = 1;
+		} else if (!strncmp(o, "--timeout", 9) && (o[9] == 0 || o[9] == '=')) {
+			if (cli_opt_value("watch", argc, argv, &i, &totxt))
+				return GL_EXIT_USAGE;
 		} else if (!strncmp(o, "--pid", 5) && (o[5] == 0 || o[5] == '=')) {
 			if (cli_opt_value("watch", argc, argv, &i, &pidtxt))
 				return GL_EXIT_USAGE;
@@ -162,6 +172,12 @@ int cmd_watch(int argc, char **argv)
 		interval = strtod(ivtxt, &end);
 		if (end == ivtxt || *end || !(interval >= 0.0) || interval > 86400.0)
 			return cli_usage_error("watch", "--interval takes seconds (0 to 86400), not '%s'", ivtxt);
+	}
+	if (totxt) {
+		char *end;
+		double t = strtod(totxt, &end);
+		if (end == totxt || *end || !(t > 0.0) || t > 86400.0)
+			return cli_usage_error("watch", "--timeout takes seconds above 0, not '%s'", totxt);
 	}
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 		fprintf(stderr, "graphleak watch: no process %llu\n", (unsigned long long)pid);
@@ -199,7 +215,15 @@ int cmd_watch(int argc, char **argv)
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/watch-%d.snap", dir, n + 1);
 		unlink(path); /* a snapshot of an earlier watch in the same place */
-		char *dargv[] = {"graphleak", "dump", "--pid", (char *)pidtxt, "-o", path, NULL};
+		char *dargv[10] = {"graphleak", "dump", "--pid", (char *)pidtxt, "-o", path, NULL};
+		int d = 6;
+		if (totxt) {
+			dargv[d++] = "--timeout";
+			dargv[d++] = (char *)totxt;
+		}
+		if (sig)
+			dargv[d++] = "--signal";
+		dargv[d] = NULL;
 		int drc = run_self(dargv, json);
 		if (drc != 0) {
 			fprintf(stderr, "graphleak watch: the snapshot %d failed (dump exit %d)%s\n", n + 1, drc,

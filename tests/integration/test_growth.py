@@ -104,6 +104,26 @@ def test_watch(graphleak, python, tmp):
     finally:
         target.kill()
         target.wait(timeout=30)
+    # cooperative mode: the program runs under graphleak run (SIGUSR2)
+    pidfile = os.path.join(tmp, "watch-sig.pid")
+    env = dict(os.environ, GL_PIDFILE=pidfile)
+    target = subprocess.Popen([graphleak, "run", "--", python, os.path.join(HERE, "list_append.py")], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if not check(wait_for(pidfile, 30), "watch --signal: the target did not start"):
+            return
+        pid = open(pidfile).read().strip()
+        r = subprocess.run([graphleak, "watch", "--pid", pid, "--signal", "--interval", "0.5", "--count", "2",
+                            "--timeout", "20", "-o", os.path.join(tmp, "w3"), "--json"],
+                           capture_output=True, text=True, timeout=180)
+        if check(r.returncode == 0, "watch --signal failed: %s" % r.stderr[-2000:]):
+            g = json.loads(r.stdout)
+            check(g["growing"] and g["growing"][0]["holder"] == "module __main__, global results",
+                  "watch --signal: first growing %s" % (g["growing"][:1],))
+            print("  --signal: %s" % (g["growing"] and g["growing"][0]["holder"]))
+    finally:
+        target.kill()
+        target.wait(timeout=30)
 
 
 def main():
