@@ -126,6 +126,24 @@ static void wait_interval(double s, int k, uint64_t count)
 	}
 }
 
+/* `graphleak growth` over snaps[0..n), with one extra option (or NULL) and
+ * its value (or NULL). Returns its exit status. */
+static int run_growth(char *const snaps[], int n, const char *opt, const char *val)
+{
+	char *gargv[GL_GROWTH_MAX_SNAPS + 6];
+	int k = 0;
+	gargv[k++] = "graphleak";
+	gargv[k++] = "growth";
+	for (int j = 0; j < n; j++)
+		gargv[k++] = snaps[j];
+	if (opt)
+		gargv[k++] = (char *)opt;
+	if (val)
+		gargv[k++] = (char *)val;
+	gargv[k] = NULL;
+	return run_self(gargv, 0);
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	const char *pidtxt = NULL, *ivtxt = NULL, *cnttxt = NULL, *dir = NULL, *totxt = NULL;
@@ -239,33 +257,14 @@ int cmd_watch(int argc, char **argv)
 		}
 		n++;
 		if (n >= 2 && !json && (uint64_t)n < limit && !stop_requested) {
-			char *gargv[GL_GROWTH_MAX_SNAPS + 6];
-			int k = 0;
-			gargv[k++] = "graphleak";
-			gargv[k++] = "growth";
-			for (int j = 0; j < n; j++)
-				gargv[k++] = snaps[j];
-			gargv[k++] = "--limit";
-			gargv[k++] = "3";
-			gargv[k] = NULL;
 			printf("\n== after %d snapshots\n", n);
-			run_self(gargv, 0);
+			run_growth(snaps, n, "--limit", "3");
 		}
 	}
 	if (n >= 2) {
-		char *gargv[GL_GROWTH_MAX_SNAPS + 6];
-		int k = 0;
-		gargv[k++] = "graphleak";
-		gargv[k++] = "growth";
-		for (int j = 0; j < n; j++)
-			gargv[k++] = snaps[j];
-		if (json)
-			gargv[k++] = "--json";
-		gargv[k] = NULL;
 		if (!json)
 			printf("\n== growth over the %d snapshots%s\n", n, stop_requested ? " (stopped)" : "");
-		int grc = run_self(gargv, 0);
-		if (grc != 0)
+		if (run_growth(snaps, n, json ? "--json" : NULL, NULL) != 0)
 			rc = GL_EXIT_FAIL;
 	} else if (rc == GL_EXIT_OK) {
 		fprintf(stderr, "graphleak watch: stopped after %d snapshot%s: growth needs two\n", n, n == 1 ? "" : "s");
