@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -658,12 +659,14 @@ static gl_attach_status find_gdb(char *out, size_t len, gl_attach_result *r)
 
 typedef struct {
 	pid_t pid;
-	int fd;
+	int fd;  /* gdb's stdout and stderr */
+	int ctl; /* our end of the control socket: "go", "abort" */
 	char line[8192];
 	size_t len;
 	char tail[6][512];
 	int ntail;
 	int hello, attached, waiting, safepoint, injected, detached;
+	int safe_lwp; /* the target's thread that makes the calls */
 	char err_kind[32];
 	char err_msg[2048];
 	double attached_s;
@@ -717,6 +720,7 @@ static void gdb_line(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, ch
 		kv(ev, "where", where, sizeof where);
 		snprintf(r->safe_point, sizeof r->safe_point, "%s thread %s in %s",
 			 strcmp(how, "idle") == 0 ? "idle" : "at an allocator's entry:", lwp, where);
+		g->safe_lwp = atoi(lwp);
 		g->safepoint = 1;
 	} else if (strncmp(ev, "injected", 8) == 0) {
 		g->injected = 1;
@@ -763,16 +767,136 @@ static void gdb_read(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, in
 }
 
 
+/* How long gdb may take to start (until its script says hello). Nothing has
+ * been done to the target before we say "go", so this bound only spares the
+ * user a wait; on a loaded machine whose page cache has been trimmed, gdb and
+ * its Python take seconds to page in. */
+static double gdb_start_bound(const gl_attach_opts *o)
+{
+	const char *env = getenv("GRAPHLEAK_GDB_START_TIMEOUT");
+	char *end;
+	if (env && *env) {
+		double v = strtod(env, &end);
+		if (*end == 0 && v > 0 && v < 1e6)
+			return v;
+	}
+	return o->timeout > 60 ? o->timeout : 60;
+}
+
+static void ctl_say(gdbrun *g, const char *word)
+{
+	if (g->ctl < 0)
+		return;
+	char line[16];
+	int n = snprintf(line, sizeof line, "%s\n", word);
+	/* MSG_NOSIGNAL: gdb may be gone */
+	if (send(g->ctl, line, (size_t)n, MSG_NOSIGNAL) != n) {
+		close(g->ctl);
+		g->ctl = -1;
+	}
+}
+
+/* gdb and whatever it runs under (a wrapper named by GRAPHLEAK_GDB): its
+ * process group, which is its own (setsid), or gdb alone if the child has
+ * not got that far yet. */
+static void kill_gdb(pid_t gp, int sig)
+{
+	if (kill(-gp, sig) < 0)
+		kill(gp, sig);
+}
+
+/* A thread's scheduler state and CPU time (utime + stime, in ticks), from
+ * /proc/PID/task/TID/stat; -1 if it is gone. */
+static int task_sample(int pid, int tid, char *state, unsigned long long *cpu)
+{
+	char path[96], buf[2048];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+	if (read_small(path, buf, sizeof buf) < 0)
+		return -1;
+	char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return -1;
+	*state = rp[2];
+	/* fields after ')': 3 state ... 14 utime, 15 stime */
+	char *p = rp + 2;
+	for (int field = 3; field < 14 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return -1;
+	char *e;
+	unsigned long long ut = strtoull(p, &e, 10), st = strtoull(e, NULL, 10);
+	*cpu = ut + st;
+	return 0;
+}
+
+/* Is the work under way still moving? gdb or the target's calling thread
+ * running, or waiting for the disk, or having used CPU since last time. A
+ * stall of the disk or of the whole machine (seen here: 70 s, with the
+ * kernel reporting a workqueue lockup) is not a hang, and interrupting a
+ * call in the target or killing gdb because of one would do the harm the
+ * bounds are there to prevent. */
+typedef struct {
+	unsigned long long cpu[2];
+	int seen[2];
+} progress;
+
+static int progress_moved(progress *pr, pid_t gp, int tpid, int tlwp)
+{
+	int moved = 0;
+	for (int i = 0; i < 2; i++) {
+		char st;
+		unsigned long long cpu;
+		int pid = i == 0 ? gp : tpid, tid = i == 0 ? gp : tlwp;
+		if (tid <= 0 || task_sample(pid, tid, &st, &cpu) < 0)
+			continue;
+		if (st == 'R' || st == 'D' || (pr->seen[i] && cpu != pr->cpu[i]))
+			moved = 1;
+		pr->cpu[i] = cpu;
+		pr->seen[i] = 1;
+	}
+	return moved;
+}
+
+/* The phases of gdb's work, as its events tell them. What it is safe to do
+ * to gdb depends on the phase: before "go" it has not touched the target
+ * and may simply be killed; once attached it is asked to stop ("abort",
+ * read between its steps); only a `continue` with breakpoints inserted
+ * (WAITING) or a call in the target (CALLING) needs a signal to end, and
+ * only there could killing gdb harm the target. */
+enum gphase { G_START, G_ATTACHING, G_SEARCHING, G_WAITING, G_CALLING, G_DONE };
+
+static enum gphase gdb_phase(const gdbrun *g, int go_sent)
+{
+	if (g->injected || g->detached || g->err_kind[0])
+		return G_DONE;
+	if (g->safepoint)
+		return G_CALLING;
+	if (g->waiting)
+		return G_WAITING;
+	if (g->attached)
+		return G_SEARCHING;
+	return go_sent ? G_ATTACHING : G_START;
+}
+
 static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const reqdir *q, const char *gdb,
 				const char *script, gl_attach_result *r)
 {
 	gdbrun *g = calloc(1, sizeof *g);
 	if (!g)
 		return fail(r, GL_ATTACH_FAIL, "out of memory");
-	int pfd[2];
+	int pfd[2], cfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		free(g);
 		return fail(r, GL_ATTACH_FAIL, "pipe: %s", strerror(errno));
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cfd) < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		free(g);
+		return fail(r, GL_ATTACH_FAIL, "socketpair: %s", strerror(errno));
 	}
 	char pidbuf[32];
 	snprintf(pidbuf, sizeof pidbuf, "%d", t->pid);
@@ -783,6 +907,8 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 	if (gp < 0) {
 		close(pfd[0]);
 		close(pfd[1]);
+		close(cfd[0]);
+		close(cfd[1]);
 		free(g);
 		return fail(r, GL_ATTACH_FAIL, "fork: %s", strerror(errno));
 	}
@@ -795,12 +921,16 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 			dup2(dn, 0);
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
-		for (int fd = 3; fd < 1024; fd++)
+		dup2(cfd[1], 3); /* dup2 clears close-on-exec */
+		for (int fd = 4; fd < 1024; fd++)
 			close(fd);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
+		/* if graphleak dies, gdb's writes fail instead of killing gdb in
+		 * the middle of its work: it reads the end of the socket as
+		 * "abort" and detaches */
+		signal(SIGPIPE, SIG_IGN);
 		/* the environment meant for the target's interpreter is not gdb's */
 		unsetenv("LD_PRELOAD");
 		unsetenv("PYTHONHOME");
@@ -814,6 +944,7 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 		setenv("GRAPHLEAK_ATTACH_SHIM", r->shim, 1);
 		setenv("GRAPHLEAK_ATTACH_REQUEST", q->request, 1);
 		setenv("GRAPHLEAK_ATTACH_VERBOSE", o->verbose ? "1" : "0", 1);
+		setenv("GRAPHLEAK_ATTACH_CTL_FD", "3", 1);
 		char *argv[] = {(char *)gdb, "-nx", "-q", "-batch",
 				"-iex", "set debuginfod enabled off",
 				"-iex", "set auto-load python-scripts off",
@@ -826,48 +957,135 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 		_exit(127);
 	}
 	close(pfd[1]);
+	close(cfd[1]);
 	g->pid = gp;
 	g->fd = pfd[0];
+	g->ctl = cfd[0];
 	fcntl(g->fd, F_SETFL, O_NONBLOCK);
 
-	double t_start = now_s(), deadline_safe = t_start + o->timeout;
-	double t_stop = 0, t_int = 0, t_safe = 0;
-	int stop_sent = 0, int_sent = 0, killed = 0, eof = 0;
-	double inject_bound = o->timeout > 10 ? o->timeout : 10;
+	const double start_bound = gdb_start_bound(o);
+	const double inject_bound = o->timeout > 10 ? o->timeout : 10;
+	/* Every bound below is counted in time this loop was awake to see: a
+	 * gap between two of its turns (every 50 ms) longer than half a second
+	 * is the machine stalling us too, and counts as one turn. */
+	const double t_start = now_s();
+	double prev = t_start, aw = 0;
+	double a_go = 0, a_attached = 0, a_abort = 0, a_stop = 0, a_int = 0, a_moved = 0, a_phase = 0;
+	int go_sent = 0, abort_sent = 0, stop_sent = 0, int_sent = 0, killed = 0, eof = 0, start_late = 0;
+	int int_said = 0;
+	enum gphase killed_in = G_START, abort_in = G_START, last_ph = G_START;
+	progress pr;
+	memset(&pr, 0, sizeof pr);
 	while (!g->exited) {
-		double now = now_s();
-		int give_up = interrupted;
-		if (!g->safepoint) {
-			if ((now >= deadline_safe || give_up) && !stop_sent && !int_sent) {
-				if (g->waiting) {
-					say(o, "no safe point after %.1f s: stopping the wait", now - t_start);
-					kill(t->pid, SIGSTOP); /* ends gdb's `continue`; SIGCONT below */
-					stop_sent = 1;
-					t_stop = now;
-				} else {
-					kill(gp, SIGINT);
-					int_sent = 1;
-					t_int = now;
-				}
-			}
-			if (stop_sent && !int_sent && now >= t_stop + 3) {
-				kill(gp, SIGINT);
-				int_sent = 1;
-				t_int = now;
-			}
-		} else {
-			if (t_safe == 0)
-				t_safe = now;
-			if (!int_sent && (now >= t_safe + inject_bound || (give_up && now >= t_safe + 3))) {
-				/* a call in the target that does not return: interrupt it
-				 * (gdb unwinds it: unwindonsignal) */
-				kill(gp, SIGINT);
-				int_sent = 1;
-				t_int = now;
+		double now = now_s(), step = now - prev;
+		prev = now;
+		aw += step >= 0 && step <= 0.5 ? step : 0.05;
+		enum gphase ph = gdb_phase(g, go_sent);
+		if (g->hello && !go_sent && !abort_sent) {
+			if (interrupted) {
+				ctl_say(g, "abort");
+				abort_sent = 1;
+				a_abort = aw;
+			} else {
+				say(o, "gdb started in %.2f s; attaching", now - t_start);
+				ctl_say(g, "go");
+				go_sent = 1;
+				a_go = aw;
+				ph = G_ATTACHING;
 			}
 		}
-		if (int_sent && !killed && now >= t_int + 5) {
-			kill(gp, SIGKILL);
+		if (g->attached && a_attached == 0)
+			a_attached = aw;
+		if (ph != last_ph) {
+			last_ph = ph;
+			a_phase = a_moved = aw;
+		}
+		if (progress_moved(&pr, gp, t->pid, ph == G_CALLING ? g->safe_lwp : 0))
+			a_moved = aw;
+		int give_up = interrupted;
+		switch (ph) {
+		case G_START:
+			/* it has done nothing to the target: end it at once */
+			if (!killed && (interrupted || aw >= start_bound)) {
+				start_late = !interrupted;
+				kill_gdb(gp, SIGKILL);
+				killed = 1;
+				killed_in = G_START;
+			}
+			break;
+		case G_ATTACHING:
+			give_up = give_up || aw >= a_go + start_bound;
+			break;
+		case G_SEARCHING:
+		case G_WAITING:
+			give_up = give_up || aw >= a_attached + o->timeout;
+			break;
+		case G_CALLING:
+			/* a call in the target that does not return and does not move
+			 * (a deadlock): interrupt it (gdb unwinds it: unwindonsignal).
+			 * Interrupting dlopen half-way is itself a risk, so only then,
+			 * or after 10 minutes in any case; not for a Ctrl-C, which
+			 * waits for the calls (milliseconds, as a rule) to return. */
+			if (interrupted && !int_said) {
+				fprintf(stderr, "graphleak dump: letting gdb finish its calls in process %d first "
+						"(interrupting them could harm it)\n", t->pid);
+				int_said = 1;
+			}
+			if (!int_sent && ((aw >= a_phase + inject_bound && aw >= a_moved + inject_bound) ||
+					  aw >= a_phase + 600)) {
+				say(o, "the calls in the target did not return in %.1f s: interrupting them",
+				    aw - a_phase);
+				kill_gdb(gp, SIGINT);
+				int_sent = 1;
+				a_int = aw;
+			}
+			give_up = 0;
+			break;
+		case G_DONE:
+			/* only the detach and gdb's exit are left: bounded too */
+			if (!int_sent && aw >= a_phase + 30 && aw >= a_moved + 30) {
+				say(o, "gdb did not exit %.0f s after its work: interrupting it", aw - a_phase);
+				kill_gdb(gp, SIGINT);
+				int_sent = 1;
+				a_int = aw;
+			}
+			give_up = 0;
+			break;
+		}
+		if (give_up && go_sent && !abort_sent) {
+			say(o, "giving up after %.1f s: asking gdb to detach", now - t_start);
+			ctl_say(g, "abort");
+			abort_sent = 1;
+			abort_in = ph;
+			a_abort = aw;
+		}
+		if (abort_sent && ph == G_WAITING && !stop_sent) {
+			/* ends gdb's `continue` (gdb does not pass SIGSTOP on); SIGCONT below */
+			kill(t->pid, SIGSTOP);
+			stop_sent = 1;
+			a_stop = aw;
+		}
+		/* gdb that does not act on "abort" (busy in a step that takes long,
+		 * or stuck in the attach itself): interrupt it */
+		if (abort_sent && !int_sent && ph != G_START && ph != G_DONE && ph != G_CALLING &&
+		    aw >= (stop_sent ? a_stop : a_abort) + 3) {
+			kill_gdb(gp, SIGINT);
+			int_sent = 1;
+			a_int = aw;
+		}
+		/* Once interrupted, how long gdb gets before it is killed (with its
+		 * process group: a wrapper script too). While a call or a
+		 * `continue` is under way, killing gdb could harm the target (a
+		 * thread left in a half-made call, a breakpoint left in the code:
+		 * seen here after a 70 s stall of the machine, SIGTRAP in
+		 * ld.so), so there only when nothing has moved for 30 s. Elsewhere
+		 * the kernel detaches a dead tracer's threads, we send SIGCONT, and
+		 * 5 s are enough. */
+		int risky = ph == G_WAITING || ph == G_CALLING;
+		if (int_sent && !killed &&
+		    (risky ? (aw >= a_int + 30 && aw >= a_moved + 30) || aw >= a_int + 600 : aw >= a_int + 5)) {
+			killed_in = ph;
+			kill_gdb(gp, SIGKILL);
 			killed = 1;
 		}
 		if (!eof) {
@@ -886,8 +1104,10 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 		}
 	}
 	close(g->fd);
+	if (g->ctl >= 0)
+		close(g->ctl);
 	r->attached_seconds = g->attached_s;
-	if (stop_sent || killed) {
+	if (stop_sent || (killed && killed_in != G_START)) {
 		/* a SIGSTOP of ours may still be pending, or gdb died attached */
 		char st;
 		unsigned long long start;
@@ -906,11 +1126,47 @@ static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const 
 			break;
 		k += n;
 	}
-	if (killed) {
+	if (killed && killed_in == G_START) {
+		if (start_late)
+			rs = fail(r, GL_ATTACH_TIMEOUT,
+				  "gdb did not start within %g s (%s); it was stopped before it attached, so nothing was "
+				  "done to process %d. On a loaded machine gdb can take long to start: allow more with "
+				  "GRAPHLEAK_GDB_START_TIMEOUT=SECONDS, or use --signal.",
+				  start_bound, gdb, t->pid);
+		else
+			rs = fail(r, GL_ATTACH_FAIL, "interrupted before gdb attached; nothing was done to process %d",
+				  t->pid);
+	} else if (killed && (killed_in == G_WAITING || killed_in == G_CALLING)) {
 		rs = fail(r, GL_ATTACH_FAIL,
-			  "gdb did not finish and had to be killed; process %d was sent SIGCONT. If gdb had "
+			  "gdb did not finish %s and had to be killed; process %d was sent SIGCONT. If gdb had "
 			  "breakpoints inserted, the process may stop with SIGTRAP: check it.\n%s",
+			  killed_in == G_CALLING ? "its calls in the target" : "its wait for a safe point", t->pid,
+			  tail);
+	} else if (killed && killed_in == G_DONE) {
+		rs = fail(r, GL_ATTACH_FAIL,
+			  "gdb did not exit after its work on process %d and had to be killed (its calls had "
+			  "returned and its breakpoints were deleted); the process was sent SIGCONT.\n%s",
 			  t->pid, tail);
+	} else if (killed) {
+		rs = fail(r, GL_ATTACH_FAIL,
+			  "gdb did not respond and had to be killed while it was %s process %d; it had inserted no "
+			  "breakpoint and made no call there, and the process was sent SIGCONT.\n%s",
+			  killed_in == G_ATTACHING ? "attaching to" : "looking at the threads of", t->pid, tail);
+	} else if (strcmp(g->err_kind, "aborted") == 0) {
+		if (interrupted)
+			rs = fail(r, GL_ATTACH_FAIL, "interrupted before anything was loaded into process %d; it was left "
+						     "running", t->pid);
+		else if (abort_in == G_ATTACHING)
+			rs = fail(r, GL_ATTACH_TIMEOUT,
+				  "gdb could not attach to process %d within %g s; nothing was loaded into it and it was "
+				  "left running.\n%s", t->pid, start_bound, tail);
+		else
+			rs = fail(r, GL_ATTACH_TIMEOUT,
+				  "no thread of process %d reached a safe point within %g s (%s).\n"
+				  "Nothing was loaded into it; it was left running. A process that only computes without "
+				  "allocating never passes one: try again, with a larger --timeout, or use --signal.",
+				  t->pid, o->timeout, abort_in == G_WAITING ? "every thread was busy in code that neither "
+				  "blocked nor allocated" : "gdb was still looking at its threads");
 	} else if (g->err_kind[0]) {
 		const char *k = g->err_kind;
 		char help[2048];

@@ -11,9 +11,13 @@ with its parameters in the environment:
     GRAPHLEAK_ATTACH_REQUEST   the request file (its directory gets the result)
     GRAPHLEAK_ATTACH_VERBOSE   1: report the threads' verdicts
     GRAPHLEAK_ATTACH_ALL_THREADS  1: judge every thread, not only up to the first safe one
+    GRAPHLEAK_ATTACH_CTL_FD    a socket from the CLI: "go" or "abort", one per line
 
 What it does, and nothing else:
 
+ 0. say hello and wait for the CLI's "go": gdb may take seconds to start on a
+    loaded machine, and until "go" it has done nothing to the target, so the
+    CLI may end it at any time before;
  1. attach (all threads stop);
  2. find a thread stopped at a safe point: blocked in a system call, with no
     allocator, loader, pthread-internal or signal-handler frame on its stack
@@ -34,13 +38,17 @@ It reports on stdout, one event per line, for the CLI:
 
     @@graphleak <event> key=value ... [msg=free text to the end of the line]
 
-The CLI bounds every wait: if no safe point is found by its deadline it sends
-SIGSTOP to the target, which ends the `continue` here (SIGSTOP is not passed
-on), and it sends SIGCONT after gdb has detached.
+The CLI bounds every wait. When it gives up it writes "abort", which this
+script reads between its steps (after the attach, between threads, after
+each breakpoint stop, before the calls) and then detaches; if the target is
+running under `continue`, the CLI also sends SIGSTOP to the target, which
+ends the `continue` here (SIGSTOP is not passed on), and it sends SIGCONT
+after gdb has detached. The end of the socket (the CLI died) means abort.
 """
 
 import os
 import re
+import select
 import sys
 import time
 
@@ -138,8 +146,11 @@ def emit(event, msg=None, **kw):
     parts = ["@@graphleak", event] + ["%s=%s" % (k, str(v).replace(" ", "_")) for k, v in kw.items()]
     if msg is not None:
         parts.append("msg=" + " ".join(str(msg).split()))
-    sys.stdout.write(" ".join(parts) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(" ".join(parts) + "\n")
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass  # the CLI is gone: carry on to the detach
 
 
 class Fail(Exception):
@@ -151,6 +162,53 @@ class Fail(Exception):
 
 def ex(cmd):
     return gdb.execute(cmd, to_string=True)
+
+
+# ---- the CLI's word -----------------------------------------------------------
+
+class Control(object):
+    """The socket on which the CLI says "go" once, then perhaps "abort"."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = b""
+        self.aborted = False
+
+    def _take(self, block_s):
+        if self.fd < 0:
+            return
+        try:
+            ready = select.select([self.fd], [], [], block_s)[0]
+            if not ready:
+                return
+            data = os.read(self.fd, 256)
+        except (OSError, ValueError):
+            data = b""
+        if not data:
+            self.fd = -1
+            self.aborted = True  # the CLI is gone
+            return
+        self.buf += data
+        if b"abort" in self.buf:
+            self.aborted = True
+
+    def wait_go(self):
+        """Blocks until "go" (True) or "abort" / the end (False)."""
+        if self.fd < 0:
+            return True  # run by hand, without a CLI
+        while not self.aborted and b"go\n" not in self.buf:
+            self._take(None)
+        return not self.aborted
+
+    def check(self, where):
+        """Raises Fail("aborted") if the CLI has given up."""
+        if not self.aborted and self.fd >= 0:
+            self._take(0)
+        if self.aborted:
+            raise Fail("aborted", "graphleak gave up (%s)" % where)
+
+
+CTL = Control(-1)
 
 
 # ---- stacks -----------------------------------------------------------------
@@ -352,6 +410,7 @@ def find_idle(verbose, all_threads=False):
     threads = sorted(inf.threads(), key=lambda t: t.num)
     found = None
     for t in threads:
+        CTL.check("while judging the threads")
         t.switch()
         frames, complete = stack()
         why = idle_verdict(frames, complete)
@@ -370,6 +429,7 @@ def find_idle(verbose, all_threads=False):
 
 
 def wait_for_breakpoint(verbose):
+    CTL.check("before the breakpoints")
     bps = []
     for name in BREAK_AT:
         try:
@@ -388,6 +448,7 @@ def wait_for_breakpoint(verbose):
             inf = gdb.selected_inferior()
             if not inf.pid or not inf.threads():
                 raise Fail("exited", "the target exited")
+            CTL.check("while waiting for a safe point")
             if "signal" in _last_stop:
                 sig = _last_stop["signal"]
                 if sig == "SIGSTOP":
@@ -421,11 +482,13 @@ def wait_for_breakpoint(verbose):
 
 
 def main():
+    global CTL
     pid = int(os.environ["GRAPHLEAK_ATTACH_PID"])
     shim = os.environ["GRAPHLEAK_ATTACH_SHIM"]
     request = os.environ["GRAPHLEAK_ATTACH_REQUEST"]
     verbose = os.environ.get("GRAPHLEAK_ATTACH_VERBOSE") == "1"
     all_threads = os.environ.get("GRAPHLEAK_ATTACH_ALL_THREADS") == "1"
+    CTL = Control(int(os.environ.get("GRAPHLEAK_ATTACH_CTL_FD", "-1")))
     emit("hello", gdb=gdb.VERSION.split()[0] if gdb.VERSION else "?")
     for cmd in ("set pagination off", "set confirm off", "set width 0", "set height 0",
                 "set print thread-events off", "set print inferior-events off",
@@ -438,7 +501,9 @@ def main():
             ex(cmd)
         except gdb.error:
             pass
-    attached = False
+    if not CTL.wait_go():
+        emit("error", kind="aborted", msg="graphleak gave up before gdb attached")
+        return
     t0 = time.monotonic()
     try:
         try:
@@ -450,9 +515,9 @@ def main():
             if "No such process" in msg:
                 raise Fail("exited", msg)
             raise Fail("attach", msg)
-        attached = True
         inf = gdb.selected_inferior()
         emit("attached", threads=len(inf.threads()), seconds="%.3f" % (time.monotonic() - t0))
+        CTL.check("after the attach")
         t, frames = find_idle(verbose, all_threads)
         how = "idle"
         if t is None:
@@ -463,6 +528,7 @@ def main():
             named = [fr for fr in frames if fr.name]
             if named:
                 where += "<" + named[0].label()
+        CTL.check("before loading the shim")
         emit("safepoint", how=how, lwp=t.ptid[1], where=where)
         inject(shim, request)
     except Fail as e:
@@ -476,12 +542,21 @@ def main():
     except Exception as e:  # a bug here must still detach
         emit("error", kind="gdb", msg="%s: %s" % (type(e).__name__, e))
     finally:
-        if attached:
-            try:
-                if gdb.selected_inferior().pid:
-                    ex("detach")
-            except (gdb.error, KeyboardInterrupt) as e:
-                emit("warning", msg="detach: %s" % e)
+        # detach whenever gdb holds the process, even if the attach itself
+        # was interrupted half-way
+        held = False
+        try:
+            held = bool(gdb.selected_inferior().pid)
+        except (gdb.error, KeyboardInterrupt):
+            held = True
+        if held:
+            for attempt in range(3):
+                try:
+                    if gdb.selected_inferior().pid:
+                        ex("detach")
+                    break
+                except (gdb.error, KeyboardInterrupt) as e:
+                    emit("warning", msg="detach: %s" % e)
             emit("detached", stopped="%.3f" % (time.monotonic() - t0))
 
 

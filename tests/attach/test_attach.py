@@ -271,6 +271,127 @@ def free_pid():
     return 4194000
 
 
+def untraced_and_running(pid):
+    """The target's state letter and tracer, from /proc."""
+    with open("/proc/%d/status" % pid) as f:
+        st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+    return st["State"].split()[0], int(st["TracerPid"])
+
+
+def group_members(pgid):
+    """Processes still in process group pgid (gdb's own, made with setsid)."""
+    left = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            left.append(int(d))
+    return left
+
+
+def gdb_wrapper(work, name, body):
+    """An executable GRAPHLEAK_GDB that records its pid (the pgid of the
+    group graphleak gives gdb) and then runs body."""
+    path = os.path.join(work, name)
+    with open(path, "w") as f:
+        f.write("#!/bin/sh\necho $$ > %s.pid\n%s\n" % (path, body))
+    os.chmod(path, 0o755)
+    return path
+
+
+def gdb_phases(gl, t, work, out, before):
+    """gdb slow to start, and gdb stuck in the attach: the time gdb takes to
+    start is not the safe point's; a gdb that has not been told to go is
+    ended without touching the process; a gdb stuck in the attach is
+    asked, interrupted, then killed with its whole group, and the process is
+    left running and untraced."""
+    gdb = shutil.which("gdb")
+    # 1. slow to start (a loaded machine paging gdb back in): 3 s, with --timeout 1
+    slow = gdb_wrapper(work, "gdb-slow", "sleep 3\nexec %s \"$@\"" % gdb)
+    env = dict(os.environ, GRAPHLEAK_GDB=slow)
+    rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "1", env=env)
+    if check(rc == 0 and j and j.get("ok"), "slow gdb start: dump rc %d: %s" % (rc, se.strip())):
+        log("slow gdb start ok: %.1f s in all with --timeout 1" % dt)
+    check(t.ping() == before, "slow gdb start: target unchanged")
+    if os.path.exists(out):
+        os.unlink(out)
+    # 2. slower than its bound: killed before it attached
+    env = dict(os.environ, GRAPHLEAK_GDB=slow, GRAPHLEAK_GDB_START_TIMEOUT="1")
+    expect_error(gl, "gdb start bound", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                 r"gdb did not start within 1 s.*nothing was done to process.*GRAPHLEAK_GDB_START_TIMEOUT", env=env)
+    with open(slow + ".pid") as f:
+        pg = int(f.read())
+    check(not group_members(pg), "gdb start bound: the wrapper is gone (%s)" % group_members(pg))
+    check(untraced_and_running(t.pid) == ("S", 0), "gdb start bound: target sleeping, untraced (%s)" %
+          (untraced_and_running(t.pid),))
+    # 3. stuck in the attach: gdb under `strace -f` waits for ever for the
+    # child it forks to test ptrace (strace holds it), with the target's
+    # threads already stopped by the attach
+    strace = shutil.which("strace")
+    if check(strace is not None, "strace is installed (scripts/install-deps)"):
+        stuck = gdb_wrapper(work, "gdb-stuck", "exec %s -f -o /dev/null %s \"$@\"" % (strace, gdb))
+        env = dict(os.environ, GRAPHLEAK_GDB=stuck, GRAPHLEAK_GDB_START_TIMEOUT="2")
+        t0 = time.time()
+        expect_error(gl, "gdb stuck", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                     r"gdb did not respond and had to be killed while it was attaching to process.*inserted no "
+                     r"breakpoint and made no call", env=env)
+        check(time.time() - t0 < 30, "gdb stuck: over in %.1f s" % (time.time() - t0))
+        with open(stuck + ".pid") as f:
+            pg = int(f.read())
+        time.sleep(0.2)
+        check(not group_members(pg), "gdb stuck: gdb and strace are gone (%s)" % group_members(pg))
+        check(untraced_and_running(t.pid) == ("S", 0), "gdb stuck: target sleeping, untraced (%s)" %
+              (untraced_and_running(t.pid),))
+    check(not os.path.exists(out), "gdb phases: no snapshot left")
+    check(t.alive() and t.ping() == before, "gdb phases: target answers, unchanged")
+
+
+def interrupts(gl, py, work):
+    """Ctrl-C (SIGINT to graphleak) at moments spread over a dump of a
+    many-threads process, so that it lands in each phase: gdb starting,
+    attaching, judging threads, calling, the GIL wait, the dump. Whatever
+    the moment, graphleak ends (0 or 1), gdb is gone, and the process runs
+    on, untraced, answering."""
+    t = Target("threads", work, py)
+    try:
+        before = t.ping()
+        check(before is not None, "interrupts: first ping")
+        outcomes = {}
+        for k in range(12):
+            delay = 0.005 + 0.02 * k
+            out = os.path.join(work, "int-%d.snap" % k)
+            p = subprocess.Popen([gl, "dump", "--pid", str(t.pid), "-o", out], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE)
+            time.sleep(delay)
+            p.send_signal(signal.SIGINT)
+            try:
+                so, se = p.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                so, se = p.communicate()
+                check(False, "interrupts: graphleak ended within 60 s of a Ctrl-C at %.2f s" % delay)
+            first = se.decode("utf-8", "replace").strip().splitlines()
+            outcomes[first[-1][:60] if first else "ok"] = outcomes.get(first[-1][:60] if first else "ok", 0) + 1
+            # (0: the dump was done first; 1: interrupted; -SIGINT: before
+            # graphleak had set its handler, so before it had started)
+            check(p.returncode in (0, 1, -signal.SIGINT), "interrupts: exit code %s at %.2f s: %s" % (p.returncode, delay, first))
+            state, tracer = untraced_and_running(t.pid)
+            check(tracer == 0 and state in "RS", "interrupts: at %.2f s the target is %s, traced by %d" %
+                  (delay, state, tracer))
+            check(t.ping() is not None, "interrupts: target answers after a Ctrl-C at %.2f s" % delay)
+            if os.path.exists(out):
+                os.unlink(out)
+        check(settle(t, t.tasks(), 6), "interrupts: helper threads gone")
+        log("interrupts     ok: 12 Ctrl-Cs, outcomes %s" % outcomes)
+    finally:
+        t.kill()
+
+
 def cmd_errors(gl, args):
     py = sys.executable
     work = tempfile.mkdtemp(prefix="attach-errors-", dir=args.work)
@@ -332,6 +453,8 @@ def cmd_errors(gl, args):
         expect_error(gl, "no handler", [gl, "dump", "--pid", str(t.pid), "--signal", "-o", out], 1,
                      r"does not handle SIGUSR2.*graphleak run.*enable_signal")
         check(t.alive() and t.ping() == before, "error cases: target untouched")
+        gdb_phases(gl, t, work, out, before)
+        interrupts(gl, py, work)
         # the target cannot write: file size limit (CPython ignores SIGXFSZ, so write() fails with EFBIG)
         import resource
 
