@@ -469,6 +469,23 @@ def cmd_errors(gl, args):
         check(not os.path.exists(out2), "file too large: no snapshot left")
         check(not [f for f in os.listdir(work) if f.endswith(".part")], "file too large: no temporary left")
         check(t2.alive() and t2.ping() is not None, "file too large: target alive")
+        # the disk is full: a 64 KiB tmpfs (root only: mount)
+        if os.geteuid() == 0 and shutil.which("mount"):
+            tiny = os.path.join(work, "tiny")
+            os.mkdir(tiny)
+            mp = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", tiny],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if check(mp.returncode == 0, "disk full: mount a 64 KiB tmpfs (%s)" % mp.stdout.decode().strip()):
+                try:
+                    out4 = os.path.join(tiny, "full.snap")
+                    expect_error(gl, "disk full", [gl, "dump", "--pid", str(t.pid), "-o", out4], 1,
+                                 r"could not write the snapshot.*No space left on device.*full")
+                    check(os.listdir(tiny) == [], "disk full: nothing left on the full disk (%s)" % os.listdir(tiny))
+                    check(t.alive() and t.ping() == before, "disk full: target alive, unchanged")
+                finally:
+                    subprocess.run(["umount", tiny])
+        else:
+            log("not root: disk-full case skipped")
         # root dumping another user's process: the snapshot belongs to that
         # user; a directory it cannot write in is reported as such
         if os.geteuid() == 0 and shutil.which("setpriv") and os.path.realpath(py).startswith("/usr/"):
