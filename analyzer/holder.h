@@ -7,7 +7,7 @@
  *   class Registry, attribute _instances
  *   thread worker-1, frame consume(), local backlog
  *   function remember, __defaults__[0]
- *   closure of track, cell [0]
+ *   closure of track, variable log (cell [0] if the names were not recorded)
  *   lru_cache of service.load
  *   held from outside the heap: dict at 0x7f... (refcount 3, 1 reference seen)
  */

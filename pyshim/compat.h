@@ -609,6 +609,27 @@ static inline int gl_frame_view_get(PyObject *fo, gl_frame_view *v)
 	return 0;
 }
 
+/* The tuple (borrowed) whose last co_nfreevars entries are the names of a
+ * code object's free variables, in the order of a function's __closure__:
+ * co_freevars up to 3.10 (*field 0), co_localsplusnames from 3.11 (*field
+ * 1), where the free variables come last. *names is NULL when the code has
+ * no free variable. Reads fields only: creates nothing. */
+static inline int gl_code_freevar_names(PyCodeObject *co, PyObject **names, int *field)
+{
+	*names = NULL;
+#if GL_PY_AT_LEAST(3, 11)
+	*field = 1;
+	if (co->co_nfreevars > 0 && co->co_localsplusnames && PyTuple_Check(co->co_localsplusnames) &&
+	    PyTuple_GET_SIZE(co->co_localsplusnames) >= co->co_nfreevars)
+		*names = co->co_localsplusnames;
+#else
+	*field = 0;
+	if (co->co_freevars && PyTuple_Check(co->co_freevars) && PyTuple_GET_SIZE(co->co_freevars) > 0)
+		*names = co->co_freevars;
+#endif
+	return 0;
+}
+
 /* The name of local slot i of a frame view (a str, borrowed) or NULL. */
 static inline PyObject *gl_frame_local_name(const gl_frame_view *v, Py_ssize_t i)
 {

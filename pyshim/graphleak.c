@@ -333,14 +333,14 @@ enum {
 	F_CLASS, F_DICT, F_CODE, F_GLOBALS, F_DEFAULTS, F_KWDEFAULTS, F_CLOSURE, F_MODULE,
 	F_NAME, F_QUALNAME, F_DOC, F_ANNOTATIONS, F_BUILTINS, F_TYPEPARAMS, F_CELL, F_FUNC,
 	F_SELF, F_MRO, F_BASES, F_BASE, F_SLOTS, F_FBACK, F_FCODE, F_FGLOBALS, F_FBUILTINS,
-	F_FLOCALS, F_FTRACE, F_FFUNC, F_N_
+	F_FLOCALS, F_FTRACE, F_FFUNC, F_COFREEVARS, F_COLPNAMES, F_N_
 };
 static const char *const field_names[F_N_] = {
 	"__class__", "__dict__", "__code__", "__globals__", "__defaults__", "__kwdefaults__",
 	"__closure__", "__module__", "__name__", "__qualname__", "__doc__", "__annotations__",
 	"__builtins__", "__type_params__", "cell_contents", "__func__", "__self__", "__mro__",
 	"__bases__", "__base__", "__slots__", "f_back", "f_code", "f_globals", "f_builtins",
-	"f_locals", "f_trace", "f_func",
+	"f_locals", "f_trace", "f_func", "co_freevars", "co_localsplusnames",
 };
 
 typedef struct walker {
@@ -1187,9 +1187,25 @@ static void dict_edges(walker *w, PyObject *o)
 	}
 }
 
+/* A code object is not a GC type, so it has no tp_traverse; of its
+ * references only the tuple holding the names of its free variables is
+ * recorded (its last len(__closure__) entries name a function's closure
+ * cells, in order), so that a closure cell can be named by its variable. */
+static void code_edges(walker *w, PyObject *o)
+{
+	PyObject *names;
+	int field;
+	if (gl_code_freevar_names((PyCodeObject *)o, &names, &field) == 0 && names)
+		emit(w, names, GL_EK_FIELD, 0, w->fsid[field ? F_COLPNAMES : F_COFREEVARS]);
+}
+
 static void object_edges(walker *w, PyObject *o, typeinfo *ti, int isgc)
 {
 	PyTypeObject *tp = Py_TYPE(o);
+	if (ti->vkind == VK_CODE) {
+		code_edges(w, o);
+		return;
+	}
 	if (!isgc || !tp->tp_traverse)
 		return;
 	switch (ti->shape) {

@@ -42,6 +42,7 @@ check top-tracked-json "$gl" top small.snap --tracked-only --json --limit 0
 check path-id "$gl" path holders.snap --id 0x11100
 check path-id-json "$gl" path holders.snap --id 0x11180 --json
 check path-type "$gl" path holders.snap --type list
+check path-closure "$gl" path holders.snap --type Visit
 check path-type-json "$gl" path holders.snap --type Profile --json
 check suspects "$gl" suspects holders.snap --min-share 5
 check suspects-json "$gl" suspects holders.snap --min-share 20 --json

@@ -43,5 +43,5 @@ for i in range(1200):
     track(Visit(-i))
 for i in range(900):
     load_report(i)
-_story.finish(expect={"holders": {"Visit": ["function remember, __defaults__[0]", "closure of make_tracker.<locals>.track, cell [0]"],
+_story.finish(expect={"holders": {"Visit": ["function remember, __defaults__[0]", "closure of make_tracker.<locals>.track, variable log"],
                                   "Report": ["lru_cache of load_report"]}})
