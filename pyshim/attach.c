@@ -151,24 +151,34 @@ typedef struct {
 	char guess[16];          /* "3.12" from libpython or the executable's name */
 } target;
 
+/* Reads a /proc stat file (proc(5)) into buf: *state, and the text at
+ * field n (n > 3, counted as proc(5) does), or NULL if it is gone. */
+static const char *stat_field(const char *path, char *buf, size_t len, char *state, int n)
+{
+	if (read_small(path, buf, len) < 0)
+		return NULL;
+	char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ')
+		return NULL;
+	*state = rp[2];
+	char *p = rp + 2; /* field 3 */
+	for (int field = 3; field < n && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	return p;
+}
+
 /* State and start time from /proc/PID/stat. 0, or -1 when it is gone. */
 static int proc_stat(int pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[2048];
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	if (read_small(path, buf, sizeof buf) < 0)
+	*state = 0;
+	const char *p = stat_field(path, buf, sizeof buf, state, 22); /* starttime */
+	if (!*state)
 		return -1;
-	char *rp = strrchr(buf, ')');
-	if (!rp || rp[1] != ' ')
-		return -1;
-	*state = rp[2];
-	/* fields after ')': 3 state ... 22 starttime */
-	char *p = rp + 2;
-	for (int field = 3; field < 22 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
 	*start = p ? strtoull(p, NULL, 10) : 0;
 	return 0;
 }
@@ -811,19 +821,7 @@ static int task_sample(int pid, int tid, char *state, unsigned long long *cpu)
 {
 	char path[96], buf[2048];
 	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
-	if (read_small(path, buf, sizeof buf) < 0)
-		return -1;
-	char *rp = strrchr(buf, ')');
-	if (!rp || rp[1] != ' ')
-		return -1;
-	*state = rp[2];
-	/* fields after ')': 3 state ... 14 utime, 15 stime */
-	char *p = rp + 2;
-	for (int field = 3; field < 14 && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
+	const char *p = stat_field(path, buf, sizeof buf, state, 14); /* utime, stime */
 	if (!p)
 		return -1;
 	char *e;
