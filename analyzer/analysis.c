@@ -76,8 +76,7 @@ static uint32_t dict_lookup(const gl_snap *s, uint32_t d, const char *key)
 	return GL_NONE;
 }
 
-/* The FIELD edge target of object id named by sid, or GL_NONE. */
-static uint32_t field(const gl_snap *s, uint32_t id, uint32_t sid)
+uint32_t gl_field_target(const gl_snap *s, uint32_t id, uint32_t sid)
 {
 	if (!sid)
 		return GL_NONE;
@@ -94,7 +93,7 @@ static void find_sys_modules(gl_analysis *a)
 	for (uint32_t id = 0; id < s->n_objects; id++) {
 		if (!(s->flags[id] & GL_OF_MODULE) || !gl_preview_eq(s, id, "sys"))
 			continue;
-		uint32_t d = field(s, id, a->sid_dict);
+		uint32_t d = gl_field_target(s, id, a->sid_dict);
 		if (d == GL_NONE)
 			continue;
 		uint32_t m = dict_lookup(s, d, "modules");
@@ -388,6 +387,9 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 		a->rev = (gl_csr){s->n_objects, s->in_off, s->in_src};
 		a->sid_dict = gl_snap_sid(s, "__dict__");
 		a->sid_type_dict = gl_snap_sid(s, "dict");
+		a->sid_code = gl_snap_sid(s, "__code__");
+		a->sid_freevars = gl_snap_sid(s, "co_freevars");
+		a->sid_lpnames = gl_snap_sid(s, "co_localsplusnames");
 		a->sys_modules = GL_NONE;
 		if (s->n_objects >= UINT32_MAX - 1)
 			return gl_err_set(err, "too many objects to analyze");

@@ -81,6 +81,9 @@ typedef struct gl_analysis {
 	/* string ids of names the analysis looks for (0 when absent) */
 	uint32_t sid_dict;      /* "__dict__" */
 	uint32_t sid_type_dict; /* "dict" (type name) */
+	uint32_t sid_code;      /* "__code__" */
+	uint32_t sid_freevars;  /* "co_freevars" (3.8-3.10) */
+	uint32_t sid_lpnames;   /* "co_localsplusnames" (3.11+) */
 } gl_analysis;
 
 /*
@@ -95,6 +98,9 @@ void gl_analysis_free(gl_analysis *a);
 
 /* The string id whose bytes equal `name`, or 0 (empty string) if none. */
 uint32_t gl_snap_sid(const gl_snap *s, const char *name);
+/* The target of object id's FIELD reference named by string id sid, or
+ * GL_NONE (also when sid is 0: the name is not in the snapshot). */
+uint32_t gl_field_target(const gl_snap *s, uint32_t id, uint32_t sid);
 
 /* 1 if the preview of object id equals the NUL-terminated text. */
 int gl_preview_eq(const gl_snap *s, uint32_t id, const char *text);

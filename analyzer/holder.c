@@ -307,27 +307,19 @@ int gl_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out)
 	return rc;
 }
 
-/* The target of from's field reference called name, or GL_NONE. */
-static uint32_t field_target(const gl_snap *s, uint32_t from, const char *name)
-{
-	for (uint64_t k = s->out_off[from]; k < s->out_off[from + 1]; k++)
-		if (gl_edge_kind(s, (uint32_t)k) == GL_EK_FIELD && sid_is(s, s->edge_payload[k], name))
-			return s->out_dst[k];
-	return GL_NONE;
-}
-
 /* The name (a str whose preview is an identifier) of cell i of function
  * fn's closure tuple ct, or GL_NONE. The shim records, from fn's code
  * object, the tuple whose last len(ct) entries name the cells in order:
  * co_freevars up to 3.10, co_localsplusnames from 3.11. */
-static uint32_t closure_var(const gl_snap *s, uint32_t fn, uint32_t ct, uint64_t i)
+static uint32_t closure_var(const gl_analysis *a, uint32_t fn, uint32_t ct, uint64_t i)
 {
-	uint32_t code = field_target(s, fn, "__code__");
+	const gl_snap *s = a->s;
+	uint32_t code = gl_field_target(s, fn, a->sid_code);
 	if (code == GL_NONE)
 		return GL_NONE;
-	uint32_t names = field_target(s, code, "co_freevars");
+	uint32_t names = gl_field_target(s, code, a->sid_freevars);
 	if (names == GL_NONE)
-		names = field_target(s, code, "co_localsplusnames");
+		names = gl_field_target(s, code, a->sid_lpnames);
 	if (names == GL_NONE || ct == GL_NONE)
 		return GL_NONE;
 	uint64_t n = s->length[ct], total = s->length[names];
@@ -417,7 +409,7 @@ int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_h
 				gl_sb_puts(&h->text, closure ? "closure of " : "function ");
 				put_preview(&h->text, s, from, 0);
 				uint32_t var = closure && gl_edge_kind(s, (uint32_t)e2) == GL_EK_INDEX
-						       ? closure_var(s, from, chain[j], s->edge_payload[e2])
+						       ? closure_var(a, from, chain[j], s->edge_payload[e2])
 						       : GL_NONE;
 				if (var != GL_NONE) {
 					gl_sb_puts(&h->text, ", variable ");

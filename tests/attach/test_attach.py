@@ -376,7 +376,8 @@ def interrupts(gl, py, work):
                 so, se = p.communicate()
                 check(False, "interrupts: graphleak ended within 60 s of a Ctrl-C at %.2f s" % delay)
             first = se.decode("utf-8", "replace").strip().splitlines()
-            outcomes[first[-1][:60] if first else "ok"] = outcomes.get(first[-1][:60] if first else "ok", 0) + 1
+            said = first[-1][:60] if first else "ok"
+            outcomes[said] = outcomes.get(said, 0) + 1
             # (0: the dump was done first; 1: interrupted; -SIGINT: before
             # graphleak had set its handler, so before it had started)
             check(p.returncode in (0, 1, -signal.SIGINT), "interrupts: exit code %s at %.2f s: %s" % (p.returncode, delay, first))
