@@ -3,16 +3,18 @@
  *
  * Two ways in, one dump:
  *
- *   - attach mode: gdb dlopen()s this library into the target and calls
+ *   - attach mode: graphleak's injector (attach/inject.c) dlopen()s this
+ *     library into the target and calls
  *     graphleak_attach_start(request_path) once, from a thread it stopped at
  *     a safe point. That call only copies its argument and starts a helper
  *     pthread (all signals blocked in it), then returns: no Python, no lock
  *     of the interpreter. The helper thread reads the request, then waits
  *     for the GIL with PyGILState_Ensure(), which returns only when the
  *     interpreter hands the GIL over, i.e. between two bytecodes of the
- *     thread that had it or while it is in a blocking call. There it runs
- *     the same dump as graphleak.dump(), releases the GIL, writes the result
- *     file and exits.
+ *     thread that had it or while it is in a blocking call (a pending call
+ *     asks the main thread to let go of it, see helper_waiting). There it
+ *     runs the same dump as graphleak.dump(), releases the GIL, writes the
+ *     result file and exits.
  *
  *   - signal mode: graphleak.enable_signal() (or `graphleak run`) installs a
  *     Python-level signal handler; it runs in the main thread between two
@@ -345,6 +347,35 @@ static void touch_in(const char *dir, const char *name)
 /* ---- attach mode: the helper thread -------------------------------------- */
 
 static atomic_int attach_busy;
+
+/*
+ * Set while the helper waits for the GIL. A thread that holds the GIL and
+ * lets go of it only for a moment again and again (a loop that polls a
+ * non-blocking file: os.read, select with timeout 0) starves a waiting
+ * thread: CPython asks the holder to drop the GIL only after a switch
+ * interval without any switch, and each brief release is a switch, while
+ * the waiter, woken each time, comes too late to take it. Seen here: 0.2 to
+ * 7.7 s waits for the dump of such a process. So the helper also leaves a
+ * pending call (Py_AddPendingCall: any thread may, without the GIL), which
+ * the main thread runs between two bytecodes: it releases the GIL until the
+ * helper has it (10 ms at most), and does nothing if the helper is no longer
+ * waiting by then.
+ */
+static atomic_int helper_waiting;
+
+static int yield_gil_to_helper(void *arg)
+{
+	(void)arg;
+	if (!atomic_load(&helper_waiting))
+		return 0;
+	Py_BEGIN_ALLOW_THREADS
+	for (int i = 0; i < 50 && atomic_load(&helper_waiting); i++) {
+		struct timespec ts = {0, 200 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	Py_END_ALLOW_THREADS
+	return 0;
+}
 static char attach_req_path[PATH_MAX];
 
 /* The request was withdrawn: cancel marker, or the request is gone. */
@@ -396,7 +427,10 @@ static void *attach_thread(void *arg)
 		 * bytecodes of the thread that holds it, or while that thread is in
 		 * a blocking call. If the interpreter is finalizing, CPython ends
 		 * this thread here. */
+		atomic_store(&helper_waiting, 1);
+		Py_AddPendingCall(yield_gil_to_helper, NULL); /* a full queue: no help, no harm */
 		PyGILState_STATE g = PyGILState_Ensure();
+		atomic_store(&helper_waiting, 0);
 		double tg = gl_shim_now();
 		if (gl_shim_gc_collecting()) {
 			/* the collector let go of the GIL in a finalizer: come back later */
@@ -459,7 +493,7 @@ static void attach_atfork_child(void)
 }
 
 /*
- * The one entry point gdb calls. Copies the request path, starts the helper
+ * The one entry point the injector calls. Copies the request path, starts the helper
  * thread (detached, every signal blocked in it) and returns at once:
  * 0, -EBUSY if an earlier helper is still waiting for the GIL, or another
  * -errno. Touches no Python state and takes no interpreter lock.

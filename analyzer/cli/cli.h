@@ -20,7 +20,7 @@ int cmd_top(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_run(int argc, char **argv); /* cmd_run.c */
-int cmd_dump(int argc, char **argv); /* cmd_dump.c, pyshim/attach.c */
+int cmd_dump(int argc, char **argv); /* cmd_dump.c, attach/ */
 int cmd_path(int argc, char **argv);
 int cmd_suspects(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);

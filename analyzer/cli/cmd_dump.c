@@ -1,8 +1,9 @@
 /*
  * cmd_dump.c - `graphleak dump --pid PID`: snapshot a running Python process
- * without restarting it or changing its code. The work is in pyshim/attach.c
- * (the driver) and the shim itself; this file is the command line and the
- * report. docs/attach.md explains the mechanism and why it is safe.
+ * without restarting it or changing its code. The work is in attach/ (the
+ * driver and the injector) and the shim itself; this file is the command
+ * line and the report. docs/attach.md explains the mechanism and why it is
+ * safe.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,22 +27,26 @@ static const char dump_usage[] =
 	"restarting it or changing its code, then tells you where it wrote it and how\n"
 	"long the process was paused.\n"
 	"\n"
-	"How (the default mode, with gdb):\n"
+	"How (the default mode):\n"
 	"  1. graphleak reads the process's interpreter from /proc and picks the shim\n"
 	"     built for it (build/pyshim/shims.tsv);\n"
-	"  2. gdb attaches and waits for a thread at a safe point: blocked in a system\n"
-	"     call (accept, select, epoll, sleep, a lock) with no allocator, loader or\n"
-	"     signal handler on its stack, or else the next thread to enter malloc or\n"
-	"     a Python allocator (at their entry no lock is held);\n"
-	"  3. in that thread it only dlopen()s the shim and calls one C function that\n"
-	"     starts a helper thread, then detaches: no Python code runs from gdb;\n"
+	"  2. it stops one thread at a safe point, with ptrace: a thread blocked in a\n"
+	"     system call (accept, select, epoll, sleep, a lock) with no allocator,\n"
+	"     loader or signal handler on its stack, or else the next thread to enter\n"
+	"     malloc or a Python allocator (at their entry no lock is held); the other\n"
+	"     threads keep running;\n"
+	"  3. it saves that thread's whole state (every register at the size the\n"
+	"     kernel reports, the signal mask, errno), makes it dlopen() the shim and\n"
+	"     call one C function that starts a helper thread, then restores the\n"
+	"     state, checks it reads back identical and detaches: the interrupted\n"
+	"     system call resumes as if nothing happened. No Python runs here;\n"
 	"  4. the helper thread waits for the GIL like any other thread. The\n"
 	"     interpreter hands it over only between two bytecodes or around a\n"
 	"     blocking call, so the dump never sees a half-updated object. It writes\n"
 	"     the snapshot, releases the GIL and exits.\n"
-	"Every wait is bounded (--timeout); on any error gdb detaches and the process\n"
-	"keeps running. The snapshot is created by the process itself, so it belongs to\n"
-	"its user: mode 0600, never replacing a file, complete or absent.\n"
+	"Every wait is bounded (--timeout); on any error the thread is restored and the\n"
+	"process keeps running. The snapshot is created by the process itself, so it\n"
+	"belongs to its user: mode 0600, never replacing a file, complete or absent.\n"
 	"\n"
 	"Cooperative mode (--signal), for hosts where ptrace is forbidden: the program\n"
 	"runs under `graphleak run`, or calls graphleak.enable_signal() at start-up.\n"
@@ -52,25 +57,21 @@ static const char dump_usage[] =
 	"  --pid PID          the process to snapshot\n"
 	"  -o, --output SNAP  where to write it (default: graphleak-PID-N.snap in the\n"
 	"                     current directory); the process must be able to write there\n"
-	"  --timeout S        how long to wait for a safe point once gdb has attached,\n"
-	"                     and then for the GIL (default 10 seconds)\n"
+	"  --timeout S        how long to wait for a safe point, and then for the GIL\n"
+	"                     (default 10 seconds)\n"
 	"  --dump-timeout S   how long the dump itself may take once started (default 600)\n"
 	"  --collect          run gc.collect() in the process first (frees cyclic garbage:\n"
 	"                     leave it out to see it)\n"
 	"  --no-values        record no str/bytes/int/float values (names of modules,\n"
 	"                     classes and functions are kept): safer to share\n"
-	"  --signal[=SIG]     cooperative mode (default SIGUSR2; no gdb, no ptrace)\n"
+	"  --signal[=SIG]     cooperative mode (default SIGUSR2; no ptrace)\n"
 	"  --json             print the result as JSON\n"
-	"  -v, --verbose      show what happens (gdb's view of every thread)\n"
+	"  -v, --verbose      show what happens (the verdict on every thread it looks at)\n"
 	"  -h, --help         show this help\n"
 	"\n"
-	"Needs gdb (scripts/install-deps installs it) and permission to ptrace the\n"
-	"process: the same user (with /proc/sys/kernel/yama/ptrace_scope 0) or root.\n"
-	"\n"
-	"environment:\n"
-	"  GRAPHLEAK_GDB                the gdb to use (default: gdb on PATH)\n"
-	"  GRAPHLEAK_GDB_START_TIMEOUT  seconds gdb may take to start and attach\n"
-	"                               (default 60; not counted in --timeout)\n"
+	"Needs permission to ptrace the process: the same user (with\n"
+	"/proc/sys/kernel/yama/ptrace_scope 0) or root; x86-64 Linux with glibc. No\n"
+	"debugger is used.\n"
 	"\n"
 	"examples:\n"
 	"  graphleak dump --pid 4242                       # -> graphleak-4242-1.snap\n"
@@ -130,6 +131,9 @@ static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r)
 		json_object_set_new(j, "gil_wait_seconds", json_real(r->gil_wait_seconds));
 		if (!o->use_signal) {
 			json_object_set_new(j, "attached_seconds", json_real(r->attached_seconds));
+			json_object_set_new(j, "inject_seconds", json_real(r->inject_seconds));
+			json_object_set_new(j, "thread_stopped_seconds", json_real(r->stopped_seconds));
+			json_object_set_new(j, "extended_state_bytes", json_integer((json_int_t)r->ext_bytes));
 			json_object_set_new(j, "safe_point", json_string(r->safe_point));
 			json_object_set_new(j, "shim", json_string(r->shim));
 		}
@@ -241,8 +245,8 @@ int cmd_dump(int argc, char **argv)
 		       gl_fmt_bytes(b4, r->file_bytes), r->python, o.pid);
 		printf("  process paused %.3f s (the dump held the GIL)", r->pause_seconds);
 		if (!o.use_signal)
-			printf("; waited %.3f s for the GIL\n  gdb attached %.3f s (%s)", r->gil_wait_seconds,
-			       r->attached_seconds, r->safe_point);
+			printf("; waited %.3f s for the GIL\n  injected in %.4f s, thread stopped %.4f s (%s)",
+			       r->gil_wait_seconds, r->inject_seconds, r->stopped_seconds, r->safe_point);
 		else
 			printf("; signal handler (%s)", r->mode);
 		printf("; total %.2f s\n", r->wall_seconds);

@@ -6,8 +6,8 @@
  * The snapshots and the reports are taken by running graphleak itself
  * (`dump`, then `growth` over the files so far), each in its own process
  * group: a Ctrl-C at the terminal reaches this command only, which then lets
- * a dump in flight finish (a dump must never be cut off while gdb is
- * attached) and reports what it has.
+ * a dump in flight finish (a dump must never be cut off while it has a
+ * thread of the process stopped) and reports what it has.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>

@@ -21,6 +21,12 @@ modes:
            importable)
   spin     one thread, `while True: pass`: never blocks, never allocates
            (no safe point; no pings either)
+  seccomp  like select, under a seccomp filter that denies executable
+           mappings (mmap/mprotect with PROT_EXEC fail with EPERM), as
+           systemd's MemoryDenyWriteExecute= does: no library can be loaded
+  storm    like select, counting SIGUSR1s in a Python handler (the pong
+           says how many): for signal storms during the injection
+  churn    like busy, starting a short-lived thread every few milliseconds
 
 Works on CPython 3.8+; standard library only.
 """
@@ -56,12 +62,15 @@ def digest():
         h.update(("%s %d %s %r %r" % (k, r.i, r.name, r.payload, type(r).__name__)).encode())
     for b in CACHE:
         h.update(b)
-    return {
+    d = {
         "data": h.hexdigest()[:16],
         "modules": sorted(m for m in sys.modules if m != "gc"),
-        "threads": threading.active_count(),
+        "threads": threading.active_count() if MODE != "churn" else None,
         "gc": [gc.isenabled(), list(gc.get_threshold())],
     }
+    if MODE == "storm":
+        d["usr1"] = SIGNALS["usr1"]
+    return d
 
 
 def pong():
@@ -94,6 +103,37 @@ def handle_stdin_line(buf):
     return buf
 
 
+def deny_exec_mappings():
+    """A seccomp filter: mmap, mprotect and pkey_mprotect with PROT_EXEC fail
+    with EPERM; everything else is allowed."""
+    import ctypes
+    import struct
+    ld, jeq, jset, ret = 0x20, 0x15, 0x45, 0x06
+    prog = [(ld, 0, 0, 4),                     # arch
+            (jeq, 0, 7, 0xc000003e),           # not x86-64: allow
+            (ld, 0, 0, 0),                     # nr
+            (jeq, 2, 0, 9),                    # mmap
+            (jeq, 1, 0, 10),                   # mprotect
+            (jeq, 0, 3, 329),                  # pkey_mprotect
+            (ld, 0, 0, 32),                    # args[2] (prot), low half
+            (jset, 0, 1, 4),                   # PROT_EXEC
+            (ret, 0, 0, 0x00050000 | 1),       # SECCOMP_RET_ERRNO | EPERM
+            (ret, 0, 0, 0x7fff0000)]           # SECCOMP_RET_ALLOW
+    raw = b"".join(struct.pack("HBBI", *i) for i in prog)
+    buf = ctypes.create_string_buffer(raw)
+
+    class Fprog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    fp = Fprog(len(prog), ctypes.addressof(buf))
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "seccomp")
+
+
+SIGNALS = {"usr1": 0}
+
+
 def start_responder():
     threading.Thread(target=responder, name="responder", daemon=True).start()
 
@@ -111,11 +151,20 @@ def main():
                 c.sendall(pong())
             finally:
                 c.close()
-    elif MODE in ("select", "signal"):
+    elif MODE in ("select", "signal", "seccomp", "storm"):
         import select
         if MODE == "signal":
             import graphleak
             graphleak.enable_signal()
+        if MODE == "seccomp":
+            deny_exec_mappings()
+        if MODE == "storm":
+            import signal
+
+            def on_usr1(signum, frame):
+                SIGNALS["usr1"] += 1
+
+            signal.signal(signal.SIGUSR1, on_usr1)
         out(b"ready 0\n")
         buf = b""
         while True:
@@ -147,13 +196,15 @@ def main():
         lk.acquire()
         out(b"ready 0\n")
         lk.acquire()
-    elif MODE == "busy":
+    elif MODE in ("busy", "churn"):
         os.set_blocking(0, False)
         out(b"ready 0\n")
         buf = b""
         n = 0
         while True:
             n += 1
+            if MODE == "churn" and n % 2000 == 0:
+                threading.Thread(target=lambda: sum(range(100)), daemon=True).start()
             if n % 20000 == 0:
                 PROGRESS["loops"] = n
                 try:

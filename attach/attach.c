@@ -1,6 +1,7 @@
 /*
  * attach.c - `graphleak dump --pid`, the CLI's side (see attach.h and
- * docs/attach.md). Plain C and libc (jansson for the result): no Python.
+ * docs/attach.md). Plain C (jansson for the result, the injector for the
+ * way in): no Python, no debugger.
  *
  * Steps:
  *   1. the target, from /proc: alive, its uid, not traced, not stopped, its
@@ -10,8 +11,9 @@
  *   3. a private directory (mkdtemp, 0700, given to the target's user if we
  *      are root and it is not) holding the request; in signal mode the
  *      well-known /tmp/graphleak-req-PID instead;
- *   4. attach mode: gdb as a child in its own session, running
- *      graphleak_attach_gdb.py, its report read from a pipe with deadlines;
+ *   4. attach mode: the injector (inject.h) loads the shim into it at a safe
+ *      point and calls graphleak_attach_start(request), which starts the
+ *      shim's helper thread and returns;
  *      signal mode: kill(pid, signum) once the target is seen to handle it;
  *   5. wait, bounded, for `started` and `result` in the directory, watching
  *      that the target is still the same live process;
@@ -20,21 +22,21 @@
 #define _GNU_SOURCE
 #include "attach.h"
 
+#include "inject.h"
+#include "procfs.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,32 +83,6 @@ static void say(const gl_attach_opts *o, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Reads up to len-1 bytes of a small file; returns bytes read or -1 (errno set). */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t n = 0;
-	while (n + 1 < len) {
-		ssize_t k = read(fd, buf + n, len - 1 - n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
-			return -1;
-		}
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
-	close(fd);
-	buf[n] = 0;
-	return (ssize_t)n;
-}
-
 static int copy_str(char *dst, size_t len, const char *src)
 {
 	size_t n = strlen(src);
@@ -125,7 +101,6 @@ const char *gl_attach_status_name(gl_attach_status s)
 	case GL_ATTACH_NOTPY: return "not-python";
 	case GL_ATTACH_NOSHIM: return "no-shim";
 	case GL_ATTACH_PERM: return "permission";
-	case GL_ATTACH_NOGDB: return "no-gdb";
 	case GL_ATTACH_NOHANDLER: return "no-handler";
 	case GL_ATTACH_EXITED: return "exited";
 	case GL_ATTACH_TIMEOUT: return "timeout";
@@ -151,72 +126,28 @@ typedef struct {
 	char guess[16];          /* "3.12" from libpython or the executable's name */
 } target;
 
-/* Reads a /proc stat file (proc(5)) into buf: *state, and the text at
- * field n (n > 3, counted as proc(5) does), or NULL if it is gone. */
-static const char *stat_field(const char *path, char *buf, size_t len, char *state, int n)
-{
-	if (read_small(path, buf, len) < 0)
-		return NULL;
-	char *rp = strrchr(buf, ')');
-	if (!rp || rp[1] != ' ')
-		return NULL;
-	*state = rp[2];
-	char *p = rp + 2; /* field 3 */
-	for (int field = 3; field < n && p; field++) {
-		p = strchr(p, ' ');
-		if (p)
-			p++;
-	}
-	return p;
-}
-
-/* State and start time from /proc/PID/stat. 0, or -1 when it is gone. */
-static int proc_stat(int pid, char *state, unsigned long long *start)
-{
-	char path[64], buf[2048];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	*state = 0;
-	const char *p = stat_field(path, buf, sizeof buf, state, 22); /* starttime */
-	if (!*state)
-		return -1;
-	*start = p ? strtoull(p, NULL, 10) : 0;
-	return 0;
-}
-
 /* Still the same live process (not exited, not a zombie, not a reused pid)? */
 static int target_alive(const target *t)
 {
 	char st;
 	unsigned long long start;
-	if (proc_stat(t->pid, &st, &start) < 0)
+	if (gl_proc_stat(t->pid, &st, &start) < 0)
 		return 0;
 	return start == t->starttime && st != 'Z' && st != 'X' && st != 'x';
 }
 
 static int proc_status(target *t)
 {
-	char path[64], buf[8192];
-	snprintf(path, sizeof path, "/proc/%d/status", t->pid);
-	if (read_small(path, buf, sizeof buf) < 0)
+	gl_proc_status ps;
+	if (gl_proc_status_read(t->pid, 0, &ps) < 0)
 		return -1;
-	t->uid = t->gid = -1;
-	t->tracer = 0;
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
-		long a, b;
-		if (sscanf(l, "Uid: %ld %ld", &a, &b) == 2)
-			t->uid = b;
-		else if (sscanf(l, "Gid: %ld %ld", &a, &b) == 2)
-			t->gid = b;
-		else if (sscanf(l, "TracerPid: %ld", &a) == 1)
-			t->tracer = a;
-		else if (strncmp(l, "SigCgt:", 7) == 0)
-			t->sigcgt = strtoull(l + 7, NULL, 16);
-		else if (strncmp(l, "SigBlk:", 7) == 0)
-			t->sigblk = strtoull(l + 7, NULL, 16);
-		else if (strncmp(l, "SigIgn:", 7) == 0)
-			t->sigign = strtoull(l + 7, NULL, 16);
-	}
-	return t->uid < 0 ? -1 : 0;
+	t->uid = ps.uid;
+	t->gid = ps.gid;
+	t->tracer = ps.tracer;
+	t->sigcgt = ps.sigcgt;
+	t->sigblk = ps.sigblk;
+	t->sigign = ps.sigign;
+	return 0;
 }
 
 /* "3.12" from "libpython3.12.so.1.0" or "python3.12" / "python3.12d". */
@@ -240,7 +171,7 @@ static void version_from_name(const char *base, const char *prefix, char *out, s
 static const char *ptrace_help(char *buf, size_t len, const target *t)
 {
 	char scope[16] = "";
-	if (read_small("/proc/sys/kernel/yama/ptrace_scope", scope, sizeof scope) > 0)
+	if (gl_read_small("/proc/sys/kernel/yama/ptrace_scope", scope, sizeof scope) > 0)
 		scope[strcspn(scope, "\n")] = 0;
 	int n = snprintf(buf, len, "The kernel refused ptrace. Possible reasons:\n");
 	if (scope[0] && n >= 0 && (size_t)n < len)
@@ -269,7 +200,7 @@ static gl_attach_status inspect(const gl_attach_opts *o, target *t, gl_attach_re
 	t->pid = o->pid;
 	if (o->pid <= 0)
 		return fail(r, GL_ATTACH_USAGE, "--pid needs a process id (a positive number)");
-	if (proc_stat(t->pid, &t->state, &t->starttime) < 0 || (kill(t->pid, 0) < 0 && errno == ESRCH))
+	if (gl_proc_stat(t->pid, &t->state, &t->starttime) < 0 || (kill(t->pid, 0) < 0 && errno == ESRCH))
 		return fail(r, GL_ATTACH_NOPROC, "no process %d (it is not running, or it is in another pid namespace)",
 			    t->pid);
 	if (t->state == 'Z' || t->state == 'X')
@@ -626,597 +557,6 @@ static void restore_signals(const sigsave *s)
 	sigaction(SIGHUP, &s->old_hup, NULL);
 }
 
-/* ---- gdb ------------------------------------------------------------------ */
-
-static int find_in_path(const char *name, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		if (n > 0 && (size_t)snprintf(out, len, "%.*s/%s", (int)n, path, name) < len && access(out, X_OK) == 0) {
-			struct stat st;
-			if (stat(out, &st) == 0 && S_ISREG(st.st_mode))
-				return 0;
-		}
-		path += n;
-		if (*path == ':')
-			path++;
-	}
-	return -1;
-}
-
-static gl_attach_status find_gdb(char *out, size_t len, gl_attach_result *r)
-{
-	const char *env = getenv("GRAPHLEAK_GDB");
-	const char *hint = "Install it (Debian: apt-get install gdb, or scripts/install-deps), or use --signal "
-			   "(cooperative mode, no debugger: the program runs under `graphleak run` or calls "
-			   "graphleak.enable_signal()).";
-	if (env && *env) {
-		struct stat st;
-		if (access(env, X_OK) != 0 || stat(env, &st) != 0 || !S_ISREG(st.st_mode))
-			return fail(r, GL_ATTACH_NOGDB, "GRAPHLEAK_GDB=%s is not an executable gdb.\n%s", env, hint);
-		if (copy_str(out, len, env) < 0)
-			return fail(r, GL_ATTACH_NOGDB, "GRAPHLEAK_GDB is too long");
-		return GL_ATTACH_OK;
-	}
-	if (find_in_path("gdb", out, len) < 0)
-		return fail(r, GL_ATTACH_NOGDB, "gdb is not installed (not found on PATH); graphleak dump --pid uses it "
-						"to reach the process.\n%s", hint);
-	return GL_ATTACH_OK;
-}
-
-typedef struct {
-	pid_t pid;
-	int fd;  /* gdb's stdout and stderr */
-	int ctl; /* our end of the control socket: "go", "abort" */
-	char line[8192];
-	size_t len;
-	char tail[6][512];
-	int ntail;
-	int hello, attached, waiting, safepoint, injected, detached;
-	int safe_lwp; /* the target's thread that makes the calls */
-	char err_kind[32];
-	char err_msg[2048];
-	double attached_s;
-	int wstatus, exited;
-} gdbrun;
-
-/* value of key=... in a protocol line (copied into out), or "" */
-static void kv(const char *line, const char *key, char *out, size_t len)
-{
-	out[0] = 0;
-	size_t kl = strlen(key);
-	for (const char *p = line; (p = strstr(p, key)); p += kl) {
-		if ((p == line || p[-1] == ' ') && p[kl] == '=') {
-			const char *v = p + kl + 1;
-			size_t n = strcmp(key, "msg") == 0 ? strlen(v) : strcspn(v, " ");
-			if (n >= len)
-				n = len - 1;
-			memcpy(out, v, n);
-			out[n] = 0;
-			return;
-		}
-	}
-}
-
-static void gdb_line(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, char *l)
-{
-	static const char pfx[] = "@@graphleak ";
-	if (strncmp(l, pfx, sizeof pfx - 1) != 0) {
-		if (!*l)
-			return;
-		snprintf(g->tail[g->ntail % 6], sizeof g->tail[0], "%s", l);
-		g->ntail++;
-		if (o->verbose)
-			fprintf(stderr, "graphleak dump: gdb: %s\n", l);
-		return;
-	}
-	const char *ev = l + sizeof pfx - 1;
-	char v[2048];
-	if (o->verbose)
-		fprintf(stderr, "graphleak dump: %s\n", ev);
-	if (strncmp(ev, "hello", 5) == 0) {
-		g->hello = 1;
-	} else if (strncmp(ev, "attached", 8) == 0) {
-		g->attached = 1;
-	} else if (strncmp(ev, "waiting", 7) == 0) {
-		g->waiting = 1;
-	} else if (strncmp(ev, "safepoint", 9) == 0) {
-		char how[32], lwp[32], where[160];
-		kv(ev, "how", how, sizeof how);
-		kv(ev, "lwp", lwp, sizeof lwp);
-		kv(ev, "where", where, sizeof where);
-		snprintf(r->safe_point, sizeof r->safe_point, "%s thread %s in %s",
-			 strcmp(how, "idle") == 0 ? "idle" : "at an allocator's entry:", lwp, where);
-		g->safe_lwp = atoi(lwp);
-		g->safepoint = 1;
-	} else if (strncmp(ev, "injected", 8) == 0) {
-		g->injected = 1;
-	} else if (strncmp(ev, "detached", 8) == 0) {
-		kv(ev, "stopped", v, sizeof v);
-		g->attached_s = atof(v);
-		g->detached = 1;
-	} else if (strncmp(ev, "error", 5) == 0) {
-		kv(ev, "kind", g->err_kind, sizeof g->err_kind);
-		kv(ev, "msg", g->err_msg, sizeof g->err_msg);
-	}
-}
-
-static void gdb_read(gdbrun *g, const gl_attach_opts *o, gl_attach_result *r, int *eof)
-{
-	char buf[4096];
-	for (;;) {
-		ssize_t n = read(g->fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return; /* EAGAIN */
-		if (n == 0) {
-			*eof = 1;
-			if (g->len) {
-				g->line[g->len] = 0;
-				gdb_line(g, o, r, g->line);
-				g->len = 0;
-			}
-			return;
-		}
-		for (ssize_t i = 0; i < n; i++) {
-			char c = buf[i];
-			if (c == '\n' || g->len + 1 >= sizeof g->line) {
-				g->line[g->len] = 0;
-				gdb_line(g, o, r, g->line);
-				g->len = 0;
-				if (c == '\n')
-					continue;
-			}
-			g->line[g->len++] = c;
-		}
-	}
-}
-
-
-/* How long gdb may take to start (until its script says hello). Nothing has
- * been done to the target before we say "go", so this bound only spares the
- * user a wait; on a loaded machine whose page cache has been trimmed, gdb and
- * its Python take seconds to page in. */
-static double gdb_start_bound(const gl_attach_opts *o)
-{
-	const char *env = getenv("GRAPHLEAK_GDB_START_TIMEOUT");
-	char *end;
-	if (env && *env) {
-		double v = strtod(env, &end);
-		if (*end == 0 && v > 0 && v < 1e6)
-			return v;
-	}
-	return o->timeout > 60 ? o->timeout : 60;
-}
-
-static void ctl_say(gdbrun *g, const char *word)
-{
-	if (g->ctl < 0)
-		return;
-	char line[16];
-	int n = snprintf(line, sizeof line, "%s\n", word);
-	/* MSG_NOSIGNAL: gdb may be gone */
-	if (send(g->ctl, line, (size_t)n, MSG_NOSIGNAL) != n) {
-		close(g->ctl);
-		g->ctl = -1;
-	}
-}
-
-/* gdb and whatever it runs under (a wrapper named by GRAPHLEAK_GDB): its
- * process group, which is its own (setsid), or gdb alone if the child has
- * not got that far yet. */
-static void kill_gdb(pid_t gp, int sig)
-{
-	if (kill(-gp, sig) < 0)
-		kill(gp, sig);
-}
-
-/* A thread's scheduler state and CPU time (utime + stime, in ticks), from
- * /proc/PID/task/TID/stat; -1 if it is gone. */
-static int task_sample(int pid, int tid, char *state, unsigned long long *cpu)
-{
-	char path[96], buf[2048];
-	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
-	const char *p = stat_field(path, buf, sizeof buf, state, 14); /* utime, stime */
-	if (!p)
-		return -1;
-	char *e;
-	unsigned long long ut = strtoull(p, &e, 10), st = strtoull(e, NULL, 10);
-	*cpu = ut + st;
-	return 0;
-}
-
-/* Is the work under way still moving? gdb or the target's calling thread
- * running, or waiting for the disk, or having used CPU since last time. A
- * stall of the disk or of the whole machine (seen here: 70 s, with the
- * kernel reporting a workqueue lockup) is not a hang, and interrupting a
- * call in the target or killing gdb because of one would do the harm the
- * bounds are there to prevent. */
-typedef struct {
-	unsigned long long cpu[2];
-	int seen[2];
-} progress;
-
-static int progress_moved(progress *pr, pid_t gp, int tpid, int tlwp)
-{
-	int moved = 0;
-	for (int i = 0; i < 2; i++) {
-		char st;
-		unsigned long long cpu;
-		int pid = i == 0 ? gp : tpid, tid = i == 0 ? gp : tlwp;
-		if (tid <= 0 || task_sample(pid, tid, &st, &cpu) < 0)
-			continue;
-		if (st == 'R' || st == 'D' || (pr->seen[i] && cpu != pr->cpu[i]))
-			moved = 1;
-		pr->cpu[i] = cpu;
-		pr->seen[i] = 1;
-	}
-	return moved;
-}
-
-/* The phases of gdb's work, as its events tell them. What it is safe to do
- * to gdb depends on the phase: before "go" it has not touched the target
- * and may simply be killed; once attached it is asked to stop ("abort",
- * read between its steps); only a `continue` with breakpoints inserted
- * (WAITING) or a call in the target (CALLING) needs a signal to end, and
- * only there could killing gdb harm the target. */
-enum gphase { G_START, G_ATTACHING, G_SEARCHING, G_WAITING, G_CALLING, G_DONE };
-
-static enum gphase gdb_phase(const gdbrun *g, int go_sent)
-{
-	if (g->injected || g->detached || g->err_kind[0])
-		return G_DONE;
-	if (g->safepoint)
-		return G_CALLING;
-	if (g->waiting)
-		return G_WAITING;
-	if (g->attached)
-		return G_SEARCHING;
-	return go_sent ? G_ATTACHING : G_START;
-}
-
-static gl_attach_status run_gdb(const gl_attach_opts *o, const target *t, const reqdir *q, const char *gdb,
-				const char *script, gl_attach_result *r)
-{
-	gdbrun *g = calloc(1, sizeof *g);
-	if (!g)
-		return fail(r, GL_ATTACH_FAIL, "out of memory");
-	int pfd[2], cfd[2];
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(g);
-		return fail(r, GL_ATTACH_FAIL, "pipe: %s", strerror(errno));
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, cfd) < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		free(g);
-		return fail(r, GL_ATTACH_FAIL, "socketpair: %s", strerror(errno));
-	}
-	char pidbuf[32];
-	snprintf(pidbuf, sizeof pidbuf, "%d", t->pid);
-	char dbg[PATH_MAX + 64];
-	snprintf(dbg, sizeof dbg, "set debug-file-directory %s", q->dir);
-	fflush(NULL);
-	pid_t gp = fork();
-	if (gp < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		close(cfd[0]);
-		close(cfd[1]);
-		free(g);
-		return fail(r, GL_ATTACH_FAIL, "fork: %s", strerror(errno));
-	}
-	if (gp == 0) {
-		/* its own session: no terminal, and a Ctrl-C meant for graphleak
-		 * does not reach gdb in the middle of a call */
-		setsid();
-		int dn = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (dn >= 0)
-			dup2(dn, 0);
-		dup2(pfd[1], 1);
-		dup2(pfd[1], 2);
-		dup2(cfd[1], 3); /* dup2 clears close-on-exec */
-		for (int fd = 4; fd < 1024; fd++)
-			close(fd);
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGHUP, SIG_DFL);
-		/* if graphleak dies, gdb's writes fail instead of killing gdb in
-		 * the middle of its work: it reads the end of the socket as
-		 * "abort" and detaches */
-		signal(SIGPIPE, SIG_IGN);
-		/* the environment meant for the target's interpreter is not gdb's */
-		unsetenv("LD_PRELOAD");
-		unsetenv("PYTHONHOME");
-		unsetenv("PYTHONPATH");
-		unsetenv("PYTHONSTARTUP");
-		unsetenv("PYTHONMALLOC");
-		unsetenv("ASAN_OPTIONS");
-		unsetenv("UBSAN_OPTIONS");
-		unsetenv("DEBUGINFOD_URLS");
-		setenv("GRAPHLEAK_ATTACH_PID", pidbuf, 1);
-		setenv("GRAPHLEAK_ATTACH_SHIM", r->shim, 1);
-		setenv("GRAPHLEAK_ATTACH_REQUEST", q->request, 1);
-		setenv("GRAPHLEAK_ATTACH_VERBOSE", o->verbose ? "1" : "0", 1);
-		setenv("GRAPHLEAK_ATTACH_CTL_FD", "3", 1);
-		char *argv[] = {(char *)gdb, "-nx", "-q", "-batch",
-				"-iex", "set debuginfod enabled off",
-				"-iex", "set auto-load python-scripts off",
-				"-iex", "set auto-load gdb-scripts off",
-				"-iex", "set auto-load local-gdbinit off",
-				"-iex", dbg,
-				"-x", (char *)script, NULL};
-		execv(gdb, argv);
-		dprintf(1, "@@graphleak error kind=exec msg=cannot run %s: %s\n", gdb, strerror(errno));
-		_exit(127);
-	}
-	close(pfd[1]);
-	close(cfd[1]);
-	g->pid = gp;
-	g->fd = pfd[0];
-	g->ctl = cfd[0];
-	fcntl(g->fd, F_SETFL, O_NONBLOCK);
-
-	const double start_bound = gdb_start_bound(o);
-	const double inject_bound = o->timeout > 10 ? o->timeout : 10;
-	/* Every bound below is counted in time this loop was awake to see: a
-	 * gap between two of its turns (every 50 ms) longer than half a second
-	 * is the machine stalling us too, and counts as one turn. */
-	const double t_start = now_s();
-	double prev = t_start, aw = 0;
-	double a_go = 0, a_attached = 0, a_abort = 0, a_stop = 0, a_int = 0, a_moved = 0, a_phase = 0;
-	int go_sent = 0, abort_sent = 0, stop_sent = 0, int_sent = 0, killed = 0, eof = 0, start_late = 0;
-	int int_said = 0;
-	enum gphase killed_in = G_START, abort_in = G_START, last_ph = G_START;
-	progress pr;
-	memset(&pr, 0, sizeof pr);
-	while (!g->exited) {
-		double now = now_s(), step = now - prev;
-		prev = now;
-		aw += step >= 0 && step <= 0.5 ? step : 0.05;
-		enum gphase ph = gdb_phase(g, go_sent);
-		if (g->hello && !go_sent && !abort_sent) {
-			if (interrupted) {
-				ctl_say(g, "abort");
-				abort_sent = 1;
-				a_abort = aw;
-			} else {
-				say(o, "gdb started in %.2f s; attaching", now - t_start);
-				ctl_say(g, "go");
-				go_sent = 1;
-				a_go = aw;
-				ph = G_ATTACHING;
-			}
-		}
-		if (g->attached && a_attached == 0)
-			a_attached = aw;
-		if (ph != last_ph) {
-			last_ph = ph;
-			a_phase = a_moved = aw;
-		}
-		if (progress_moved(&pr, gp, t->pid, ph == G_CALLING ? g->safe_lwp : 0))
-			a_moved = aw;
-		int give_up = interrupted;
-		switch (ph) {
-		case G_START:
-			/* it has done nothing to the target: end it at once */
-			if (!killed && (interrupted || aw >= start_bound)) {
-				start_late = !interrupted;
-				kill_gdb(gp, SIGKILL);
-				killed = 1;
-				killed_in = G_START;
-			}
-			break;
-		case G_ATTACHING:
-			give_up = give_up || aw >= a_go + start_bound;
-			break;
-		case G_SEARCHING:
-		case G_WAITING:
-			give_up = give_up || aw >= a_attached + o->timeout;
-			break;
-		case G_CALLING:
-			/* a call in the target that does not return and does not move
-			 * (a deadlock): interrupt it (gdb unwinds it: unwindonsignal).
-			 * Interrupting dlopen half-way is itself a risk, so only then,
-			 * or after 10 minutes in any case; not for a Ctrl-C, which
-			 * waits for the calls (milliseconds, as a rule) to return. */
-			if (interrupted && !int_said) {
-				fprintf(stderr, "graphleak dump: letting gdb finish its calls in process %d first "
-						"(interrupting them could harm it)\n", t->pid);
-				int_said = 1;
-			}
-			if (!int_sent && ((aw >= a_phase + inject_bound && aw >= a_moved + inject_bound) ||
-					  aw >= a_phase + 600)) {
-				say(o, "the calls in the target did not return in %.1f s: interrupting them",
-				    aw - a_phase);
-				kill_gdb(gp, SIGINT);
-				int_sent = 1;
-				a_int = aw;
-			}
-			give_up = 0;
-			break;
-		case G_DONE:
-			/* only the detach and gdb's exit are left: bounded too */
-			if (!int_sent && aw >= a_phase + 30 && aw >= a_moved + 30) {
-				say(o, "gdb did not exit %.0f s after its work: interrupting it", aw - a_phase);
-				kill_gdb(gp, SIGINT);
-				int_sent = 1;
-				a_int = aw;
-			}
-			give_up = 0;
-			break;
-		}
-		if (give_up && go_sent && !abort_sent) {
-			say(o, "giving up after %.1f s: asking gdb to detach", now - t_start);
-			ctl_say(g, "abort");
-			abort_sent = 1;
-			abort_in = ph;
-			a_abort = aw;
-		}
-		if (abort_sent && ph == G_WAITING && !stop_sent) {
-			/* ends gdb's `continue` (gdb does not pass SIGSTOP on); SIGCONT below */
-			kill(t->pid, SIGSTOP);
-			stop_sent = 1;
-			a_stop = aw;
-		}
-		/* gdb that does not act on "abort" (busy in a step that takes long,
-		 * or stuck in the attach itself): interrupt it */
-		if (abort_sent && !int_sent && ph != G_START && ph != G_DONE && ph != G_CALLING &&
-		    aw >= (stop_sent ? a_stop : a_abort) + 3) {
-			kill_gdb(gp, SIGINT);
-			int_sent = 1;
-			a_int = aw;
-		}
-		/* Once interrupted, how long gdb gets before it is killed (with its
-		 * process group: a wrapper script too). While a call or a
-		 * `continue` is under way, killing gdb could harm the target (a
-		 * thread left in a half-made call, a breakpoint left in the code:
-		 * seen here after a 70 s stall of the machine, SIGTRAP in
-		 * ld.so), so there only when nothing has moved for 30 s. Elsewhere
-		 * the kernel detaches a dead tracer's threads, we send SIGCONT, and
-		 * 5 s are enough. */
-		int risky = ph == G_WAITING || ph == G_CALLING;
-		if (int_sent && !killed &&
-		    (risky ? (aw >= a_int + 30 && aw >= a_moved + 30) || aw >= a_int + 600 : aw >= a_int + 5)) {
-			killed_in = ph;
-			kill_gdb(gp, SIGKILL);
-			killed = 1;
-		}
-		if (!eof) {
-			struct pollfd pf = {g->fd, POLLIN, 0};
-			int rc = poll(&pf, 1, 50);
-			if (rc > 0)
-				gdb_read(g, o, r, &eof);
-		} else {
-			sleep_s(0.01);
-		}
-		pid_t w = waitpid(gp, &g->wstatus, WNOHANG);
-		if (w == gp) {
-			g->exited = 1;
-			if (!eof)
-				gdb_read(g, o, r, &eof);
-		}
-	}
-	close(g->fd);
-	if (g->ctl >= 0)
-		close(g->ctl);
-	r->attached_seconds = g->attached_s;
-	if (stop_sent || (killed && killed_in != G_START)) {
-		/* a SIGSTOP of ours may still be pending, or gdb died attached */
-		char st;
-		unsigned long long start;
-		if (target_alive(t)) {
-			kill(t->pid, SIGCONT);
-			if (killed && proc_stat(t->pid, &st, &start) == 0 && (st == 't' || st == 'T'))
-				kill(t->pid, SIGCONT);
-		}
-	}
-
-	gl_attach_status rs = GL_ATTACH_OK;
-	char tail[2048] = "";
-	for (int i = g->ntail > 6 ? g->ntail - 6 : 0, k = 0; i < g->ntail; i++) {
-		int n = snprintf(tail + k, sizeof tail - (size_t)k, "  gdb: %s\n", g->tail[i % 6]);
-		if (n < 0 || (size_t)(k + n) >= sizeof tail)
-			break;
-		k += n;
-	}
-	if (killed && killed_in == G_START) {
-		if (start_late)
-			rs = fail(r, GL_ATTACH_TIMEOUT,
-				  "gdb did not start within %g s (%s); it was stopped before it attached, so nothing was "
-				  "done to process %d. On a loaded machine gdb can take long to start: allow more with "
-				  "GRAPHLEAK_GDB_START_TIMEOUT=SECONDS, or use --signal.",
-				  start_bound, gdb, t->pid);
-		else
-			rs = fail(r, GL_ATTACH_FAIL, "interrupted before gdb attached; nothing was done to process %d",
-				  t->pid);
-	} else if (killed && (killed_in == G_WAITING || killed_in == G_CALLING)) {
-		rs = fail(r, GL_ATTACH_FAIL,
-			  "gdb did not finish %s and had to be killed; process %d was sent SIGCONT. If gdb had "
-			  "breakpoints inserted, the process may stop with SIGTRAP: check it.\n%s",
-			  killed_in == G_CALLING ? "its calls in the target" : "its wait for a safe point", t->pid,
-			  tail);
-	} else if (killed && killed_in == G_DONE) {
-		rs = fail(r, GL_ATTACH_FAIL,
-			  "gdb did not exit after its work on process %d and had to be killed (its calls had "
-			  "returned and its breakpoints were deleted); the process was sent SIGCONT.\n%s",
-			  t->pid, tail);
-	} else if (killed) {
-		rs = fail(r, GL_ATTACH_FAIL,
-			  "gdb did not respond and had to be killed while it was %s process %d; it had inserted no "
-			  "breakpoint and made no call there, and the process was sent SIGCONT.\n%s",
-			  killed_in == G_ATTACHING ? "attaching to" : "looking at the threads of", t->pid, tail);
-	} else if (strcmp(g->err_kind, "aborted") == 0) {
-		if (interrupted)
-			rs = fail(r, GL_ATTACH_FAIL, "interrupted before anything was loaded into process %d; it was left "
-						     "running", t->pid);
-		else if (abort_in == G_ATTACHING)
-			rs = fail(r, GL_ATTACH_TIMEOUT,
-				  "gdb could not attach to process %d within %g s; nothing was loaded into it and it was "
-				  "left running.\n%s", t->pid, start_bound, tail);
-		else
-			rs = fail(r, GL_ATTACH_TIMEOUT,
-				  "no thread of process %d reached a safe point within %g s (%s).\n"
-				  "Nothing was loaded into it; it was left running. A process that only computes without "
-				  "allocating never passes one: try again, with a larger --timeout, or use --signal.",
-				  t->pid, o->timeout, abort_in == G_WAITING ? "every thread was busy in code that neither "
-				  "blocked nor allocated" : "gdb was still looking at its threads");
-	} else if (g->err_kind[0]) {
-		const char *k = g->err_kind;
-		char help[2048];
-		if (strcmp(k, "perm") == 0)
-			rs = fail(r, GL_ATTACH_PERM, "not allowed to attach to process %d (%s).\n%s", t->pid, g->err_msg,
-				  ptrace_help(help, sizeof help, t));
-		else if (strcmp(k, "exited") == 0)
-			rs = fail(r, GL_ATTACH_EXITED, "process %d exited while graphleak was attaching (%s)", t->pid,
-				  g->err_msg);
-		else if (strcmp(k, "nosafepoint") == 0 || (strcmp(k, "interrupted") == 0 && stop_sent))
-			rs = fail(r, GL_ATTACH_TIMEOUT,
-				  "no thread of process %d reached a safe point within %g s: %s.\n"
-				  "Nothing was loaded into it; it was left running. A process that only computes without "
-				  "allocating never passes one: try again, with a larger --timeout, or use --signal.",
-				  t->pid, o->timeout, g->err_msg);
-		else if (strcmp(k, "busy") == 0)
-			rs = fail(r, GL_ATTACH_BUSY,
-				  "an earlier graphleak dump is still waiting for the GIL in process %d (a thread holds "
-				  "it in C code); it will exit without dumping when it gets it. Try again later.",
-				  t->pid);
-		else if (strcmp(k, "exec") == 0)
-			rs = fail(r, GL_ATTACH_NOGDB, "%s", g->err_msg);
-		else if (strcmp(k, "interrupted") == 0)
-			rs = fail(r, interrupted ? GL_ATTACH_FAIL : GL_ATTACH_TIMEOUT,
-				  "%s before anything was loaded into process %d; it was left running",
-				  interrupted ? "interrupted" : "gdb timed out", t->pid);
-		else
-			rs = fail(r, GL_ATTACH_FAIL, "attaching to process %d failed (%s): %s\n%s", t->pid, k,
-				  g->err_msg, tail);
-	} else if (!g->hello) {
-		int nopython = 0;
-		for (int i = 0; i < g->ntail && i < 6; i++)
-			if (strstr(g->tail[i], "Python scripting is not supported"))
-				nopython = 1;
-		if (nopython)
-			rs = fail(r, GL_ATTACH_NOGDB, "%s has no Python support, which graphleak needs: install Debian's gdb "
-						      "(apt-get install gdb) or point GRAPHLEAK_GDB at one",
-				  gdb);
-		else
-			rs = fail(r, GL_ATTACH_NOGDB, "%s did not run graphleak's gdb script (exit status %d).\n%s", gdb,
-				  WIFEXITED(g->wstatus) ? WEXITSTATUS(g->wstatus) : -1, tail);
-	} else if (!g->injected) {
-		rs = fail(r, interrupted ? GL_ATTACH_FAIL : GL_ATTACH_TIMEOUT,
-			  "gdb stopped before loading the shim into process %d%s.\n%s", t->pid,
-			  interrupted ? " (interrupted)" : "", tail);
-	}
-	if (rs == GL_ATTACH_OK && !g->detached)
-		say(o, "warning: gdb did not report its detach");
-	free(g);
-	return rs;
-}
-
 /* ---- the result ----------------------------------------------------------- */
 
 static void remove_partial(const char *output, int pid)
@@ -1412,7 +752,7 @@ static gl_attach_status signal_mode(const gl_attach_opts *o, const target *t, re
 		return fail(r, GL_ATTACH_NOHANDLER,
 			    "process %d does not handle SIG%s, so the signal would %s it.\n"
 			    "Cooperative mode needs the program to run under `graphleak run`, or to call "
-			    "graphleak.enable_signal() (with the shim on its path). Without that, attach with gdb: "
+			    "graphleak.enable_signal() (with the shim on its path). Without that, attach: "
 			    "leave out --signal.",
 			    t->pid, name ? name : "?", (t->sigign & bit) ? "be ignored by" : "kill");
 	}
@@ -1428,28 +768,101 @@ static gl_attach_status signal_mode(const gl_attach_opts *o, const target *t, re
 	return wait_result(o, t, q, 0, r);
 }
 
-static gl_attach_status attach_mode(const gl_attach_opts *o, const target *t, reqdir *q, const char *pyshim,
-				    gl_attach_result *r)
+/* The injector's outcome, in the words and statuses of `graphleak dump`. */
+static gl_attach_status injected(const gl_attach_opts *o, const target *t, const gl_inject_result *ir,
+				 gl_attach_result *r)
+{
+	char help[2048];
+	switch (ir->status) {
+	case GL_INJECT_OK:
+		if (ir->retval == -EBUSY)
+			return fail(r, GL_ATTACH_BUSY,
+				    "an earlier graphleak dump is still waiting for the GIL in process %d (a thread holds "
+				    "it in C code); it will exit without dumping when it gets it. Try again later.",
+				    t->pid);
+		if (ir->retval != 0)
+			return fail(r, GL_ATTACH_FAIL, "graphleak_attach_start failed in process %d: %s", t->pid,
+				    strerror((int)-ir->retval));
+		return GL_ATTACH_OK;
+	case GL_INJECT_NOPROC:
+		return fail(r, GL_ATTACH_NOPROC, "no process %d", t->pid);
+	case GL_INJECT_EXITED:
+		return fail(r, GL_ATTACH_EXITED, "process %d exited while graphleak was attaching (%s)", t->pid,
+			    ir->message);
+	case GL_INJECT_PERM:
+		return fail(r, GL_ATTACH_PERM, "not allowed to attach to process %d (%s).\n%s", t->pid, ir->message,
+			    ptrace_help(help, sizeof help, t));
+	case GL_INJECT_NOSAFEPOINT:
+		return fail(r, GL_ATTACH_TIMEOUT,
+			    "no thread of process %d reached a safe point within %g s: %s.\n"
+			    "Nothing was loaded into it; it was left running. A process that only computes without "
+			    "allocating never passes one: try again, with a larger --timeout, or use --signal.",
+			    t->pid, o->timeout, ir->message);
+	case GL_INJECT_INTERRUPTED:
+		return fail(r, GL_ATTACH_FAIL, "interrupted before anything was loaded into process %d; it was left "
+					       "running", t->pid);
+	case GL_INJECT_NOSYMBOL:
+		return fail(r, GL_ATTACH_NOSHIM, "%s (an old build of the shim? rebuild graphleak)", ir->message);
+	case GL_INJECT_LOADFAIL: {
+		gl_proc_status ps;
+		if (gl_proc_status_read(t->pid, 0, &ps) == 0 && ps.seccomp == 2)
+			return fail(r, GL_ATTACH_FAIL,
+				    "%s.\nProcess %d runs under a seccomp filter, which may deny it new executable "
+				    "memory (a container's or systemd's MemoryDenyWriteExecute=). Nothing was loaded "
+				    "and it was left running; use --signal.",
+				    ir->message, t->pid);
+		return fail(r, GL_ATTACH_FAIL, "%s.\nNothing was loaded and the process was left running.",
+			    ir->message);
+	}
+	case GL_INJECT_TRACED:
+	case GL_INJECT_STOPPED:
+	case GL_INJECT_UNSUPPORTED:
+	case GL_INJECT_CALLFAIL:
+	case GL_INJECT_FAIL:
+		break;
+	}
+	return fail(r, GL_ATTACH_FAIL, "%s", ir->message);
+}
+
+static gl_attach_status attach_mode(const gl_attach_opts *o, const target *t, reqdir *q, gl_attach_result *r)
 {
 	if (t->tracer)
 		return fail(r, GL_ATTACH_FAIL,
 			    "process %d is already being traced by process %ld (a debugger or strace): only one "
 			    "tracer at a time. Detach it first, or use --signal.",
 			    t->pid, t->tracer);
-	char gdb[PATH_MAX], script[PATH_MAX + 64];
-	gl_attach_status st = find_gdb(gdb, sizeof gdb, r);
-	if (st != GL_ATTACH_OK)
-		return st;
-	snprintf(script, sizeof script, "%s/graphleak_attach_gdb.py", pyshim);
-	if (access(script, R_OK) != 0)
-		return fail(r, GL_ATTACH_FAIL, "%s is missing (rebuild graphleak)", script);
-	st = make_private_dir(q, t, r);
+	gl_attach_status st = make_private_dir(q, t, r);
 	if (st == GL_ATTACH_OK)
 		st = write_request(q, o, t, r);
 	if (st != GL_ATTACH_OK)
 		return st;
-	say(o, "attaching to process %d with %s; shim %s", t->pid, gdb, r->shim);
-	st = run_gdb(o, t, q, gdb, script, r);
+	say(o, "loading %s into process %d", r->shim, t->pid);
+	gl_inject_opts io = {
+		.pid = t->pid,
+		.library = r->shim,
+		.symbol = "graphleak_attach_start",
+		.arg = q->request,
+		.timeout = o->timeout,
+		.path = o->inject_path,
+		.verbose = o->verbose,
+		.log_prefix = "graphleak dump: ",
+		.interrupted = &interrupted,
+	};
+	gl_inject_result *ir = calloc(1, sizeof *ir);
+	if (!ir)
+		return fail(r, GL_ATTACH_FAIL, "out of memory");
+	gl_inject(&io, ir);
+	snprintf(r->safe_point, sizeof r->safe_point, "%s", ir->where);
+	r->attached_seconds = ir->traced_seconds;
+	r->inject_seconds = ir->total_seconds;
+	r->stopped_seconds = ir->stopped_seconds;
+	r->ext_bytes = ir->ext_bytes;
+	say(o, "injector: %s in %.4f s (%s; thread stopped %.4f s, calls %.4f s, %d thread(s) judged, %d "
+	       "breakpoint hit(s); extended state %zu bytes)",
+	    gl_inject_status_name(ir->status), ir->total_seconds, ir->where[0] ? ir->where : "no safe point",
+	    ir->stopped_seconds, ir->calls_seconds, ir->threads_judged, ir->breakpoint_hits, ir->ext_bytes);
+	st = injected(o, t, ir, r);
+	free(ir);
 	if (st != GL_ATTACH_OK)
 		return st;
 	say(o, "shim loaded (%s); waiting for the GIL", r->safe_point);
@@ -1485,7 +898,7 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 			else
 				st = find_shim(t, pyshim, r);
 			if (st == GL_ATTACH_OK)
-				st = attach_mode(o, t, q, pyshim, r);
+				st = attach_mode(o, t, q, r);
 		}
 	}
 	reqdir_remove(q);

@@ -4,10 +4,10 @@
  * The CLI side of the attach (compiled into the graphleak executable; no
  * Python here). It finds the target's interpreter from /proc, picks the shim
  * built for it (shims.tsv beside the binary), and then either
- *   - attach mode: runs gdb on pyshim/graphleak_attach_gdb.py, which stops
- *     the target at a safe point, dlopen()s the shim into it and calls
- *     graphleak_attach_start(), then detaches; the shim's helper thread takes
- *     the GIL and writes the snapshot; or
+ *   - attach mode: graphleak's injector (inject.h) stops one thread at a safe
+ *     point, dlopen()s the shim into it and calls graphleak_attach_start(),
+ *     restores the thread exactly and detaches; the shim's helper thread
+ *     takes the GIL and writes the snapshot; or
  *   - signal mode: leaves a request in /tmp/graphleak-req-PID/ and sends a
  *     signal the target handles (graphleak run, graphleak.enable_signal()),
  * and waits, bounded, for the result the target writes. docs/attach.md has
@@ -27,7 +27,6 @@ typedef enum {
 	GL_ATTACH_NOTPY,     /* not a Python process */
 	GL_ATTACH_NOSHIM,    /* no shim built for its interpreter */
 	GL_ATTACH_PERM,      /* not allowed to attach to it or to signal it */
-	GL_ATTACH_NOGDB,     /* gdb is missing or unusable */
 	GL_ATTACH_NOHANDLER, /* --signal: the target does not handle the signal */
 	GL_ATTACH_EXITED,    /* the target exited */
 	GL_ATTACH_TIMEOUT,   /* no safe point, or no GIL, in time */
@@ -45,7 +44,8 @@ typedef struct gl_attach_opts {
 	int values;          /* 0: withhold str/bytes/int/float values */
 	int use_signal;      /* cooperative mode */
 	int signum;          /* its signal */
-	int verbose;         /* progress and gdb's view of the threads on stderr */
+	int verbose;         /* progress and the injector's view of the threads on stderr */
+	int inject_path;     /* GL_INJECT_ANY, _IDLE_ONLY, _ALLOC_ONLY (tests and benchmark) */
 } gl_attach_opts;
 
 typedef struct gl_attach_result {
@@ -56,12 +56,15 @@ typedef struct gl_attach_result {
 	char python[64];     /* the target's version as the shim saw it, or our guess */
 	char executable[PATH_MAX];
 	char shim[PATH_MAX]; /* the library loaded into it (attach mode) */
-	char safe_point[256];/* how the injection point was reached (attach mode) */
+	char safe_point[512];/* how the injection point was reached (attach mode) */
 	uint64_t objects, edges, bytes, file_bytes;
 	double pause_seconds;    /* the GIL held by the dump: the target's pause */
 	double dump_seconds;     /* the dump itself */
 	double gil_wait_seconds; /* the helper thread's wait for the GIL */
-	double attached_seconds; /* gdb attached (threads stopped except during calls) */
+	double attached_seconds; /* the first thread traced to the last detached */
+	double inject_seconds;   /* the injector, start (preflight) to end */
+	double stopped_seconds;  /* the thread that made the calls was stopped */
+	size_t ext_bytes;        /* its extended register state, as the kernel sizes it */
 	double wall_seconds;     /* the whole command */
 } gl_attach_result;
 
