@@ -660,6 +660,9 @@ static int unwind_saved(ctx *c, int tid, const gl_thread_state *st, gl_stack *s)
 
 /* ---- step 2: an idle thread ------------------------------------------------------ */
 
+static int add_tracee(ctx *c, int tid);
+static void release_all(ctx *c, int keep);
+
 typedef struct {
 	int tid;
 	long nr;
@@ -853,8 +856,16 @@ static int try_idle(ctx *c, const cand *k)
 	for (;;) {
 		int status;
 		int w = wait_stop(c, tid, &status, c->o->timeout > STOP_BOUND ? c->o->timeout : STOP_BOUND, 0);
-		if (w == 0) /* not stopping (an uninterruptible sleep that lasts): leave it */
+		if (w == 0) {
+			/* not stopping (an uninterruptible sleep that lasts): it cannot
+			 * be detached before it stops; gl_inject() lets it go at the end */
 			say(c, "thread %d did not stop; leaving it", tid);
+			if (add_tracee(c, tid) < 0) {
+				fail(c, GL_INJECT_FAIL, "out of memory");
+				return -1;
+			}
+			return 0;
+		}
 		int rc = w > 0 ? interrupt_stop(c, tid, status) : -1;
 		if (rc == 0)
 			continue;
@@ -1563,6 +1574,12 @@ gl_inject_status gl_inject(const gl_inject_opts *o, gl_inject_result *r)
 		}
 	}
 	st = r->status;
+	/* a thread that did not stop when it was judged, still traced */
+	for (size_t i = 0; i < c->th.n; i++)
+		if (!c->th.v[i].detached) {
+			release_all(c, 0);
+			break;
+		}
 	if (c->t_seized)
 		r->traced_seconds = now_s() - c->t_seized;
 	r->total_seconds = now_s() - c->t0;

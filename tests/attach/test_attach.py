@@ -620,11 +620,12 @@ def cmd_load(gl, args):
             if j and j.get("ok"):
                 results["python"] = j.get("python")
                 results["dumps"].append({k2: j.get(k2) for k2 in ("pause_seconds", "gil_wait_seconds",
-                                                                    "attached_seconds", "wall_seconds",
+                                                                    "attached_seconds", "inject_seconds",
+                                                                    "thread_stopped_seconds", "wall_seconds",
                                                                     "objects", "safe_point")})
                 results["dumps"][-1]["during_load"] = during
-                log("load: dump %d: pause %.4f s, attached %.3f s, %s" % (k, j["pause_seconds"],
-                                                                         j["attached_seconds"], j["safe_point"]))
+                log("load: dump %d: pause %.4f s, thread stopped %.4f s, %s" % (
+                    k, j["pause_seconds"], j["thread_stopped_seconds"], j["safe_point"]))
                 os.unlink(out)
             if abp.poll() is not None:
                 log("load: ab finished before dump %d" % k)
