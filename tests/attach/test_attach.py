@@ -23,22 +23,11 @@ import sys
 import tempfile
 import time
 
+from harness import FAILURES, Lines, check, log
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
 SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
-FAILURES = []
-
-
-def log(msg):
-    sys.stderr.write("test_attach: %s\n" % msg)
-    sys.stderr.flush()
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        log("FAIL: " + what)
-    return cond
 
 
 def shim_dir_for(gl, py):
@@ -61,6 +50,7 @@ class Target(object):
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd,
                                   env=env, preexec_fn=preexec)
         self.pid = self.p.pid
+        self.lines = Lines(self.p.stdout.fileno())
         line = self._readline(15)
         if not line.startswith(b"ready"):
             self.kill()
@@ -69,19 +59,7 @@ class Target(object):
         time.sleep(0.2)  # into its blocking call
 
     def _readline(self, timeout):
-        fd = self.p.stdout.fileno()
-        buf = b""
-        end = time.time() + timeout
-        import select
-        while b"\n" not in buf and time.time() < end:
-            r, _, _ = select.select([fd], [], [], max(0.0, end - time.time()))
-            if not r:
-                break
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            buf += chunk
-        return buf.split(b"\n", 1)[0]
+        return self.lines.line(timeout) or b""
 
     def ping(self, timeout=10):
         if self.mode == "accept":

@@ -13,8 +13,6 @@ killed at the end.
 """
 import json
 import os
-import re
-import select
 import shutil
 import signal
 import socket
@@ -23,21 +21,10 @@ import sys
 import tempfile
 import time
 
+from harness import FAILURES, Lines, check, log
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
-FAILURES = []
-
-
-def log(msg):
-    sys.stderr.write("test_inject: %s\n" % msg)
-    sys.stderr.flush()
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        log("FAIL: " + what)
-    return cond
 
 
 class Proc(object):
@@ -46,23 +33,11 @@ class Proc(object):
     def __init__(self, argv, cwd=None):
         self.p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd)
         self.pid = self.p.pid
-        self.buf = b""
+        self.lines = Lines(self.p.stdout.fileno())
 
     def line(self, timeout=10):
-        fd = self.p.stdout.fileno()
-        end = time.time() + timeout
-        while b"\n" not in self.buf and time.time() < end:
-            r, _, _ = select.select([fd], [], [], max(0.0, end - time.time()))
-            if not r:
-                break
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                break
-            self.buf += chunk
-        if b"\n" not in self.buf:
-            return None
-        l, self.buf = self.buf.split(b"\n", 1)
-        return l.decode()
+        l = self.lines.line(timeout)
+        return None if l is None else l.decode()
 
     def send(self, data):
         self.p.stdin.write(data)

@@ -1,0 +1,46 @@
+"""harness.py - what the attach tests (test_attach.py, test_inject.py) share:
+the list of failures, log and check, and a line reader bounded in time."""
+import os
+import select
+import sys
+import time
+
+FAILURES = []
+NAME = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+
+
+def log(msg):
+    sys.stderr.write("%s: %s\n" % (NAME, msg))
+    sys.stderr.flush()
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        log("FAIL: " + what)
+    return cond
+
+
+class Lines(object):
+    """Lines from a file descriptor (a child's stdout), each read bounded in
+    time; what follows a line is kept for the next."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = b""
+
+    def line(self, timeout):
+        """The next line without its newline, or None (timeout, or EOF)."""
+        end = time.time() + timeout
+        while b"\n" not in self.buf and time.time() < end:
+            r, _, _ = select.select([self.fd], [], [], max(0.0, end - time.time()))
+            if not r:
+                break
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                break
+            self.buf += chunk
+        if b"\n" not in self.buf:
+            return None
+        l, self.buf = self.buf.split(b"\n", 1)
+        return l
