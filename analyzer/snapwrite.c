@@ -151,7 +151,8 @@ static int put_bytes(gl_writer *w, const void *data, size_t n)
 	}
 	if (need(w, n) < 0)
 		return -1;
-	memcpy(w->buf + w->buf_len, data, n);
+	if (n)
+		memcpy(w->buf + w->buf_len, data, n);
 	w->buf_len += n;
 	return 0;
 }
@@ -388,7 +389,8 @@ uint32_t gl_w_intern(gl_writer *w, const char *s, size_t n)
 		w->str_len = nl;
 	}
 	uint32_t sid = w->n_str++;
-	memcpy(w->str_arena + w->str_arena_len, s, n);
+	if (n)
+		memcpy(w->str_arena + w->str_arena_len, s, n);
 	w->str_off[sid] = w->str_arena_len;
 	w->str_len[sid] = (uint32_t)n;
 	w->index[j].hash = h;
@@ -431,7 +433,8 @@ int gl_w_begin_object(gl_writer *w, uint64_t addr, uint32_t type_sid, uint32_t f
 	put_varint(w, length);
 	if (flags & GL_OF_PREVIEW) {
 		put_varint(w, preview_len);
-		memcpy(w->buf + w->buf_len, preview, preview_len);
+		if (preview_len) /* an empty preview may come with no pointer at all */
+			memcpy(w->buf + w->buf_len, preview, preview_len);
 		w->buf_len += preview_len;
 	}
 	w->prev_addr = a;
