@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "opts.h"
 #include "snapshot.h"
 
 #define GL_EXIT_OK 0
@@ -31,15 +32,6 @@ int cmd_render(int argc, char **argv); /* cmd_render.c */
 /* Prints "graphleak CMD: <message>" and a hint to --help on stderr; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Is a the option `name` (or `alt`, may be NULL)? */
-int cli_is(const char *a, const char *name, const char *alt);
-
-/*
- * Parses the value of option argv[*i] (either "--opt=VALUE" after `name`,
- * or the next argument) into *val, advancing *i. 0, or prints a usage error
- * and returns 2.
- */
-int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **val);
 
 /*
  * A memory cap for loading and analysing (0: none), from the global option
@@ -48,11 +40,6 @@ int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **v
  */
 extern uint64_t cli_max_memory;
 
-/* Parses a size: bytes, or with a suffix k/K, M, G, T (binary). 0 or -1. */
-int cli_parse_size(const char *s, uint64_t *out);
-
-/* Parses a non-negative decimal integer. 0 or -1. */
-int cli_parse_u64(const char *s, uint64_t *out);
 
 /*
  * Loads a snapshot; on failure prints "graphleak: <message>" on stderr and

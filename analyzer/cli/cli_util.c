@@ -20,62 +20,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return GL_EXIT_USAGE;
 }
 
-int cli_is(const char *a, const char *name, const char *alt)
-{
-	return strcmp(a, name) == 0 || (alt && strcmp(a, alt) == 0);
-}
-
-int cli_opt_value(const char *cmd, int argc, char **argv, int *i, const char **val)
-{
-	const char *a = argv[*i];
-	const char *eq = strchr(a, '=');
-	if (a[0] == '-' && a[1] == '-' && eq) {
-		*val = eq + 1;
-		return 0;
-	}
-	if (*i + 1 >= argc)
-		return cli_usage_error(cmd, "option %s needs a value", a);
-	*val = argv[++*i];
-	return 0;
-}
-
-int cli_parse_u64(const char *s, uint64_t *out)
-{
-	if (!*s || *s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || *end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 uint64_t cli_max_memory;
-
-int cli_parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -1;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (end == s)
-		return -1;
-	uint64_t mul = 1;
-	switch (*end) {
-	case 'k': case 'K': mul = 1ull << 10; end++; break;
-	case 'm': case 'M': mul = 1ull << 20; end++; break;
-	case 'g': case 'G': mul = 1ull << 30; end++; break;
-	case 't': case 'T': mul = 1ull << 40; end++; break;
-	}
-	if (*end == 'i' || *end == 'B')
-		end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
-	if (*end || v > UINT64_MAX / mul)
-		return -1;
-	*out = v * mul;
-	return 0;
-}
 
 void cli_timing(const char *phase, double since)
 {

@@ -65,33 +65,19 @@ static int cycle_mix(const gl_analysis *a, uint32_t comp, u32vec *ids, report_mi
 
 int cmd_cycles(int argc, char **argv)
 {
-	const char *snap = NULL, *lim = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(cycles_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(o, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(o, "--redact", NULL)) {
-			report_set_redact(1);
-		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
-			if (cli_opt_value("cycles", argc, argv, &i, &lim))
-				return GL_EXIT_USAGE;
-		} else if (o[0] == '-' && o[1]) {
-			return cli_usage_error("cycles", "unknown option '%s'", o);
-		} else if (!snap) {
-			snap = o;
-		} else {
-			return cli_usage_error("cycles", "unexpected argument '%s'", o);
-		}
-	}
+	const char *snap = NULL;
+	int json = 0, redact = 0;
+	uint64_t limit = 5;
+	const cli_opt opts[] = {CLI_LIMIT(&limit), CLI_JSON(&json), CLI_REDACT(&redact), {0}};
+	cli_args ca = {.cmd = "cycles", .usage = cycles_usage, .opts = opts, .pos = &snap, .max_pos = 1};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!snap)
 		return cli_usage_error("cycles", "no snapshot given");
-	uint64_t limit = 5;
-	if (lim && cli_parse_u64(lim, &limit) < 0)
-		return cli_usage_error("cycles", "--limit takes a whole number, not '%s'", lim);
+	if (limit == 0)
+		limit = UINT64_MAX;
+	report_set_redact(redact);
 
 	gl_snap *s;
 	gl_analysis a;

@@ -79,17 +79,6 @@ static const char dump_usage[] =
 	"  graphleak dump --pid 4242 --signal              # under graphleak run, no ptrace\n"
 	"  graphleak dump --pid $(pgrep -f gunicorn | head -1) --json | jq .pause_seconds\n";
 
-static int parse_seconds(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v > 0) || v > 86400)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_signal(const char *s, int *out)
 {
 	if (!s || !*s) {
@@ -152,57 +141,36 @@ int cmd_dump(int argc, char **argv)
 	memset(&o, 0, sizeof o);
 	o.timeout = 10;
 	o.dump_timeout = 600;
-	o.values = 1;
 	o.signum = SIGUSR2;
-	const char *out = NULL, *pid_s = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL;
-		if (cli_is(a, "-h", "--help")) {
-			fputs(dump_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(a, "--pid", NULL) || strncmp(a, "--pid=", 6) == 0) {
-			if (cli_opt_value("dump", argc, argv, &i, &pid_s))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(a, "-o", "--output") || strncmp(a, "--output=", 9) == 0) {
-			if (cli_opt_value("dump", argc, argv, &i, &out))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(a, "--timeout", NULL) || strncmp(a, "--timeout=", 10) == 0) {
-			if (cli_opt_value("dump", argc, argv, &i, &v))
-				return GL_EXIT_USAGE;
-			if (parse_seconds(v, &o.timeout) < 0)
-				return cli_usage_error("dump", "--timeout takes seconds (e.g. 10 or 2.5), not '%s'", v);
-		} else if (cli_is(a, "--dump-timeout", NULL) || strncmp(a, "--dump-timeout=", 15) == 0) {
-			if (cli_opt_value("dump", argc, argv, &i, &v))
-				return GL_EXIT_USAGE;
-			if (parse_seconds(v, &o.dump_timeout) < 0)
-				return cli_usage_error("dump", "--dump-timeout takes seconds, not '%s'", v);
-		} else if (cli_is(a, "--collect", NULL)) {
-			o.collect = 1;
-		} else if (cli_is(a, "--no-values", NULL)) {
-			o.values = 0;
-		} else if (cli_is(a, "--signal", NULL) || strncmp(a, "--signal=", 9) == 0) {
-			o.use_signal = 1;
-			if (parse_signal(a[8] == '=' ? a + 9 : NULL, &o.signum) < 0)
-				return cli_usage_error("dump", "--signal takes a signal name or number, not '%s'", a + 9);
-		} else if (cli_is(a, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(a, "-v", "--verbose")) {
-			o.verbose = 1;
-		} else if (a[0] == '-') {
-			return cli_usage_error("dump", "unknown option '%s'", a);
-		} else {
-			return cli_usage_error("dump", "unexpected argument '%s' (the process is given with --pid PID)", a);
-		}
+	const char *out = NULL, *sig = NULL;
+	uint64_t pid = 0;
+	int json = 0, no_values = 0, n_pid = 0;
+	const cli_opt opts[] = {
+		{"pid", 0, CLI_COUNT, &pid, "PID", &n_pid},
+		CLI_OUTPUT(&out, "SNAP"),
+		{"timeout", 0, CLI_SECONDS, &o.timeout, "S", NULL},
+		{"dump-timeout", 0, CLI_SECONDS, &o.dump_timeout, "S", NULL},
+		{"collect", 0, CLI_FLAG, &o.collect, NULL, NULL},
+		{"no-values", 0, CLI_FLAG, &no_values, NULL, NULL},
+		{"signal", 0, CLI_OPTVAL, &sig, "SIG", NULL},
+		CLI_JSON(&json),
+		{"verbose", 'v', CLI_FLAG, &o.verbose, NULL, NULL},
+		{0}};
+	cli_args ca = {.cmd = "dump", .usage = dump_usage, .opts = opts};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	o.values = !no_values;
+	if (sig) {
+		o.use_signal = 1;
+		if (parse_signal(sig, &o.signum) < 0)
+			return cli_usage_error("dump", "--signal takes a signal name or number, not '%s'", sig);
 	}
-	if (!pid_s)
+	if (!n_pid)
 		return cli_usage_error("dump", "which process? give --pid PID");
-	uint64_t pid;
-	if (cli_parse_u64(pid_s, &pid) < 0 || pid == 0 || pid > 4194304)
-		return cli_usage_error("dump", "--pid takes a process id, not '%s'", pid_s);
+	if (pid == 0 || pid > 4194304)
+		return cli_usage_error("dump", "--pid takes a process id, not %llu", (unsigned long long)pid);
 	o.pid = (int)pid;
-	if (out && !*out)
-		return cli_usage_error("dump", "-o needs a file name");
 
 	char path[PATH_MAX];
 	if (!out) {

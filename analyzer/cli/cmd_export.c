@@ -48,24 +48,11 @@ int cmd_export(int argc, char **argv)
 {
 	const char *snap = NULL, *outp = NULL;
 	int redact = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (cli_is(a, "-h", "--help")) {
-			fputs(export_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(a, "--redact", NULL)) {
-			redact = 1;
-		} else if (cli_is(a, "-o", "--output") || strncmp(a, "--output=", 9) == 0) {
-			if (cli_opt_value("export", argc, argv, &i, &outp))
-				return GL_EXIT_USAGE;
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error("export", "unknown option '%s'", a);
-		} else if (!snap) {
-			snap = a;
-		} else {
-			return cli_usage_error("export", "one snapshot at a time ('%s' is extra)", a);
-		}
-	}
+	const cli_opt opts[] = {CLI_OUTPUT(&outp, "FILE"), CLI_REDACT(&redact), {0}};
+	cli_args a = {.cmd = "export", .usage = export_usage, .opts = opts, .pos = &snap, .max_pos = 1};
+	int prc = cli_parse(&a, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!snap)
 		return cli_usage_error("export", "no snapshot given");
 	gl_snap *s;
@@ -99,28 +86,16 @@ int cmd_export(int argc, char **argv)
 int cmd_import(int argc, char **argv)
 {
 	const char *in = NULL, *outp = NULL;
-	unsigned flags = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (cli_is(a, "-h", "--help")) {
-			fputs(import_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(a, "-o", "--output") || strncmp(a, "--output=", 9) == 0) {
-			if (cli_opt_value("import", argc, argv, &i, &outp))
-				return GL_EXIT_USAGE;
-		} else if (strcmp(a, "--force") == 0) {
-			flags |= GL_JSONL_OVERWRITE;
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error("import", "unknown option '%s'", a);
-		} else if (!in) {
-			in = a;
-		} else {
-			return cli_usage_error("import", "one input file at a time ('%s' is extra)", a);
-		}
-	}
+	int force = 0;
+	const cli_opt opts[] = {CLI_OUTPUT(&outp, "SNAP"), {"force", 0, CLI_FLAG, &force, NULL, NULL}, {0}};
+	cli_args a = {.cmd = "import", .usage = import_usage, .opts = opts, .pos = &in, .max_pos = 1};
+	int prc = cli_parse(&a, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	unsigned flags = force ? GL_JSONL_OVERWRITE : 0;
 	if (!in)
 		return cli_usage_error("import", "no input file given");
-	if (!outp || !*outp)
+	if (!outp)
 		return cli_usage_error("import", "no output given: -o SNAP");
 	FILE *f = stdin;
 	const char *name = "standard input";

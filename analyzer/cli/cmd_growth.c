@@ -75,7 +75,7 @@ static json_t *u64_array(const uint64_t *v, const uint32_t *id, size_t n)
 	return a;
 }
 
-static int print_json(char **paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit)
+static int print_json(const char *const *paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit)
 {
 	json_incref(snaps);
 	json_t *grow = json_array();
@@ -113,7 +113,7 @@ static int print_json(char **paths, json_t *snaps, size_t n, const gl_growth *g,
 	return rc;
 }
 
-static void print_text(char **paths, size_t n, const gl_growth *g, size_t limit)
+static void print_text(const char *const *paths, size_t n, const gl_growth *g, size_t limit)
 {
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
 	printf("Growth across %zu snapshots: %s", n, paths[0]);
@@ -176,45 +176,25 @@ static void print_text(char **paths, size_t n, const gl_growth *g, size_t limit)
 
 int cmd_growth(int argc, char **argv)
 {
-	char *paths[GL_GROWTH_MAX_SNAPS];
-	size_t n = 0;
-	const char *mi = NULL, *mb = NULL, *lim = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(growth_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(o, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(o, "--redact", NULL)) {
-			report_set_redact(1);
-		} else if (!strncmp(o, "--min-items", 11) && (o[11] == 0 || o[11] == '=')) {
-			if (cli_opt_value("growth", argc, argv, &i, &mi))
-				return GL_EXIT_USAGE;
-		} else if (!strncmp(o, "--min-bytes", 11) && (o[11] == 0 || o[11] == '=')) {
-			if (cli_opt_value("growth", argc, argv, &i, &mb))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
-			if (cli_opt_value("growth", argc, argv, &i, &lim))
-				return GL_EXIT_USAGE;
-		} else if (o[0] == '-' && o[1]) {
-			return cli_usage_error("growth", "unknown option '%s'", o);
-		} else if (n == GL_GROWTH_MAX_SNAPS) {
-			return cli_usage_error("growth", "at most %d snapshots", GL_GROWTH_MAX_SNAPS);
-		} else {
-			paths[n++] = argv[i];
-		}
-	}
+	const char *paths[GL_GROWTH_MAX_SNAPS + 1];
+	int json = 0, redact = 0;
+	uint64_t min_items = 100, min_bytes = 256 * 1024, limit = 10;
+	const cli_opt opts[] = {
+		{"min-items", 0, CLI_COUNT, &min_items, "N", NULL},
+		{"min-bytes", 0, CLI_SIZE, &min_bytes, "B", NULL},
+		CLI_LIMIT(&limit),
+		CLI_JSON(&json),
+		CLI_REDACT(&redact),
+		{0}};
+	cli_args ca = {.cmd = "growth", .usage = growth_usage, .opts = opts, .pos = paths,
+		       .max_pos = GL_GROWTH_MAX_SNAPS};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	size_t n = (size_t)ca.npos;
 	if (n < 2)
 		return cli_usage_error("growth", "give two snapshots or more, oldest first");
-	uint64_t min_items = 100, min_bytes = 256 * 1024, limit = 10;
-	if (mi && cli_parse_u64(mi, &min_items) < 0)
-		return cli_usage_error("growth", "--min-items takes a whole number, not '%s'", mi);
-	if (mb && cli_parse_size(mb, &min_bytes) < 0)
-		return cli_usage_error("growth", "--min-bytes takes a size like 262144 or 256k, not '%s'", mb);
-	if (lim && cli_parse_u64(lim, &limit) < 0)
-		return cli_usage_error("growth", "--limit takes a whole number, not '%s'", lim);
+	report_set_redact(redact);
 
 	/* the last snapshot stays loaded; the others come and go one by one */
 	gl_snap *last;

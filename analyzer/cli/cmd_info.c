@@ -252,23 +252,11 @@ int cmd_info(int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0, redact = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (cli_is(a, "-h", "--help")) {
-			fputs(info_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (strcmp(a, "--json") == 0) {
-			json = 1;
-		} else if (strcmp(a, "--redact") == 0) {
-			redact = 1;
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error("info", "unknown option '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else {
-			return cli_usage_error("info", "one snapshot at a time ('%s' is extra)", a);
-		}
-	}
+	const cli_opt opts[] = {CLI_JSON(&json), CLI_REDACT(&redact), {0}};
+	cli_args a = {.cmd = "info", .usage = info_usage, .opts = opts, .pos = &path, .max_pos = 1};
+	int prc = cli_parse(&a, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!path)
 		return cli_usage_error("info", "no snapshot given");
 	gl_snap *s;

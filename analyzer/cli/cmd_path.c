@@ -164,52 +164,25 @@ static int path_id(const char *path, const gl_analysis *a, uint64_t addr, int js
 
 int cmd_path(int argc, char **argv)
 {
-	const char *snap = NULL, *type = NULL, *idstr = NULL, *lim = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(path_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(o, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(o, "--redact", NULL)) {
-			report_set_redact(1);
-		} else if (!strncmp(o, "--type", 6) && (o[6] == 0 || o[6] == '=')) {
-			if (cli_opt_value("path", argc, argv, &i, &type))
-				return GL_EXIT_USAGE;
-		} else if (!strncmp(o, "--id", 4) && (o[4] == 0 || o[4] == '=')) {
-			if (cli_opt_value("path", argc, argv, &i, &idstr))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
-			if (cli_opt_value("path", argc, argv, &i, &lim))
-				return GL_EXIT_USAGE;
-		} else if (o[0] == '-' && o[1]) {
-			return cli_usage_error("path", "unknown option '%s'", o);
-		} else if (!snap) {
-			snap = o;
-		} else {
-			return cli_usage_error("path", "unexpected argument '%s'", o);
-		}
-	}
+	const char *snap = NULL, *type = NULL;
+	int json = 0, redact = 0, has_id = 0;
+	uint64_t limit = 10, addr = 0;
+	const cli_opt opts[] = {
+		{"type", 0, CLI_STR, &type, "NAME", NULL},
+		{"id", 0, CLI_ADDR, &addr, "ADDR", &has_id},
+		CLI_LIMIT(&limit),
+		CLI_JSON(&json),
+		CLI_REDACT(&redact),
+		{0}};
+	cli_args ca = {.cmd = "path", .usage = path_usage, .opts = opts, .pos = &snap, .max_pos = 1};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!snap)
 		return cli_usage_error("path", "no snapshot given");
-	if (!type == !idstr)
+	if (!type == !has_id)
 		return cli_usage_error("path", "give one of --type NAME or --id ADDR");
-	uint64_t limit = 10, addr = 0;
-	if (lim && cli_parse_u64(lim, &limit) < 0)
-		return cli_usage_error("path", "--limit takes a whole number, not '%s'", lim);
-	if (type && !*type)
-		return cli_usage_error("path", "--type needs a type name");
-	if (idstr) {
-		char *end;
-		const char *p = idstr;
-		if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-			p += 2;
-		addr = strtoull(p, &end, 16);
-		if (!*p || *end || p[0] == '-' || p[0] == '+')
-			return cli_usage_error("path", "--id takes an address like 0x7f3a12c45e10, not '%s'", idstr);
-	}
+	report_set_redact(redact);
 	gl_snap *s;
 	gl_analysis a;
 	if (report_open(snap, GL_AN_PATHS, &s, &a))

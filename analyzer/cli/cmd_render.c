@@ -78,25 +78,6 @@ static const char render_usage[] =
 
 typedef gl_vec(uint32_t) u32vec;
 
-/* "--name" or "--name=..." */
-static int is_opt(const char *a, const char *name)
-{
-	size_t n = strlen(name);
-	return strncmp(a, name, n) == 0 && (a[n] == 0 || a[n] == '=');
-}
-
-static int parse_addr(const char *txt, uint64_t *addr)
-{
-	const char *p = txt;
-	char *end;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
-		p += 2;
-	if (!*p || p[0] == '-' || p[0] == '+')
-		return -1;
-	*addr = strtoull(p, &end, 16);
-	return *end ? -1 : 0;
-}
-
 /* Python version from the header as major * 100 + minor (0 unknown). */
 
 /* A file name made of the safe characters of `what`. */
@@ -115,61 +96,37 @@ enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS, M_GROWTH };
 
 int cmd_render(int argc, char **argv)
 {
-	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL, *addrtxt = NULL;
-	const char *depthtxt = NULL, *maxtxt = NULL, *sharetxt = NULL;
-	int mode = M_NONE, modes = 0, redact = 0;
-	char *snaps[GL_GROWTH_MAX_SNAPS];
-	size_t nsnaps = 0;
+	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL;
+	int redact = 0, n_back = 0, n_id = 0, n_refs = 0, f_cycles = 0, f_suspects = 0, f_growth = 0;
+	int n_depth = 0, n_max = 0, n_share = 0;
+	uint64_t id_addr = 0, refs_addr = 0, depth = 0, maxobj = 0;
+	double share = 0.10;
+	const char *snaps[GL_GROWTH_MAX_SNAPS + 1];
+	const cli_opt opts[] = {
+		{"backrefs", 0, CLI_STR, &type, "TYPE", &n_back},
+		{"id", 0, CLI_ADDR, &id_addr, "ADDR", &n_id},
+		{"refs", 0, CLI_ADDR, &refs_addr, "ADDR", &n_refs},
+		{"cycles", 0, CLI_FLAG, &f_cycles, NULL, NULL},
+		{"suspects", 0, CLI_FLAG, &f_suspects, NULL, NULL},
+		{"growth", 0, CLI_FLAG, &f_growth, NULL, NULL},
+		CLI_OUTPUT(&out, "FILE"),
+		{"format", 0, CLI_STR, &fmtopt, "FMT", NULL},
+		{"max-depth", 0, CLI_COUNT, &depth, "N", &n_depth},
+		{"max-objects", 0, CLI_COUNT, &maxobj, "K", &n_max},
+		{"min-share", 0, CLI_SHARE, &share, "P", &n_share},
+		CLI_REDACT(&redact),
+		{0}};
+	cli_args ca = {.cmd = "render", .usage = render_usage, .opts = opts, .pos = snaps,
+		       .max_pos = GL_GROWTH_MAX_SNAPS};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	size_t nsnaps = (size_t)ca.npos;
+	int modes = n_back + n_id + n_refs + f_cycles + f_suspects + f_growth;
+	int mode = n_back ? M_BACKREFS : n_id ? M_ID : n_refs ? M_REFS : f_cycles ? M_CYCLES : f_suspects ? M_SUSPECTS
+		   : f_growth ? M_GROWTH : M_NONE;
 	gl_growth gr;
 	memset(&gr, 0, sizeof gr);
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(render_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (is_opt(o, "--backrefs")) {
-			mode = M_BACKREFS, modes++;
-			if (cli_opt_value("render", argc, argv, &i, &type))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--id")) {
-			mode = M_ID, modes++;
-			if (cli_opt_value("render", argc, argv, &i, &addrtxt))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--refs")) {
-			mode = M_REFS, modes++;
-			if (cli_opt_value("render", argc, argv, &i, &addrtxt))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "--cycles", NULL)) {
-			mode = M_CYCLES, modes++;
-		} else if (cli_is(o, "--suspects", NULL)) {
-			mode = M_SUSPECTS, modes++;
-		} else if (cli_is(o, "--growth", NULL)) {
-			mode = M_GROWTH, modes++;
-		} else if (cli_is(o, "-o", NULL) || is_opt(o, "--output")) {
-			if (cli_opt_value("render", argc, argv, &i, &out))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--format")) {
-			if (cli_opt_value("render", argc, argv, &i, &fmtopt))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--max-depth")) {
-			if (cli_opt_value("render", argc, argv, &i, &depthtxt))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--max-objects")) {
-			if (cli_opt_value("render", argc, argv, &i, &maxtxt))
-				return GL_EXIT_USAGE;
-		} else if (is_opt(o, "--min-share")) {
-			if (cli_opt_value("render", argc, argv, &i, &sharetxt))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "--redact", NULL)) {
-			redact = 1;
-		} else if (o[0] == '-' && o[1]) {
-			return cli_usage_error("render", "unknown option '%s'", o);
-		} else if (nsnaps < GL_GROWTH_MAX_SNAPS) {
-			snaps[nsnaps++] = argv[i];
-		} else {
-			return cli_usage_error("render", "unexpected argument '%s'", o);
-		}
-	}
 	if (!nsnaps)
 		return cli_usage_error("render", "no snapshot given");
 	if (modes != 1)
@@ -180,29 +137,25 @@ int cmd_render(int argc, char **argv)
 	if (mode != M_GROWTH && nsnaps > 1)
 		return cli_usage_error("render", "unexpected argument '%s' (one snapshot, but for --growth)", snaps[1]);
 	snap = snaps[nsnaps - 1];
-	if (mode == M_BACKREFS && !*type)
-		return cli_usage_error("render", "--backrefs needs a type name");
-	uint64_t addr = 0, depth = mode == M_REFS ? 3 : 20;
-	uint64_t maxobj = mode == M_BACKREFS ? 5 : (mode == M_SUSPECTS || mode == M_GROWTH) ? 3 : 40;
-	double share = 10.0;
-	if (addrtxt && parse_addr(addrtxt, &addr) < 0)
-		return cli_usage_error("render", "%s takes an address like 0x7f3a12c45e10, not '%s'",
-				       mode == M_ID ? "--id" : "--refs", addrtxt);
-	if (depthtxt && (cli_parse_u64(depthtxt, &depth) < 0 || depth > 100000))
-		return cli_usage_error("render", "--max-depth takes a whole number, not '%s'", depthtxt);
+	uint64_t addr = mode == M_ID ? id_addr : refs_addr;
+	char addrbuf[32];
+	snprintf(addrbuf, sizeof addrbuf, "%#llx", (unsigned long long)addr);
+	const char *addrtxt = addrbuf;
+	if (!n_depth)
+		depth = mode == M_REFS ? 3 : 20;
+	if (!n_max)
+		maxobj = mode == M_BACKREFS ? 5 : (mode == M_SUSPECTS || mode == M_GROWTH) ? 3 : 40;
+	if (depth > 100000)
+		return cli_usage_error("render", "--max-depth takes a whole number up to 100000, not %llu",
+				       (unsigned long long)depth);
 	if (mode == M_REFS && depth == 0)
 		return cli_usage_error("render", "--max-depth for --refs takes a number from 1");
-	if (maxtxt && (cli_parse_u64(maxtxt, &maxobj) < 0 || maxobj == 0 || maxobj > 100000))
-		return cli_usage_error("render", "--max-objects takes a whole number from 1 to 100000, not '%s'", maxtxt);
-	if (sharetxt) {
-		char *end;
-		share = strtod(sharetxt, &end);
-		if (end == sharetxt || *end || !(share > 0.0) || share > 100.0)
-			return cli_usage_error("render", "--min-share takes a percentage above 0 and at most 100, not '%s'",
-					       sharetxt);
-		if (mode != M_SUSPECTS)
-			return cli_usage_error("render", "--min-share goes with --suspects");
-	}
+	if (maxobj == 0 || maxobj > 100000)
+		return cli_usage_error("render", "--max-objects takes a whole number from 1 to 100000, not %llu",
+				       (unsigned long long)maxobj);
+	if (n_share && mode != M_SUSPECTS)
+		return cli_usage_error("render", "--min-share goes with --suspects");
+	share *= 100.0; /* percent, as the picture says it */
 
 	/* the output and its format, checked before any work */
 	gl_sb name = {0}, list = {0}, title = {0}, sub = {0}, tgt = {0};

@@ -59,46 +59,20 @@ int cmd_run(int argc, char **argv)
 {
 	const char *out = NULL;
 	int at_exit = 0, no_values = 0;
-	int i = 1;
-	for (; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--") == 0) {
-			i++;
-			break;
-		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			fputs(run_usage, stdout);
-			return 0;
-		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-			if (i + 1 >= argc) {
-				fprintf(stderr, "graphleak run: %s needs a file name\n", a);
-				return 2;
-			}
-			out = argv[++i];
-		} else if (strncmp(a, "--output=", 9) == 0) {
-			out = a + 9;
-		} else if (strcmp(a, "--at-exit") == 0) {
-			at_exit = 1;
-		} else if (strcmp(a, "--no-values") == 0) {
-			no_values = 1;
-		} else if (a[0] == '-') {
-			fprintf(stderr, "graphleak run: unknown option '%s' (see graphleak run --help)\n", a);
-			return 2;
-		} else {
-			break; /* PYTHON without a "--" before it */
-		}
-	}
-	if (i >= argc) {
-		fprintf(stderr, "graphleak run: no program given: graphleak run [options] -- PYTHON SCRIPT [ARGS...]\n");
-		return 2;
-	}
-	if (i + 1 >= argc) {
-		fprintf(stderr, "graphleak run: no script given after %s (a module needs -m MODULE)\n", argv[i]);
-		return 2;
-	}
-	if (out && !*out) {
-		fprintf(stderr, "graphleak run: -o needs a file name\n");
-		return 2;
-	}
+	const cli_opt opts[] = {
+		CLI_OUTPUT(&out, "SNAP"),
+		{"at-exit", 0, CLI_FLAG, &at_exit, NULL, NULL},
+		{"no-values", 0, CLI_FLAG, &no_values, NULL, NULL},
+		{0}};
+	cli_args ca = {.cmd = "run", .usage = run_usage, .opts = opts, .takes_program = 1};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	int i = ca.program;
+	if (!i)
+		return cli_usage_error("run", "no program given: graphleak run [options] -- PYTHON SCRIPT [ARGS...]");
+	if (i + 1 >= argc)
+		return cli_usage_error("run", "no script given after %s (a module needs -m MODULE)", argv[i]);
 
 	char boot[PATH_MAX];
 	if (find_bootstrap(boot, sizeof boot) < 0) {

@@ -40,51 +40,28 @@ static const char suspects_usage[] =
 	"  graphleak suspects app.snap\n"
 	"  graphleak suspects app.snap --min-share 2 --json\n";
 
-static int parse_share(const char *txt, double *share)
-{
-	char *end;
-	double v = strtod(txt, &end);
-	if (end == txt || *end || !(v > 0.0) || v > 100.0)
-		return -1;
-	*share = v;
-	return 0;
-}
-
 int cmd_suspects(int argc, char **argv)
 {
-	const char *snap = NULL, *sh = NULL, *lim = NULL;
-	int json = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(suspects_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(o, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(o, "--redact", NULL)) {
-			report_set_redact(1);
-		} else if (!strncmp(o, "--min-share", 11) && (o[11] == 0 || o[11] == '=')) {
-			if (cli_opt_value("suspects", argc, argv, &i, &sh))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "-n", NULL) || (!strncmp(o, "--limit", 7) && (o[7] == 0 || o[7] == '='))) {
-			if (cli_opt_value("suspects", argc, argv, &i, &lim))
-				return GL_EXIT_USAGE;
-		} else if (o[0] == '-' && o[1]) {
-			return cli_usage_error("suspects", "unknown option '%s'", o);
-		} else if (!snap) {
-			snap = o;
-		} else {
-			return cli_usage_error("suspects", "unexpected argument '%s'", o);
-		}
-	}
+	const char *snap = NULL;
+	int json = 0, redact = 0;
+	double share = 0.10; /* a fraction of the heap */
+	uint64_t limit = 10;
+	const cli_opt opts[] = {
+		{"min-share", 0, CLI_SHARE, &share, "P", NULL},
+		CLI_LIMIT(&limit),
+		CLI_JSON(&json),
+		CLI_REDACT(&redact),
+		{0}};
+	cli_args ca = {.cmd = "suspects", .usage = suspects_usage, .opts = opts, .pos = &snap, .max_pos = 1};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!snap)
 		return cli_usage_error("suspects", "no snapshot given");
-	double share = 10.0;
-	uint64_t limit = 10;
-	if (sh && parse_share(sh, &share) < 0)
-		return cli_usage_error("suspects", "--min-share takes a percentage above 0 and at most 100, not '%s'", sh);
-	if (lim && (cli_parse_u64(lim, &limit) < 0 || limit == 0))
-		return cli_usage_error("suspects", "--limit takes a whole number from 1, not '%s'", lim);
+	if (limit == 0)
+		limit = UINT64_MAX;
+	report_set_redact(redact);
+	share *= 100.0; /* in percent from here on, as the text says it */
 
 	gl_snap *s;
 	gl_analysis a;

@@ -118,33 +118,19 @@ static void print_text(const gl_snap *s, const gl_typestat *rows, uint32_t n, ui
 
 int cmd_top(int argc, char **argv)
 {
-	const char *path = NULL, *lim = NULL;
+	const char *path = NULL;
 	int json = 0, tracked_only = 0, no_retained = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (cli_is(a, "-h", "--help")) {
-			fputs(top_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (strcmp(a, "--json") == 0) {
-			json = 1;
-		} else if (strcmp(a, "--tracked-only") == 0) {
-			tracked_only = 1;
-		} else if (strcmp(a, "--no-retained") == 0) {
-			no_retained = 1;
-		} else if (cli_is(a, "-n", "--limit") || strncmp(a, "--limit=", 8) == 0) {
-			if (cli_opt_value("top", argc, argv, &i, &lim))
-				return GL_EXIT_USAGE;
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error("top", "unknown option '%s'", a);
-		} else if (!path) {
-			path = a;
-		} else {
-			return cli_usage_error("top", "one snapshot at a time ('%s' is extra)", a);
-		}
-	}
 	uint64_t limit = TOP_DEFAULT_LIMIT;
-	if (lim && cli_parse_u64(lim, &limit) < 0)
-		return cli_usage_error("top", "--limit needs a whole number (0 for all), not '%s'", lim);
+	const cli_opt opts[] = {
+		CLI_LIMIT(&limit),
+		CLI_JSON(&json),
+		{"tracked-only", 0, CLI_FLAG, &tracked_only, NULL, NULL},
+		{"no-retained", 0, CLI_FLAG, &no_retained, NULL, NULL},
+		{0}};
+	cli_args a = {.cmd = "top", .usage = top_usage, .opts = opts, .pos = &path, .max_pos = 1};
+	int prc = cli_parse(&a, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
 	if (!path)
 		return cli_usage_error("top", "no snapshot given");
 	gl_snap *s;

@@ -146,56 +146,41 @@ static int run_growth(char *const snaps[], int n, const char *opt, const char *v
 
 int cmd_watch(int argc, char **argv)
 {
-	const char *pidtxt = NULL, *ivtxt = NULL, *cnttxt = NULL, *dir = NULL, *totxt = NULL;
-	int json = 0, sig = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i];
-		if (cli_is(o, "--help", "-h")) {
-			fputs(watch_usage, stdout);
-			return GL_EXIT_OK;
-		} else if (cli_is(o, "--json", NULL)) {
-			json = 1;
-		} else if (cli_is(o, "--signal", NULL)) {
-			sig = 1;
-		} else if (!strncmp(o, "--timeout", 9) && (o[9] == 0 || o[9] == '=')) {
-			if (cli_opt_value("watch", argc, argv, &i, &totxt))
-				return GL_EXIT_USAGE;
-		} else if (!strncmp(o, "--pid", 5) && (o[5] == 0 || o[5] == '=')) {
-			if (cli_opt_value("watch", argc, argv, &i, &pidtxt))
-				return GL_EXIT_USAGE;
-		} else if (!strncmp(o, "--interval", 10) && (o[10] == 0 || o[10] == '=')) {
-			if (cli_opt_value("watch", argc, argv, &i, &ivtxt))
-				return GL_EXIT_USAGE;
-		} else if (!strncmp(o, "--count", 7) && (o[7] == 0 || o[7] == '=')) {
-			if (cli_opt_value("watch", argc, argv, &i, &cnttxt))
-				return GL_EXIT_USAGE;
-		} else if (cli_is(o, "-o", NULL) || (!strncmp(o, "--output", 8) && (o[8] == 0 || o[8] == '='))) {
-			if (cli_opt_value("watch", argc, argv, &i, &dir))
-				return GL_EXIT_USAGE;
-		} else {
-			return cli_usage_error("watch", "%s '%s'", o[0] == '-' ? "unknown option" : "unexpected argument", o);
-		}
-	}
+	const char *ivtxt = NULL, *dir = NULL;
+	int json = 0, sig = 0, n_pid = 0, n_timeout = 0;
 	uint64_t pid = 0, count = 5;
-	double interval = 10.0;
-	if (!pidtxt)
+	double interval = 10.0, timeout = 10.0;
+	const cli_opt opts[] = {
+		{"pid", 0, CLI_COUNT, &pid, "PID", &n_pid},
+		{"interval", 0, CLI_STR, &ivtxt, "S", NULL}, /* seconds, 0 allowed */
+		{"count", 0, CLI_COUNT, &count, "N", NULL},
+		CLI_OUTPUT(&dir, "DIR"),
+		{"timeout", 0, CLI_SECONDS, &timeout, "S", &n_timeout},
+		{"signal", 0, CLI_FLAG, &sig, NULL, NULL},
+		CLI_JSON(&json),
+		{0}};
+	cli_args ca = {.cmd = "watch", .usage = watch_usage, .opts = opts};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	if (!n_pid)
 		return cli_usage_error("watch", "--pid PID is required");
-	if (cli_parse_u64(pidtxt, &pid) < 0 || pid == 0 || pid > INT_MAX)
-		return cli_usage_error("watch", "--pid takes a process id, not '%s'", pidtxt);
-	if (cnttxt && (cli_parse_u64(cnttxt, &count) < 0 || count == 1 || count > GL_GROWTH_MAX_SNAPS))
-		return cli_usage_error("watch", "--count takes 0 (until Ctrl-C) or 2 to %d, not '%s'", GL_GROWTH_MAX_SNAPS,
-				       cnttxt);
+	if (pid == 0 || pid > INT_MAX)
+		return cli_usage_error("watch", "--pid takes a process id, not %llu", (unsigned long long)pid);
+	if (count == 1 || count > GL_GROWTH_MAX_SNAPS)
+		return cli_usage_error("watch", "--count takes 0 (until Ctrl-C) or 2 to %d, not %llu", GL_GROWTH_MAX_SNAPS,
+				       (unsigned long long)count);
 	if (ivtxt) {
 		char *end;
 		interval = strtod(ivtxt, &end);
 		if (end == ivtxt || *end || !(interval >= 0.0) || interval > 86400.0)
 			return cli_usage_error("watch", "--interval takes seconds (0 to 86400), not '%s'", ivtxt);
 	}
-	if (totxt) {
-		char *end;
-		double t = strtod(totxt, &end);
-		if (end == totxt || *end || !(t > 0.0) || t > 86400.0)
-			return cli_usage_error("watch", "--timeout takes seconds above 0, not '%s'", totxt);
+	char totxt_buf[32];
+	const char *totxt = NULL;
+	if (n_timeout) {
+		snprintf(totxt_buf, sizeof totxt_buf, "%g", timeout);
+		totxt = totxt_buf;
 	}
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH) {
 		fprintf(stderr, "graphleak watch: no process %llu\n", (unsigned long long)pid);
@@ -233,7 +218,9 @@ int cmd_watch(int argc, char **argv)
 		char path[PATH_MAX];
 		snprintf(path, sizeof path, "%s/watch-%d.snap", dir, n + 1);
 		unlink(path); /* a snapshot of an earlier watch in the same place */
-		char *dargv[10] = {"graphleak", "dump", "--pid", (char *)pidtxt, "-o", path, NULL};
+		char pidtxt[32];
+		snprintf(pidtxt, sizeof pidtxt, "%llu", (unsigned long long)pid);
+		char *dargv[10] = {"graphleak", "dump", "--pid", pidtxt, "-o", path, NULL};
 		int d = 6;
 		if (totxt) {
 			dargv[d++] = "--timeout";

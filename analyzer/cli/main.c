@@ -74,6 +74,22 @@ static const command *find(const char *name)
 	return NULL;
 }
 
+static const char *command_name(size_t i, void *ctx)
+{
+	(void)ctx;
+	return i < N_COMMANDS ? commands[i].name : "help";
+}
+
+static int no_command(const char *name)
+{
+	const char *s = cli_suggest(name, N_COMMANDS + 1, command_name, NULL);
+	if (s)
+		fprintf(stderr, "graphleak: unknown command '%s'; did you mean '%s'? (see 'graphleak --help')\n", name, s);
+	else
+		fprintf(stderr, "graphleak: unknown command '%s' (see 'graphleak --help')\n", name);
+	return GL_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -101,34 +117,33 @@ int main(int argc, char **argv)
 		return GL_EXIT_USAGE;
 	}
 	const char *a = argv[1];
-	if (cli_is(a, "-h", "--help")) {
+	if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 		usage(stdout);
 		return GL_EXIT_OK;
 	}
-	if (cli_is(a, "--version", "-V")) {
+	if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
 		printf("graphleak %s (snapshot format %d.%d)\n", GRAPHLEAK_VERSION, GL_FMT_MAJOR, GL_FMT_MINOR);
 		return GL_EXIT_OK;
 	}
-	if (strcmp(a, "help") == 0) {
-		if (argc < 3) {
+	if (strcmp(a, "help") == 0) { /* `help COMMAND` is `COMMAND --help` */
+		if (argc < 3 || strcmp(argv[2], "help") == 0 || strcmp(argv[2], "--help") == 0 ||
+		    strcmp(argv[2], "-h") == 0) {
 			usage(stdout);
 			return GL_EXIT_OK;
 		}
 		const command *c = find(argv[2]);
-		if (!c) {
-			fprintf(stderr, "graphleak: no command '%s' (see 'graphleak --help')\n", argv[2]);
-			return GL_EXIT_USAGE;
-		}
+		if (!c)
+			return no_command(argv[2]);
 		char *hargv[] = {argv[2], "--help", NULL};
 		return c->fn(2, hargv);
 	}
 	const command *c = find(a);
 	if (!c) {
-		if (a[0] == '-')
+		if (a[0] == '-') {
 			fprintf(stderr, "graphleak: unknown option '%s' (see 'graphleak --help')\n", a);
-		else
-			fprintf(stderr, "graphleak: unknown command '%s' (see 'graphleak --help')\n", a);
-		return GL_EXIT_USAGE;
+			return GL_EXIT_USAGE;
+		}
+		return no_command(a);
 	}
 	int rc = c->fn(argc - 1, argv + 1);
 	if (fflush(stdout) != 0 && rc == 0) {

@@ -17,7 +17,7 @@ static json_t *snap_info(const char *path, const gl_snap *s)
 			 "time", json_object_get(s->header, "time"));
 }
 
-int report_growth(char **paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
+int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
 		  gl_analysis *al, gl_growth *g, json_t *snaps)
 {
 	memset(g, 0, sizeof *g);

@@ -27,7 +27,7 @@ void report_close(gl_snap *s, gl_analysis *a);
  * returns 0, or 1 with *last NULL and *g freed.
  */
 struct gl_growth;
-int report_growth(char **paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
+int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
 		  gl_analysis *al, struct gl_growth *g, json_t *snaps);
 
 /* Makes report_open() mark snapshots for --redact (see holder.h). */

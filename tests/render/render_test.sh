@@ -170,7 +170,7 @@ expect 2 "no snapshot given" "$gl" render
 expect 2 "give exactly one of" "$gl" render hostile.snap
 expect 2 "give exactly one of" "$gl" render hostile.snap --cycles --suspects
 expect 2 "needs a value" "$gl" render hostile.snap --backrefs
-expect 2 "needs a type name" "$gl" render hostile.snap --backrefs ''
+expect 2 "--backrefs needs a value" "$gl" render hostile.snap --backrefs ''
 expect 2 "takes an address" "$gl" render hostile.snap --id zzz
 expect 2 "from 1" "$gl" render hostile.snap --cycles --max-objects 0
 expect 2 "whole number" "$gl" render hostile.snap --cycles --max-depth -3

@@ -37,10 +37,18 @@ expect 0 "usage: graphleak import" "$gl" help import
 expect 0 "usage: graphleak run" "$gl" run --help
 expect 2 "unknown command 'frobnicate'" "$gl" frobnicate
 expect 2 "see 'graphleak --help'" "$gl" --frob
-expect 2 "no command 'nope'" "$gl" help nope
+expect 2 "unknown command 'nope'" "$gl" help nope
+expect 2 "did you mean 'top'" "$gl" topp good.snap
+expect 2 "did you mean 'suspects'" "$gl" help suspect
+expect 0 "usage: graphleak COMMAND" "$gl" help --help
+expect 0 "usage: graphleak COMMAND" "$gl" help help
 expect 2 "unknown option '--frob'" "$gl" top good.snap --frob
 expect 2 "graphleak top --help" "$gl" top good.snap --frob
-expect 2 "needs a whole number" "$gl" top good.snap --limit lots
+expect 2 "takes a whole number (0: all)" "$gl" top good.snap --limit lots
+expect 2 "did you mean --limit" "$gl" top good.snap --limt 3
+expect 0 '"types"' "$gl" top good.snap --json -n2
+expect 0 '"types"' "$gl" top good.snap --json -n 2
+expect 0 '"types"' "$gl" top good.snap --json --limit=0
 expect 2 "needs a value" "$gl" top good.snap --limit
 expect 2 "no snapshot given" "$gl" info
 expect 2 "no output given" "$gl" import "$data/small.jsonl"
@@ -66,8 +74,12 @@ expect 2 "give one of --type NAME or --id ADDR" "$gl" path good.snap --type a --
 expect 2 "--id takes an address" "$gl" path good.snap --id zork
 expect 1 "no object of type 'Nope'" "$gl" path good.snap --type Nope
 expect 1 "no object at 0x8" "$gl" path good.snap --id 0x8
-expect 2 "--min-share takes a percentage" "$gl" suspects good.snap --min-share 0
-expect 2 "--min-share takes a percentage" "$gl" suspects good.snap --min-share 150
+expect 2 "--min-share takes a share like 5%" "$gl" suspects good.snap --min-share 0
+expect 2 "--min-share takes a share like 5%" "$gl" suspects good.snap --min-share 150
+expect 0 "at least 5%" "$gl" suspects good.snap --min-share 5%
+expect 0 "at least 5%" "$gl" suspects good.snap --min-share 0.05
+expect 0 "at least 5%" "$gl" suspects good.snap --min-share 5
+expect 0 "Leak suspects" "$gl" suspects good.snap --limit 0
 expect 1 "cut.snap: at byte" "$gl" suspects cut.snap
 expect 1 "missing.snap: cannot open" "$gl" cycles missing.snap
 expect 2 "give two snapshots or more" "$gl" growth good.snap
