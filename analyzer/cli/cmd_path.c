@@ -94,8 +94,7 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 		rc = cli_print_json(root);
 		json_decref(root);
 	} else if (count == 0) {
-		fprintf(stderr, "graphleak path: %s: no object of type '%s' (graphleak top %s lists the types)\n",
-			path, name, path);
+		report_no_type("path", a->s, path, name);
 		rc = GL_EXIT_FAIL;
 	} else {
 		char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];

@@ -235,8 +235,7 @@ int cmd_render(int argc, char **argv)
 				}
 			}
 		if (sgrc == 0 && !ids.n) {
-			fprintf(stderr, "graphleak render: %s: no object of type '%s' (graphleak top %s lists the types)\n",
-				snap, type, snap);
+			report_no_type("render", s, snap, type);
 			gl_sb_free(&tname);
 			goto done;
 		}

@@ -82,7 +82,8 @@ static const char *command_name(size_t i, void *ctx)
 
 static int no_command(const char *name)
 {
-	const char *s = cli_suggest(name, N_COMMANDS + 1, command_name, NULL);
+	long k = cli_suggest(name, N_COMMANDS + 1, command_name, NULL);
+	const char *s = k < 0 ? NULL : command_name((size_t)k, NULL);
 	if (s)
 		fprintf(stderr, "graphleak: unknown command '%s'; did you mean '%s'? (see 'graphleak --help')\n", name, s);
 	else

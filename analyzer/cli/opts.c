@@ -137,11 +137,11 @@ static int distance(const char *a, const char *b, int cap)
 	return d[n][m] <= cap ? d[n][m] : -1;
 }
 
-const char *cli_suggest(const char *word, size_t n, const char *(*get)(size_t i, void *ctx), void *ctx)
+long cli_suggest(const char *word, size_t n, const char *(*get)(size_t i, void *ctx), void *ctx)
 {
 	size_t len = strlen(word);
 	int cap = len <= 3 ? 1 : len <= 8 ? 2 : 3; /* a likely slip, not any word */
-	const char *best = NULL;
+	long best = -1;
 	int best_d = cap + 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *c = get(i, ctx);
@@ -149,7 +149,7 @@ const char *cli_suggest(const char *word, size_t n, const char *(*get)(size_t i,
 			continue;
 		int d = distance(word, c, cap);
 		if (d >= 0 && d < best_d) {
-			best = c;
+			best = (long)i;
 			best_d = d;
 		}
 	}
@@ -166,7 +166,8 @@ const char *cli_suggest_in(const char *word, const char *const *cands)
 	size_t n = 0;
 	while (cands[n])
 		n++;
-	return cli_suggest(word, n, from_array, (void *)cands);
+	long i = cli_suggest(word, n, from_array, (void *)cands);
+	return i < 0 ? NULL : cands[i];
 }
 
 /* ---- the parser ------------------------------------------------------------------- */
@@ -185,7 +186,8 @@ static int unknown(const cli_args *a, const char *arg)
 	size_t n = 0;
 	while (a->opts[n].name)
 		n++;
-	const char *s = cli_suggest(word, n, opt_name, (void *)a->opts);
+	long k = cli_suggest(word, n, opt_name, (void *)a->opts);
+	const char *s = k < 0 ? NULL : a->opts[k].name;
 	if (!s && strcmp(word, "help") && cli_suggest_in(word, (const char *const[]){"help", NULL}))
 		s = "help";
 	if (s)

@@ -80,10 +80,11 @@ int cli_parse_seconds(const char *s, double *out);
 int cli_parse_addr(const char *s, uint64_t *out);
 int cli_parse_share(const char *s, double *out);
 
-/* The candidate closest to word (edit distance, case-insensitive letters
- * counting as equal first), if it is close enough to be a likely misspelling,
- * else NULL. get(i, ctx) gives candidate i of n (NULL skips it). */
-const char *cli_suggest(const char *word, size_t n, const char *(*get)(size_t i, void *ctx), void *ctx);
+/* The index of the candidate closest to word (edit distance; letters
+ * compared without case), if it is close enough to be a likely misspelling,
+ * else -1. get(i, ctx) gives candidate i of n (NULL skips it); the string
+ * need only last until the next call. */
+long cli_suggest(const char *word, size_t n, const char *(*get)(size_t i, void *ctx), void *ctx);
 
 /* The same for a NULL-ended array of strings. */
 const char *cli_suggest_in(const char *word, const char *const *cands);

@@ -1,6 +1,7 @@
 /*
  * report.c - see report.h.
  */
+#define _GNU_SOURCE /* memrchr */
 #include "report.h"
 
 #include <string.h>
@@ -299,4 +300,55 @@ void report_mix_text(FILE *f, const gl_snap *s, const report_mix *m, size_t n, s
 	}
 	if (n > max)
 		fputs(", ...", f);
+}
+
+typedef struct {
+	const gl_snap *s;
+	const unsigned char *is_type;
+	int unqualified; /* compare with the part after the last dot */
+	gl_sb buf;
+} type_cands;
+
+static const char *type_cand(size_t i, void *ctx)
+{
+	type_cands *t = ctx;
+	if (!t->is_type[i])
+		return NULL;
+	size_t len;
+	const char *name = gl_snap_str(t->s, (uint32_t)i, &len);
+	if (t->unqualified) {
+		const char *dot = memrchr(name, '.', len);
+		if (dot) {
+			len -= (size_t)(dot + 1 - name);
+			name = dot + 1;
+		}
+	}
+	gl_sb_clear(&t->buf);
+	gl_sb_append(&t->buf, name, len);
+	return gl_sb_str(&t->buf);
+}
+
+void report_no_type(const char *cmd, const gl_snap *s, const char *path, const char *name)
+{
+	unsigned char *is_type = calloc(s->n_strings ? s->n_strings : 1, 1);
+	const char *best = NULL;
+	char *copy = NULL;
+	if (is_type) {
+		for (uint32_t v = 0; v < s->n_objects; v++)
+			if (s->type[v] < s->n_strings)
+				is_type[s->type[v]] = 1;
+		type_cands t = {s, is_type, strchr(name, '.') == NULL, {0}};
+		long k = cli_suggest(name, s->n_strings, type_cand, &t);
+		if (k >= 0 && (best = type_cand((size_t)k, &t)))
+			copy = strdup(best);
+		gl_sb_free(&t.buf);
+		free(is_type);
+	}
+	if (copy)
+		fprintf(stderr, "graphleak %s: %s: no object of type '%s'; did you mean '%s'? (graphleak top %s lists "
+				"the types)\n", cmd, path, name, copy, path);
+	else
+		fprintf(stderr, "graphleak %s: %s: no object of type '%s' (graphleak top %s lists the types)\n", cmd,
+			path, name, path);
+	free(copy);
 }

@@ -51,6 +51,10 @@ json_t *report_chain_json(const gl_analysis *a, uint32_t target);
  */
 int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent);
 
+/* "graphleak CMD: PATH: no object of type 'NAME'", with the closest type
+ * of the snapshot as a suggestion when one is close, on stderr. */
+void report_no_type(const char *cmd, const gl_snap *s, const char *path, const char *name);
+
 /* Type name of id as a NUL-terminated string in b. */
 void report_type(const gl_snap *s, uint32_t id, gl_sb *b);
 

@@ -73,6 +73,7 @@ expect 2 "give one of --type NAME or --id ADDR" "$gl" path good.snap
 expect 2 "give one of --type NAME or --id ADDR" "$gl" path good.snap --type a --id 0x10
 expect 2 "--id takes an address" "$gl" path good.snap --id zork
 expect 1 "no object of type 'Nope'" "$gl" path good.snap --type Nope
+expect 1 "did you mean 'Record'" "$gl" path good.snap --type Recrod
 expect 1 "no object at 0x8" "$gl" path good.snap --id 0x8
 expect 2 "--min-share takes a share like 5%" "$gl" suspects good.snap --min-share 0
 expect 2 "--min-share takes a share like 5%" "$gl" suspects good.snap --min-share 150
