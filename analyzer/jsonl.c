@@ -175,6 +175,7 @@ typedef struct importer {
 	gl_vec(addr_line) dsts;
 	gl_vec(unsigned char) buf; /* a decoded preview */
 	uint64_t n_objects, n_edges;
+	uint64_t n_tracked, n_bytes; /* for the footer: what was written, not what the file said */
 } importer;
 
 #define IFAIL(I, ...) import_fail((I), __VA_ARGS__)
@@ -398,6 +399,8 @@ static int import_object(importer *I, const json_t *o, const char *line, size_t 
 		return IFAIL(I, "out of memory");
 	uint32_t tsid = intern_json(I, type);
 	gl_w_begin_object(I->w, addr, tsid, (uint32_t)flags, size, refcnt, length, pbytes, plen);
+	I->n_tracked += (flags & GL_OF_TRACKED) != 0;
+	I->n_bytes += size;
 	size_t k;
 	json_t *ed;
 	int prev_kind = -1;
@@ -591,6 +594,12 @@ int gl_jsonl_import(FILE *in, const char *in_name, const char *out_path, unsigne
 	}
 	if (check_references(&I) < 0)
 		goto done;
+	/* the counts the footer gives are the ones written, whatever the file said */
+	json_object_set_new(footer, "objects", json_integer((json_int_t)I.n_objects));
+	json_object_set_new(footer, "edges", json_integer((json_int_t)I.n_edges));
+	json_object_set_new(footer, "tracked", json_integer((json_int_t)I.n_tracked));
+	json_object_set_new(footer, "untracked", json_integer((json_int_t)(I.n_objects - I.n_tracked)));
+	json_object_set_new(footer, "bytes", json_integer((json_int_t)I.n_bytes));
 	char *ft = json_dumps(footer, JSON_COMPACT);
 	char wm[256] = "";
 	if (!ft) {

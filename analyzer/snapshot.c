@@ -618,6 +618,14 @@ static int build_reverse(loader *L)
 
 static int decode(loader *L)
 {
+	if (L->flags & GL_SNAP_META_ONLY) {
+		if (load_preamble(L) < 0 || walk_sections(L) < 0 || load_footer(L) < 0)
+			return -1;
+		L->s->n_objects = (uint32_t)L->end_objects;
+		L->s->n_edges = (uint32_t)L->end_edges;
+		L->s->n_strings = (uint32_t)L->end_strings;
+		return 0;
+	}
 	if (load_preamble(L) < 0 || walk_sections(L) < 0 || load_strings(L) < 0 ||
 	    load_footer(L) < 0 || alloc_arrays(L) < 0)
 		return -1;
@@ -720,14 +728,16 @@ int gl_snap_load(gl_snap **out, const char *path, unsigned flags, gl_err *err)
 	s = snap_new(path, err);
 	if (!s)
 		goto fail;
-	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	/* read ahead in one go, unless only the header and footer are wanted */
+	int populate = (flags & GL_SNAP_META_ONLY) ? 0 : MAP_POPULATE;
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | populate, fd, 0);
 	if (m == MAP_FAILED) {
 		gl_err_set(err, "%s: cannot map the file: %s", path, strerror(errno));
 		goto fail;
 	}
 	close(fd);
 	fd = -1;
-	madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+	madvise(m, (size_t)st.st_size, (flags & GL_SNAP_META_ONLY) ? MADV_RANDOM : MADV_SEQUENTIAL);
 	s->map = m;
 	s->map_len = (size_t)st.st_size;
 	s->mapped = 1;

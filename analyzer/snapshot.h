@@ -35,6 +35,9 @@
 /* gl_snap_load() flags */
 enum {
 	GL_SNAP_NO_REVERSE = 1, /* skip the reverse CSR (in_off/in_src/in_edge stay NULL) */
+	GL_SNAP_META_ONLY = 2,  /* the preamble, header, section chain, footer and END only: n_objects,
+				 * n_edges and n_strings come from END, no array is filled (they stay
+				 * NULL) and the pages of the object and string sections are not read */
 };
 
 typedef struct gl_snap {

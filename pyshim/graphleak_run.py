@@ -2,16 +2,22 @@
 
     PYTHON graphleak_run.py [-o SNAP] [--at-exit] [--no-values] -- SCRIPT [ARGS...]
     PYTHON graphleak_run.py [-o SNAP] [--at-exit] [--no-values] -- -m MODULE [ARGS...]
+    PYTHON graphleak_run.py [-o SNAP] [--at-exit] [--no-values] -- -c CODE [ARGS...]
 
 Finds the graphleak shim built for this interpreter (shims.tsv beside this
 file), imports it, then runs the script as __main__ the way Python itself
 would (a script is compiled and run in a fresh __main__ module; -m goes
-through runpy, as python -m does). Snapshots are written at exit (--at-exit, while module globals are
-still alive) and whenever the process receives SIGUSR2 (the handler runs at a
-safe point in the main thread): where `graphleak dump --pid PID --signal`
-asked for it if it left a request (graphleak.serve_request()), else to the
-next SNAP-N name. --no-values withholds str/bytes/int/float values from the
-snapshots (graphleak.dump(values=False)).
+through runpy, as python -m does; -c runs the code as python -c does).
+Snapshots are written at exit (--at-exit, while module globals are still
+alive) and whenever the process receives SIGUSR2 (the handler runs at a safe
+point in the main thread): where `graphleak dump --pid PID --signal` asked
+for it if it left a request (graphleak.serve_request()), else to the next
+free SNAP-N name (a file is never replaced). --no-values withholds
+str/bytes/int/float values from the snapshots (graphleak.dump(values=False)).
+
+If the program installs its own SIGUSR2 handler, signal snapshots stop; this
+is said on stderr when it happens. With --at-exit, a program that exits with
+status 0 but whose snapshot could not be written exits with status 1.
 
 Works on CPython 3.8 to 3.13; uses nothing outside the standard library.
 """
@@ -96,13 +102,19 @@ class _Namer(object):
         self.n = 0
 
     def next(self):
-        self.n += 1
-        if self.first:
-            if self.n == 1:
-                return self.first
-            root, ext = os.path.splitext(self.first)
-            return "%s-%d%s" % (root, self.n, ext)
-        return os.path.join(os.getcwd(), "graphleak-%d-%d.snap" % (os.getpid(), self.n))
+        """The next name that does not exist: files are never replaced."""
+        while True:
+            self.n += 1
+            if self.first:
+                if self.n == 1:
+                    path = self.first
+                else:
+                    root, ext = os.path.splitext(self.first)
+                    path = "%s-%d%s" % (root, self.n, ext)
+            else:
+                path = os.path.join(os.getcwd(), "graphleak-%d-%d.snap" % (os.getpid(), self.n))
+            if not os.path.lexists(path):
+                return path
 
 
 def _human(n):
@@ -129,19 +141,22 @@ def main():
     sys.modules["graphleak"] = graphleak
 
     namer = _Namer(os.path.abspath(out) if out else None)
+    state = {"exit_code": 0, "handler_replaced": False}
 
     def dump(reason):
         path = namer.next()
         try:
-            r = graphleak.dump(path, overwrite=True, values=values)
+            r = graphleak.dump(path, values=values)
         except Exception as e:  # never let the snapshot kill the program
             sys.stderr.write("graphleak: snapshot (%s) failed: %s\n" % (reason, e))
-            return
+            sys.stderr.flush()
+            return False
         sys.stderr.write(
             "graphleak: wrote %s (%d objects, %d edges, %s) in %.2f s\n"
             % (r["path"], r["objects"], r["edges"], _human(r["file_bytes"]), r["pause_seconds"])
         )
         sys.stderr.flush()
+        return True
 
     import signal
 
@@ -161,12 +176,59 @@ def main():
                 return
         dump("SIGUSR2")
 
+    def replaced_warning():
+        if not state["handler_replaced"]:
+            state["handler_replaced"] = True
+            sys.stderr.write("graphleak: the program installed its own SIGUSR2 handler, so `kill -USR2 %d` no "
+                             "longer takes a snapshot; use `graphleak dump --pid %d` instead (it needs no "
+                             "signal)\n" % (os.getpid(), os.getpid()))
+            sys.stderr.flush()
+
     if hasattr(signal, "SIGUSR2"):
         signal.signal(signal.SIGUSR2, on_signal)
+        real_signal = signal.signal
+
+        def watched_signal(signum, handler):
+            # a program that takes SIGUSR2 over turns signal snapshots off: say so
+            if signum == signal.SIGUSR2 and handler is not on_signal:
+                replaced_warning()
+            return real_signal(signum, handler)
+
+        watched_signal.__doc__ = real_signal.__doc__
+        watched_signal.__wrapped__ = real_signal
+        signal.signal = watched_signal
+
+    # the program's script is read before anything is set up for its exit:
+    # a misspelt name snapshots nothing
+    kind = rest[0]
+    if kind in ("-m", "-c"):
+        if len(rest) < 2:
+            _fail("%s needs %s" % (kind, "a module name" if kind == "-m" else "a program"))
+    else:
+        try:
+            with open(kind, "rb") as f:
+                source = f.read()
+        except OSError as e:
+            _fail("cannot open %s: %s" % (kind, e.strerror or e))
+
     if at_exit:
         import atexit
 
-        atexit.register(dump, "exit")
+        def at_exit_dump():
+            ok = dump("exit")
+            if hasattr(signal, "SIGUSR2") and signal.getsignal(signal.SIGUSR2) is not on_signal:
+                replaced_warning()
+            if not ok and state["exit_code"] == 0:
+                # registered first, so it runs last of the exit handlers: the
+                # program has nothing left to do but be torn down
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except Exception:
+                        pass
+                os._exit(1)
+
+        atexit.register(at_exit_dump)
 
     # The program runs in a fresh module installed as sys.modules["__main__"]
     # (as `python SCRIPT` and `python -m MODULE` do), so its globals stay
@@ -178,29 +240,37 @@ def main():
     sys.modules["__main__"] = main_mod
     import runpy
 
-    if rest[0] == "-m":
-        if len(rest) < 2:
-            _fail("-m needs a module name")
-        mod = rest[1]
-        sys.argv = [mod] + rest[2:]  # argv[0] becomes the module's file
-        sys.path[0] = os.getcwd()
-        run_as_main = getattr(runpy, "_run_module_as_main", None)
-        if run_as_main is not None:
-            run_as_main(mod, alter_argv=True)
+    try:
+        if kind == "-m":
+            mod = rest[1]
+            sys.argv = [mod] + rest[2:]  # argv[0] becomes the module's file
+            sys.path[0] = os.getcwd()
+            run_as_main = getattr(runpy, "_run_module_as_main", None)
+            if run_as_main is not None:
+                run_as_main(mod, alter_argv=True)
+            else:
+                runpy.run_module(mod, run_name="__main__", alter_sys=True)
+        elif kind == "-c":
+            sys.argv = ["-c"] + rest[2:]
+            sys.path[0] = ""
+            main_mod.__dict__.update(__cached__=None, __loader__=None, __spec__=None, __package__=None)
+            code = compile(rest[1], "<string>", "exec", dont_inherit=True)
+            exec(code, main_mod.__dict__)
         else:
-            runpy.run_module(mod, run_name="__main__", alter_sys=True)
-    else:
-        script = rest[0]
-        try:
-            with open(script, "rb") as f:
-                source = f.read()
-        except OSError as e:
-            _fail("cannot open %s: %s" % (script, e.strerror or e))
-        sys.argv = rest[:]
-        sys.path[0] = os.path.dirname(os.path.abspath(script))
-        main_mod.__dict__.update(__file__=script, __cached__=None, __loader__=None, __spec__=None, __package__=None)
-        code = compile(source, script, "exec", dont_inherit=True)
-        exec(code, main_mod.__dict__)
+            script = kind
+            sys.argv = rest[:]
+            sys.path[0] = os.path.dirname(os.path.abspath(script))
+            main_mod.__dict__.update(__file__=script, __cached__=None, __loader__=None, __spec__=None,
+                                     __package__=None)
+            code = compile(source, script, "exec", dont_inherit=True)
+            exec(code, main_mod.__dict__)
+    except SystemExit as e:
+        code = e.code
+        state["exit_code"] = code if isinstance(code, int) else (0 if code is None else 1)
+        raise
+    except BaseException:
+        state["exit_code"] = 1
+        raise
 
 if __name__ == "__main__":
     main()

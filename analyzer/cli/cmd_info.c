@@ -196,18 +196,20 @@ static void print_text(const gl_snap *s)
 	}
 
 	printf("\n");
-	uint64_t tracked = 0, bytes = 0;
-	for (uint32_t i = 0; i < s->n_objects; i++) {
-		tracked += (s->flags[i] & GL_OF_TRACKED) != 0;
-		bytes += s->size[i];
-	}
+	/* from the END counts and the footer: info reads no object */
+	json_int_t tracked = 0, bytes = 0;
 	ROW("objects");
-	printf("%s (%s gc-tracked, %s untracked)\n", gl_fmt_count(b1, s->n_objects),
-	       gl_fmt_count(b2, tracked), gl_fmt_count(b3, s->n_objects - tracked));
+	if (jint(f, "tracked", &tracked) && tracked >= 0 && (uint64_t)tracked <= s->n_objects)
+		printf("%s (%s gc-tracked, %s untracked)\n", gl_fmt_count(b1, s->n_objects),
+		       gl_fmt_count(b2, (uint64_t)tracked), gl_fmt_count(b3, s->n_objects - (uint64_t)tracked));
+	else
+		printf("%s\n", gl_fmt_count(b1, s->n_objects));
 	ROW("edges");
 	printf("%s\n", gl_fmt_count(b1, s->n_edges));
-	ROW("bytes");
-	printf("%s (%s)\n", gl_fmt_bytes(b1, bytes), gl_fmt_count(b2, bytes));
+	if (jint(f, "bytes", &bytes) && bytes >= 0) {
+		ROW("bytes");
+		printf("%s (%s)\n", gl_fmt_bytes(b1, (uint64_t)bytes), gl_fmt_count(b2, (uint64_t)bytes));
+	}
 	ROW("strings");
 	printf("%s", gl_fmt_count(b1, s->n_strings));
 	if (jint(f, "strings_dropped", &n) && n > 0)
@@ -260,7 +262,7 @@ int cmd_info(int argc, char **argv)
 	if (!path)
 		return cli_usage_error("info", "no snapshot given");
 	gl_snap *s;
-	if (cli_load(path, GL_SNAP_NO_REVERSE, &s))
+	if (cli_load(path, GL_SNAP_META_ONLY, &s))
 		return GL_EXIT_FAIL;
 	if (redact) {
 		json_t *h = gl_header_redacted(s->header);

@@ -24,15 +24,23 @@
 static const char run_usage[] =
 	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON SCRIPT [ARGS...]\n"
 	"       graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON -m MODULE [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON -c CODE [ARGS...]\n"
 	"\n"
 	"Runs a Python program with graphleak's shim importable and takes heap\n"
 	"snapshots of it: when it receives SIGUSR2 (kill -USR2 PID), and, with\n"
 	"--at-exit, when it finishes (while its module globals are still alive).\n"
 	"The program runs unchanged: same pid, same arguments, same sys.path[0].\n"
 	"\n"
+	"Nothing is ever replaced: an -o file that exists is refused before the\n"
+	"program starts, and later snapshots take the next free name. The\n"
+	"directory must be writable, also checked before the start. If the program\n"
+	"installs its own SIGUSR2 handler, signal snapshots stop: graphleak says so\n"
+	"(use graphleak dump --pid PID then). With --at-exit, the exit status is 1\n"
+	"when the program succeeded but its snapshot could not be written.\n"
+	"\n"
 	"options:\n"
 	"  -o, --output SNAP  where to write the first snapshot; later ones add -2,\n"
-	"                     -3, ... before the extension\n"
+	"                     -3, ... before the extension (the next free name)\n"
 	"                     (default: graphleak-PID-N.snap in the current directory)\n"
 	"  --at-exit          also take a snapshot when the program exits\n"
 	"  --no-values        record no str/bytes/int/float values (names of modules,\n"
@@ -72,7 +80,41 @@ int cmd_run(int argc, char **argv)
 	if (!i)
 		return cli_usage_error("run", "no program given: graphleak run [options] -- PYTHON SCRIPT [ARGS...]");
 	if (i + 1 >= argc)
-		return cli_usage_error("run", "no script given after %s (a module needs -m MODULE)", argv[i]);
+		return cli_usage_error("run", "no script given after %s (a module needs -m MODULE, code -c CODE)",
+				       argv[i]);
+	if ((strcmp(argv[i + 1], "-m") == 0 || strcmp(argv[i + 1], "-c") == 0) && i + 2 >= argc)
+		return cli_usage_error("run", "%s needs a %s", argv[i + 1], argv[i + 1][1] == 'm' ? "module name" : "program");
+
+	/* where the snapshots go, checked before the program starts */
+	char dir[PATH_MAX];
+	if (out) {
+		struct stat st;
+		if (lstat(out, &st) == 0) {
+			fprintf(stderr, "graphleak run: %s exists: graphleak never replaces a file; choose another name "
+					"(-o)\n", out);
+			return GL_EXIT_FAIL;
+		}
+		snprintf(dir, sizeof dir, "%s", out);
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			snprintf(dir, sizeof dir, ".");
+		else if (slash == dir)
+			slash[1] = 0;
+		else
+			*slash = 0;
+	} else {
+		snprintf(dir, sizeof dir, ".");
+	}
+	struct stat ds;
+	if (stat(dir, &ds) < 0 || !S_ISDIR(ds.st_mode)) {
+		fprintf(stderr, "graphleak run: no directory %s for the snapshots\n", dir);
+		return GL_EXIT_FAIL;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		fprintf(stderr, "graphleak run: cannot write snapshots in %s: %s (choose another place with -o)\n",
+			strcmp(dir, ".") == 0 ? "the current directory" : dir, strerror(errno));
+		return GL_EXIT_FAIL;
+	}
 
 	char boot[PATH_MAX];
 	if (find_bootstrap(boot, sizeof boot) < 0) {
