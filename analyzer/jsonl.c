@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "progress.h"
 #include "snapwrite.h"
@@ -504,12 +505,19 @@ int gl_jsonl_import(FILE *in, const char *in_name, const char *out_path, unsigne
 	json_t *footer = NULL;
 	int rc = -1;
 	gl_progress pr;
-	gl_progress_begin(&pr, "importing");
+	char what[256];
+	snprintf(what, sizeof what, "importing %s", in_name);
+	gl_progress_begin(&pr, what);
+	/* a file: progress in bytes of it; a pipe: in lines */
+	struct stat ist;
+	uint64_t in_size = fstat(fileno(in), &ist) == 0 && S_ISREG(ist.st_mode) ? (uint64_t)ist.st_size : 0;
+	uint64_t in_done = 0;
 
 	while ((len = getline(&line, &cap, in)) >= 0) {
 		I.line++;
-		if ((I.line & 0xffff) == 0)
-			gl_progress_update(&pr, I.line, 0);
+		in_done += (uint64_t)len;
+		if ((I.line & 0x3fff) == 0)
+			gl_progress_update(&pr, in_size ? in_done : I.line, in_size);
 		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 			len--;
 		size_t sp = 0;

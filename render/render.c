@@ -29,6 +29,19 @@ struct gl_renderer {
 /* Graphviz reports through a process-wide callback: keep the last error. */
 static char gv_msg[256];
 
+#define RASTER_MAX_PX 32767
+
+/* A bitmap format (what Graphviz's cairo and gd renderers produce). */
+static int raster(const char *fmt)
+{
+	static const char *const r[] = {"png", "jpg", "jpeg", "jpe", "gif", "bmp", "tif", "tiff", "webp", "ico",
+					"wbmp", "gd", "gd2", NULL};
+	for (const char *const *p = r; *p; p++)
+		if (strcmp(fmt, *p) == 0)
+			return 1;
+	return 0;
+}
+
 static int gv_errf(char *msg)
 {
 	size_t n = strlen(msg);
@@ -607,6 +620,18 @@ int gl_render_draw(gl_renderer *r, const gl_analysis *a, const gl_subgraph *sg, 
 		goto done;
 	}
 	laid_out = 1;
+	if (raster(fmt)) {
+		/* the bitmap renderers shrink anything wider or taller than 32,767
+		 * pixels into an unreadable strip: refuse instead, and say what to do */
+		double w = (GD_bb(bd.g).UR.x - GD_bb(bd.g).LL.x) * 96.0 / 72.0;
+		double h = (GD_bb(bd.g).UR.y - GD_bb(bd.g).LL.y) * 96.0 / 72.0;
+		if (w > RASTER_MAX_PX || h > RASTER_MAX_PX) {
+			gl_err_set(err, "the picture is %.0f x %.0f pixels, too large for %s (at most %d a side): "
+				   "write SVG or PDF instead (-o FILE.svg), or draw fewer objects (--max-objects)",
+				   w, h, fmt, RASTER_MAX_PX);
+			goto done;
+		}
+	}
 	if (gvRenderData(r->gvc, bd.g, fmt, &out, &outlen) != 0 || !out) {
 		gl_err_set(err, "rendering %s: %s", fmt, gv_msg[0] ? gv_msg : "Graphviz failed");
 		goto done;

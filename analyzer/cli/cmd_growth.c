@@ -195,6 +195,8 @@ int cmd_growth(int argc, char **argv)
 	if (n < 2)
 		return cli_usage_error("growth", "give two snapshots or more, oldest first");
 	report_set_redact(redact);
+	if (report_sort_by_time(paths, n))
+		return GL_EXIT_FAIL;
 
 	/* the last snapshot stays loaded; the others come and go one by one */
 	gl_snap *last;

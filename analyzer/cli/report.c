@@ -18,6 +18,49 @@ static json_t *snap_info(const char *path, const gl_snap *s)
 			 "time", json_object_get(s->header, "time"));
 }
 
+int report_sort_by_time(const char **paths, size_t n)
+{
+	double *t = gl_calloc_array(n, sizeof *t);
+	if (!t) {
+		fprintf(stderr, "graphleak: out of memory\n");
+		return GL_EXIT_FAIL;
+	}
+	int timed = 1;
+	for (size_t i = 0; i < n && timed; i++) {
+		gl_snap *s;
+		if (cli_load(paths[i], GL_SNAP_META_ONLY, &s)) {
+			free(t);
+			return GL_EXIT_FAIL;
+		}
+		json_t *v = json_object_get(s->header, "time_unix");
+		if (json_is_number(v))
+			t[i] = json_number_value(v);
+		else
+			timed = 0;
+		gl_snap_free(s);
+	}
+	int moved = 0;
+	for (size_t i = 1; timed && i < n; i++) /* stable: equal times keep their order */
+		for (size_t j = i; j > 0 && t[j - 1] > t[j]; j--) {
+			double x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+			const char *p = paths[j];
+			paths[j] = paths[j - 1];
+			paths[j - 1] = p;
+			moved = 1;
+		}
+	free(t);
+	if (moved) {
+		fprintf(stderr, "graphleak: the snapshots were not given in the order they were taken; comparing them "
+				"oldest first:");
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "%s %s", i ? " ->" : "", paths[i]);
+		fputc('\n', stderr);
+	}
+	return GL_EXIT_OK;
+}
+
 int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
 		  gl_analysis *al, gl_growth *g, json_t *snaps)
 {

@@ -30,6 +30,14 @@ struct gl_growth;
 int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
 		  gl_analysis *al, struct gl_growth *g, json_t *snaps);
 
+/*
+ * Puts the snapshots paths[0..n) in the order they were taken (the header's
+ * time_unix, read without loading them), saying so on stderr when that is
+ * not the order given. Snapshots without a time keep their places. 0, or 1
+ * (a message printed) when one cannot be read.
+ */
+int report_sort_by_time(const char **paths, size_t n);
+
 /* Makes report_open() mark snapshots for --redact (see holder.h). */
 void report_set_redact(int on);
 
