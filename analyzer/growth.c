@@ -23,6 +23,7 @@
 /* A container of the last snapshot, followed back through the others. */
 struct gl_growth_cand {
 	uint32_t id[GL_GROWTH_MAX_SNAPS];
+	uint64_t addr[GL_GROWTH_MAX_SNAPS];
 	uint64_t length[GL_GROWTH_MAX_SNAPS];
 	uint64_t retained[GL_GROWTH_MAX_SNAPS];
 	int by_chain;      /* matched by chain somewhere */
@@ -285,6 +286,7 @@ int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64
 		for (size_t k = 0; k < nsnaps; k++)
 			c.id[k] = GL_NONE;
 		c.id[L] = id;
+		c.addr[L] = s->addr[id];
 		c.length[L] = s->length[id];
 		c.retained[L] = last->retained[id];
 		size_t tl;
@@ -391,6 +393,7 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 		}
 		if (match != GL_NONE) {
 			c->id[k] = match;
+			c->addr[k] = s->addr[match];
 			c->length[k] = s->length[match];
 			c->retained[k] = an->retained[match];
 		}
@@ -475,6 +478,7 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 		gl_grower gr;
 		memset(&gr, 0, sizeof gr);
 		memcpy(gr.id, c->id, sizeof gr.id);
+		memcpy(gr.addr, c->addr, sizeof gr.addr);
 		memcpy(gr.length, c->length, sizeof gr.length);
 		memcpy(gr.retained, c->retained, sizeof gr.retained);
 		gr.length_delta = dl;

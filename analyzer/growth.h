@@ -24,6 +24,7 @@
 /* One container followed across the snapshots. */
 typedef struct gl_grower {
 	uint32_t id[GL_GROWTH_MAX_SNAPS];       /* its id in each snapshot, GL_NONE if absent */
+	uint64_t addr[GL_GROWTH_MAX_SNAPS];     /* its address in each (where present) */
 	uint64_t length[GL_GROWTH_MAX_SNAPS];
 	uint64_t retained[GL_GROWTH_MAX_SNAPS];
 	int64_t length_delta;                   /* last - first present */

@@ -54,7 +54,13 @@ int cli_load(const char *path, unsigned flags, gl_snap **out);
  */
 void cli_timing(const char *phase, double since);
 
-/* Writes the JSON value to stdout (indented, a newline after). 0 or 1. */
-int cli_print_json(json_t *v);
+/*
+ * Writes a command's JSON result to stdout (indented, a newline after), with
+ * "schema": "graphleak.COMMAND/N" as its first member: the schema in
+ * docs/json.md that the output follows (COMMAND is what is given, such as
+ * "path.type"; N is GL_JSON_SCHEMA_VERSION). v must be an object. 0 or 1.
+ */
+#define GL_JSON_SCHEMA_VERSION 1
+int cli_print_json(const char *command, json_t *v);
 
 #endif /* GRAPHLEAK_CLI_H */

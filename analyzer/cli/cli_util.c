@@ -68,9 +68,19 @@ int cli_load(const char *path, unsigned flags, gl_snap **out)
 	return GL_EXIT_OK;
 }
 
-int cli_print_json(json_t *v)
+int cli_print_json(const char *command, json_t *v)
 {
-	if (!v || json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15)) < 0) {
+	char schema[64];
+	snprintf(schema, sizeof schema, "graphleak.%s/%d", command, GL_JSON_SCHEMA_VERSION);
+	json_t *o = json_pack("{s:s}", "schema", schema);
+	if (!o || !json_is_object(v) || json_object_update(o, v) < 0) {
+		json_decref(o);
+		fprintf(stderr, "graphleak: out of memory producing JSON\n");
+		return GL_EXIT_FAIL;
+	}
+	int rc = json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(o);
+	if (rc < 0) {
 		fprintf(stderr, "graphleak: out of memory or write error producing JSON\n");
 		return GL_EXIT_FAIL;
 	}

@@ -144,9 +144,10 @@ int cmd_cycles(int argc, char **argv)
 			size_t nm;
 			if (cycle_mix(&a, gcyc.v[i].comp, &ids, &m, &nm) < 0)
 				goto oom;
-			json_array_append_new(gl, json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)gcyc.v[i].objects,
+			json_array_append_new(gl, json_pack("{s:I, s:I, s:o, s:o}", "objects", (json_int_t)gcyc.v[i].objects,
 							    "size", (json_int_t)gcyc.v[i].size, "types",
-							    report_mix_json(s, m, nm, 8)));
+							    report_mix_json(s, m, nm, 8), "object",
+							    report_obj_json(&a, gcyc.v[i].first)));
 			free(m);
 		}
 		json_object_set_new(root, "garbage",
@@ -167,6 +168,7 @@ int cmd_cycles(int argc, char **argv)
 						"with_tp_del", (json_int_t)c->with_tp_del, "reachable", c->reachable,
 						"verdict", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)),
 						"types", report_mix_json(s, m, nm, 8));
+			json_object_set_new(one, "object", report_obj_json(&a, c->first));
 			if (c->reachable)
 				json_object_set_new(one, "path", report_chain_json(&a, c->first));
 			json_array_append_new(fl, one);
@@ -187,7 +189,7 @@ int cmd_cycles(int argc, char **argv)
 		if (in_garbage.n)
 			json_object_set_new(gg, "path", report_chain_json(&a, in_garbage.v[0]));
 		json_object_set_new(root, "gc_garbage", gg);
-		rc = cli_print_json(root);
+		rc = cli_print_json("cycles", root);
 		json_decref(root);
 		goto done;
 	}

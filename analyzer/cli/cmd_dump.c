@@ -130,7 +130,7 @@ static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r)
 		json_object_set_new(j, "error", json_string(r->message));
 	}
 	json_object_set_new(j, "wall_seconds", json_real(r->wall_seconds));
-	int rc = cli_print_json(j);
+	int rc = cli_print_json("dump", j);
 	json_decref(j);
 	return rc;
 }

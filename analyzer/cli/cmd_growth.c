@@ -91,6 +91,15 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 			"retained_delta", (json_int_t)r->retained_delta,
 			"verdict", r->monotonic ? "growing at every snapshot" : "grew",
 			"matched_by", r->replaced ? "chain" : "identity"));
+		json_t *addrs = json_array();
+		for (size_t k = 0; k < n; k++) {
+			char ab[32];
+			snprintf(ab, sizeof ab, "0x%llx", (unsigned long long)r->addr[k]);
+			json_array_append_new(addrs, r->id[k] == GL_NONE ? json_null() : json_string(ab));
+		}
+		json_t *row = json_array_get(grow, json_array_size(grow) - 1);
+		json_object_set_new(row, "addr", json_string(json_string_value(json_array_get(addrs, n - 1))));
+		json_object_set_new(row, "addrs", addrs);
 	}
 	json_t *types = json_array();
 	for (size_t i = 0; i < g->ntypes && (!limit || i < limit); i++) {
@@ -108,7 +117,7 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 		"growing", grow, "growing_total", (json_int_t)g->ngrowers, "types", types, "new_objects",
 		"since", paths[n - 2], "count", (json_int_t)g->fresh_objects, "size", (json_int_t)g->fresh_bytes,
 		"holders_from_sample_of", (json_int_t)g->fresh_sampled, "holders", fresh);
-	int rc = cli_print_json(root);
+	int rc = cli_print_json("growth", root);
 	json_decref(root);
 	return rc;
 }

@@ -245,7 +245,7 @@ static int print_json(const gl_snap *s)
 			      "counts", "objects", (json_int_t)s->n_objects, "edges", (json_int_t)s->n_edges,
 			      "strings", (json_int_t)s->n_strings,
 			      "header", s->header, "footer", s->footer);
-	int rc = cli_print_json(o);
+	int rc = cli_print_json("info", o);
 	json_decref(o);
 	return rc;
 }

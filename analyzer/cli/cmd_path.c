@@ -91,7 +91,7 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 		json_t *root = json_pack("{s:s, s:I, s:I, s:I, s:o}", "type", count ? gl_sb_str(&tname) : name,
 					 "count", (json_int_t)count, "size", (json_int_t)size,
 					 "holders_total", (json_int_t)nrows, "holders", hs);
-		rc = cli_print_json(root);
+		rc = cli_print_json("path.type", root);
 		json_decref(root);
 	} else if (count == 0) {
 		report_no_type("path", a->s, path, name);
@@ -133,7 +133,7 @@ static int path_id(const char *path, const gl_analysis *a, uint64_t addr, int js
 			return GL_EXIT_FAIL;
 		}
 		json_object_set_new(j, "object", report_obj_json(a, id));
-		int rc = cli_print_json(j);
+		int rc = cli_print_json("path.id", j);
 		json_decref(j);
 		return rc;
 	}
@@ -184,7 +184,7 @@ int cmd_path(int argc, char **argv)
 	report_set_redact(redact);
 	gl_snap *s;
 	gl_analysis a;
-	if (report_open(snap, GL_AN_PATHS, &s, &a))
+	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, &s, &a)) /* retained sizes, as suspects has them */
 		return GL_EXIT_FAIL;
 	double t0 = gl_now();
 	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, json);

@@ -143,7 +143,7 @@ int cmd_suspects(int argc, char **argv)
 		json_t *root = json_pack("{s:{s:I, s:I}, s:f, s:I, s:o}", "heap", "size", (json_int_t)total,
 					 "objects", (json_int_t)n, "min_share", share / 100.0,
 					 "suspects_total", (json_int_t)nsus, "suspects", jlist);
-		rc = cli_print_json(root);
+		rc = cli_print_json("suspects", root);
 		json_decref(root);
 	} else if (jlist) {
 		json_decref(jlist);

@@ -76,7 +76,7 @@ static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uin
 			      "size", (json_int_t)other.size,
 			      "total", "types", (json_int_t)all.types, "count", (json_int_t)all.count,
 			      "size", (json_int_t)all.size);
-	int rc = cli_print_json(o);
+	int rc = cli_print_json("top", o);
 	json_decref(o);
 	return rc;
 }
