@@ -218,7 +218,7 @@ int cmd_cycles(int argc, char **argv)
 			free(m);
 		}
 		if (gcyc.n > limit)
-			printf("  ... and %zu more cycles\n", gcyc.n - (size_t)limit);
+			printf("  ... and %s more cycles (--limit 0 shows all)\n", gl_fmt_count(n1, gcyc.n - (size_t)limit));
 	}
 
 	printf("\nCycles with finalizers: %s\n", fcyc.n ? gl_fmt_count(n1, fcyc.n) : "none");
@@ -244,7 +244,7 @@ int cmd_cycles(int argc, char **argv)
 		free(m);
 	}
 	if (fcyc.n > limit)
-		printf("  ... and %zu more\n", fcyc.n - (size_t)limit);
+		printf("  ... and %s more (--limit 0 shows all)\n", gl_fmt_count(n1, fcyc.n - (size_t)limit));
 	if (fskipped)
 		printf("  (%s more not shown: live cycles through modules, classes or functions, and cycles\n"
 		       "   whose only finalizers are C ones, such as generators and files)\n",

@@ -11,7 +11,7 @@
 #include "jsonl.h"
 
 static const char export_usage[] =
-	"usage: graphleak export SNAP [-o FILE]\n"
+	"usage: graphleak export SNAP [-o FILE] [--redact]\n"
 	"\n"
 	"Writes the snapshot as JSON lines: a {\"header\": ...} line, one line per\n"
 	"object with its edges, and a {\"footer\": ...} line. The format is in\n"

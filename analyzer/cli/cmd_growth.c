@@ -153,24 +153,34 @@ static void print_text(const char *const *paths, size_t n, const gl_growth *g, s
 		gl_sb_free(&tn);
 	}
 	if (limit && g->ngrowers > limit)
-		printf("\n  ... and %zu more (--limit)\n", g->ngrowers - limit);
+		printf("\n  ... and %s more (--limit)\n", gl_fmt_count(n1, g->ngrowers - limit));
 
 	printf("\nTypes, by change in bytes (first -> last snapshot):\n");
-	size_t shown = 0;
-	for (size_t i = 0; i < g->ntypes && (!limit || shown < limit); i++) {
-		const gl_type_growth *t = &g->types[i];
-		if (!t->count_delta && !t->size_delta)
-			continue;
-		gl_sb c = {0}, z = {0}, tn = {0};
-		series(&c, t->count, NULL, n, 0);
-		gl_sb_puts(&c, " (");
-		signed_count(&c, t->count_delta);
-		gl_sb_puts(&c, ")");
-		signed_bytes(&z, t->size_delta);
-		gl_sb_escaped(&tn, (const unsigned char *)t->type, strlen(t->type), 0, 0);
-		printf("  %-40s %10s  %s\n", gl_sb_str(&c), gl_sb_str(&z), gl_sb_str(&tn));
-		gl_sb_free(&c), gl_sb_free(&z), gl_sb_free(&tn);
-		shown++;
+	/* the count column as wide as its widest cell (7-digit counts over
+	 * several snapshots do not fit a fixed width) */
+	size_t shown = 0, cw = 10;
+	for (int pass = 0; pass < 2; pass++) {
+		shown = 0;
+		for (size_t i = 0; i < g->ntypes && (!limit || shown < limit); i++) {
+			const gl_type_growth *t = &g->types[i];
+			if (!t->count_delta && !t->size_delta)
+				continue;
+			gl_sb c = {0}, z = {0}, tn = {0};
+			series(&c, t->count, NULL, n, 0);
+			gl_sb_puts(&c, " (");
+			signed_count(&c, t->count_delta);
+			gl_sb_puts(&c, ")");
+			if (pass == 0) {
+				if (c.len > cw)
+					cw = c.len;
+			} else {
+				signed_bytes(&z, t->size_delta);
+				gl_sb_escaped(&tn, (const unsigned char *)t->type, strlen(t->type), 0, 0);
+				printf("  %-*s %10s  %s\n", (int)cw, gl_sb_str(&c), gl_sb_str(&z), gl_sb_str(&tn));
+			}
+			gl_sb_free(&c), gl_sb_free(&z), gl_sb_free(&tn);
+			shown++;
+		}
 	}
 	if (!shown)
 		printf("  no type changed\n");

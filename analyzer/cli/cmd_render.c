@@ -18,7 +18,8 @@
 #include "vec.h"
 
 static const char render_usage[] =
-	"usage: graphleak render SNAP MODE [-o FILE] [--max-depth N] [--max-objects K] [--redact]\n"
+	"usage: graphleak render SNAP MODE [-o FILE] [--format FMT] [--max-depth N] [--max-objects K]\n"
+	"                        [--min-share P] [--redact]\n"
 	"\n"
 	"Draws who holds what as a picture for a bug report, top-down from the\n"
 	"root holder to the objects: the root holder marked (gold double box) and\n"

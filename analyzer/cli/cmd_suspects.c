@@ -28,11 +28,12 @@ static const char suspects_usage[] =
 	"heap it retains, the chain to it, and the types it retains.\n"
 	"\n"
 	"options:\n"
-	"  --min-share P   report objects that retain at least P percent of the\n"
-	"                  heap (default 10; 0 < P <= 100, decimals allowed)\n"
-	"  -n, --limit N   at most N suspects (default 10)\n"
+	"  --min-share P   report objects that retain at least P of the heap: 5%,\n"
+	"                  5 or 0.05 all mean five percent (default 10%)\n"
+	"  -n, --limit N   at most N suspects (default 10; 0: all)\n"
 	"  --json          print {\"heap\": {...}, \"suspects\": [{\"holder\", \"retained\",\n"
-	"                  \"share\", \"objects\", \"object\", \"chain\", \"retains\": [...]}]}\n"
+	"                  \"share\", \"objects\", \"object\", \"path\": {\"chain\", \"steps\"},\n"
+	"                  \"retains\": [...]}]}; shares as fractions (docs/json.md)\n"
 	"  --redact        show str and bytes values as length + hash (names stay)\n"
 	"  -h, --help      show this help\n"
 	"\n"
@@ -149,7 +150,7 @@ int cmd_suspects(int argc, char **argv)
 		json_decref(jlist);
 	}
 	if (!json && nsus > shown)
-		printf("\n... and %zu more (--limit)\n", nsus - shown);
+		printf("\n... and %s more (--limit 0 shows all)\n", gl_fmt_count(n1, nsus - shown));
 done:
 	cli_timing("query", t0);
 	free(sus);

@@ -2,8 +2,11 @@
 the list of failures, log and check, and a line reader bounded in time."""
 import os
 import select
+import subprocess
 import sys
 import time
+
+SCHEMA_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "unit", "json_schema.py")
 
 FAILURES = []
 NAME = os.path.splitext(os.path.basename(sys.argv[0]))[0]
@@ -44,3 +47,11 @@ class Lines(object):
             return None
         l, self.buf = self.buf.split(b"\n", 1)
         return l
+
+
+def schema_problem(text):
+    """None if `text` (a --json output) follows docs/json/graphleak.schema.json,
+    else what is wrong. Checked by Debian's python3, which has jsonschema."""
+    p = subprocess.run(["/usr/bin/python3", SCHEMA_CHECK, "-"], input=text.encode(), stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, timeout=60)
+    return None if p.returncode == 0 else p.stdout.decode("utf-8", "replace").strip()

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from harness import FAILURES, Lines, check, log
+from harness import FAILURES, Lines, check, log, schema_problem
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
@@ -125,12 +125,16 @@ def run(cmd, timeout=60, env=None):
 
 
 def dump(gl, pid, out, *extra, timeout=120, env=None):
-    """graphleak dump --json; returns (rc, parsed JSON or None, stderr, seconds)."""
+    """graphleak dump --json; returns (rc, parsed JSON or None, stderr, seconds).
+    The JSON must follow its schema (docs/json/graphleak.schema.json)."""
     rc, so, se, dt = run([gl, "dump", "--pid", str(pid), "-o", out, "--json"] + list(extra), timeout=timeout, env=env)
     try:
         j = json.loads(so)
     except ValueError:
         j = None
+    if j is not None and rc in (0, 1):
+        why = schema_problem(so)
+        check(why is None, "dump --json follows its schema: %s" % why)
     return rc, j, se, dt
 
 
