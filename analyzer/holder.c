@@ -185,6 +185,33 @@ static uint32_t sid_is(const gl_snap *s, uint32_t sid, const char *name)
 	return len == strlen(name) && memcmp(p, name, len) == 0;
 }
 
+/* The object edge e comes out of (a binary search of the CSR offsets). */
+static uint32_t edge_source(const gl_snap *s, uint64_t e)
+{
+	uint32_t lo = 0, hi = s->n_objects;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (s->out_off[mid] <= e)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A dict key that is a name, not a value: a key of sys.modules (module
+ * names), or an identifier key of a module's, class's or instance's
+ * __dict__ (a global or attribute name). --redact keeps these. */
+static int key_is_name(const gl_analysis *a, uint64_t e, uint32_t key)
+{
+	const gl_snap *s = a->s;
+	if (key == GL_NONE || !gl_type_is(s, key, "str"))
+		return 0;
+	if (a->sys_modules != GL_NONE && e >= s->out_off[a->sys_modules] && e < s->out_off[a->sys_modules + 1])
+		return 1;
+	return preview_is_ident(s, key) && gl_dict_owner(a, edge_source(s, e)) != GL_NONE;
+}
+
 void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)
 {
 	const gl_snap *s = a->s;
@@ -199,9 +226,8 @@ void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)
 	case GL_EK_VALUE: {
 		uint32_t key = gl_value_key(s, e);
 		gl_sb_puts(b, "[");
-		if (key != GL_NONE && a->sys_modules != GL_NONE && e >= s->out_off[a->sys_modules] &&
-		    e < s->out_off[a->sys_modules + 1] && gl_type_is(s, key, "str")) {
-			/* sys.modules is keyed by module names: names, not values */
+		if (key_is_name(a, e, key)) {
+			/* a name, not a value: shown even with --redact */
 			gl_sb_puts(b, "'");
 			put_preview(b, s, key, '\'');
 			gl_sb_puts(b, "'");
@@ -334,140 +360,230 @@ static uint32_t closure_var(const gl_analysis *a, uint32_t fn, uint32_t ct, uint
 	return GL_NONE;
 }
 
+/* ---- root holders: patterns on the chain, then the words ------------------- */
+
+/*
+ * Each pattern looks at step j of the chain (the edge from chain[j-1] into
+ * chain[j]) and, if it recognises a holder there, fills *h and returns 1.
+ * gl_holder_find() scans the chain from the target back to its root and
+ * takes the first match: the named holder nearest to the object. A new kind
+ * of holder is one function here, one row of `patterns`, one case in
+ * gl_holder_say().
+ */
+typedef int (*holder_pattern)(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h);
+
+/* a value of a module's or a class's __dict__: a global, a class attribute */
+static int pat_namespace(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+{
+	(void)len;
+	const gl_snap *s = a->s;
+	uint64_t e = in_edge(a, chain, j);
+	uint32_t from = chain[j - 1];
+	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_VALUE || !gl_type_is(s, from, "dict"))
+		return 0;
+	uint32_t owner = owner_of(a, chain, j - 1);
+	if (owner == GL_NONE || !(s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE)))
+		return 0;
+	h->kind = (s->flags[owner] & GL_OF_MODULE) ? GL_HOLD_MODULE : GL_HOLD_CLASS;
+	h->at = j;
+	h->owner = owner;
+	h->name = gl_value_key(s, e);
+	return 1;
+}
+
+/* a module as sys.modules holds it (the object asked for is the module) */
+static int pat_sys_modules(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+{
+	const gl_snap *s = a->s;
+	uint64_t e = in_edge(a, chain, j);
+	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_VALUE || chain[j - 1] != a->sys_modules ||
+	    !(s->flags[chain[j]] & GL_OF_MODULE) || j != len - 1)
+		return 0;
+	h->kind = GL_HOLD_SYS_MODULES;
+	h->at = j;
+	h->owner = chain[j - 1];
+	h->edge = e;
+	return 1;
+}
+
+/* a local variable of a frame (of a thread, when the header says which) */
+static int pat_frame_local(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+{
+	(void)len;
+	const gl_snap *s = a->s;
+	uint64_t e = in_edge(a, chain, j);
+	uint32_t from = chain[j - 1];
+	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_LOCAL || !(s->flags[from] & GL_OF_FRAME))
+		return 0;
+	uint32_t t;
+	h->kind = GL_HOLD_FRAME;
+	h->at = j;
+	h->owner = from;
+	h->field = s->edge_payload[e];
+	h->thread = thread_of_frame(a, from, &t) ? (int64_t)t : -1;
+	return 1;
+}
+
+/* a function's defaults (the tuple or dict itself, or an item of it), or a
+ * cell of its closure (the variable, when the names were recorded) */
+static int pat_function(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+{
+	const gl_snap *s = a->s;
+	uint64_t e = in_edge(a, chain, j);
+	uint32_t from = chain[j - 1];
+	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_FIELD || !(s->flags[from] & GL_OF_FUNCTION))
+		return 0;
+	uint32_t field = s->edge_payload[e];
+	int defaults = sid_is(s, field, "__defaults__") || sid_is(s, field, "__kwdefaults__");
+	int closure = sid_is(s, field, "__closure__");
+	if (!defaults && !(closure && j + 1 < len))
+		return 0;
+	h->owner = from;
+	h->field = field;
+	h->kind = closure ? GL_HOLD_CLOSURE : GL_HOLD_DEFAULTS;
+	h->at = j;
+	if (j + 1 == len) /* the defaults tuple (or dict) itself */
+		return 1;
+	h->edge = in_edge(a, chain, j + 1);
+	h->at = j + 1;
+	if (closure) {
+		if (gl_edge_kind(s, (uint32_t)h->edge) == GL_EK_INDEX)
+			h->name = closure_var(a, from, chain[j], s->edge_payload[h->edge]);
+		if (j + 2 < len)
+			h->at = j + 2; /* the cell's contents */
+	}
+	return 1;
+}
+
+/* a functools.lru_cache wrapper (its cache): named after the function it wraps */
+static int pat_lru_cache(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+{
+	(void)len;
+	const gl_snap *s = a->s;
+	uint32_t from = chain[j - 1];
+	if (!gl_type_is(s, from, "functools._lru_cache_wrapper"))
+		return 0;
+	h->kind = GL_HOLD_LRU_CACHE;
+	h->at = j;
+	h->owner = from;
+	/* the wrapped function: __wrapped__ in the wrapper's __dict__ */
+	for (uint64_t k = s->out_off[from]; k < s->out_off[from + 1] && h->name == GL_NONE; k++) {
+		if (gl_edge_kind(s, (uint32_t)k) != GL_EK_FIELD || s->edge_payload[k] != a->sid_dict)
+			continue;
+		uint32_t d = s->out_dst[k];
+		for (uint64_t m = s->out_off[d]; m < s->out_off[d + 1]; m++) {
+			uint32_t key = gl_value_key(s, m);
+			if (key != GL_NONE && gl_preview_eq(s, key, "__wrapped__")) {
+				h->name = s->out_dst[m];
+				break;
+			}
+		}
+	}
+	return 1;
+}
+
+static const holder_pattern patterns[] = {
+	pat_namespace, pat_sys_modules, pat_frame_local, pat_function, pat_lru_cache,
+};
+
 int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h)
 {
 	const gl_snap *s = a->s;
 	memset(h, 0, sizeof *h);
-	if (len == 0) {
-		h->kind = GL_HOLD_NONE;
-		gl_sb_puts(&h->text, "nothing: no root reaches it (cyclic garbage)");
-		return gl_sb_failed(&h->text) ? -1 : 0;
-	}
-	/* scan from the target back to the root; the first match is nearest */
-	for (size_t j = len; j-- > 1;) {
-		uint64_t e = in_edge(a, chain, j);
-		uint32_t from = chain[j - 1];
-		unsigned kind = gl_edge_kind(s, (uint32_t)e);
-		uint32_t fl = s->flags[from];
-		if (kind == GL_EK_VALUE && gl_type_is(s, from, "dict")) {
-			uint32_t owner = owner_of(a, chain, j - 1);
-			if (owner != GL_NONE && (s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE))) {
-				uint32_t key = gl_value_key(s, e);
-				h->kind = (s->flags[owner] & GL_OF_MODULE) ? GL_HOLD_MODULE : GL_HOLD_CLASS;
-				h->at = j;
-				gl_sb_puts(&h->text, h->kind == GL_HOLD_MODULE ? "module " : "class ");
-				put_preview(&h->text, s, owner, 0);
-				gl_sb_puts(&h->text, h->kind == GL_HOLD_MODULE ? ", global " : ", attribute ");
-				if (key != GL_NONE && preview_is_ident(s, key))
-					put_preview(&h->text, s, key, 0);
-				else
-					gl_describe_key(s, key, &h->text);
-				break;
-			}
-			if (from == a->sys_modules && (s->flags[chain[j]] & GL_OF_MODULE) && j == len - 1) {
-				h->kind = GL_HOLD_SYS_MODULES;
-				h->at = j;
-				gl_sb_puts(&h->text, "sys.modules");
-				gl_describe_edge(a, e, &h->text);
-				break;
-			}
-		}
-		if (kind == GL_EK_LOCAL && (fl & GL_OF_FRAME)) {
+	h->owner = h->name = GL_NONE;
+	h->field = 0;
+	h->edge = UINT64_MAX;
+	h->thread = -1;
+	h->kind = GL_HOLD_NONE;
+	if (len > 0) {
+		/* scan from the target back to the root; the first match is nearest */
+		int found = 0;
+		for (size_t j = len; j-- > 1 && !found;)
+			for (size_t p = 0; p < sizeof patterns / sizeof patterns[0] && !found; p++)
+				found = patterns[p](a, chain, len, j, h);
+		if (!found) { /* no named holder: the chain's root, said as such */
+			uint32_t root = chain[0];
 			uint32_t t;
-			h->kind = GL_HOLD_FRAME;
-			h->at = j;
-			if (thread_of_frame(a, from, &t)) {
-				gl_sb_puts(&h->text, "thread ");
-				gl_thread_name(s, t, &h->text);
-				gl_sb_puts(&h->text, ", ");
+			h->at = 0;
+			h->owner = root;
+			if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
+				h->kind = GL_HOLD_THREAD;
+				h->thread = (int64_t)t;
+			} else if (root == a->sys_modules) {
+				h->kind = GL_HOLD_SYS_MODULES;
+			} else {
+				h->kind = GL_HOLD_EXTERNAL;
 			}
-			gl_sb_puts(&h->text, "frame ");
-			put_preview(&h->text, s, from, 0);
-			gl_sb_puts(&h->text, "(), local ");
-			put_str(&h->text, s, s->edge_payload[e]);
-			break;
-		}
-		if (kind == GL_EK_FIELD && (fl & GL_OF_FUNCTION) && j + 1 == len &&
-		    (sid_is(s, s->edge_payload[e], "__defaults__") || sid_is(s, s->edge_payload[e], "__kwdefaults__"))) {
-			/* the defaults tuple (or dict) itself */
-			h->kind = GL_HOLD_DEFAULTS;
-			h->at = j;
-			gl_sb_puts(&h->text, "function ");
-			put_preview(&h->text, s, from, 0);
-			gl_sb_puts(&h->text, ", ");
-			put_str(&h->text, s, s->edge_payload[e]);
-			break;
-		}
-		if (kind == GL_EK_FIELD && (fl & GL_OF_FUNCTION) && j + 1 < len) {
-			uint64_t e2 = in_edge(a, chain, j + 1);
-			int defaults = sid_is(s, s->edge_payload[e], "__defaults__");
-			int kwdefaults = sid_is(s, s->edge_payload[e], "__kwdefaults__");
-			int closure = sid_is(s, s->edge_payload[e], "__closure__");
-			if (defaults || kwdefaults || closure) {
-				h->kind = closure ? GL_HOLD_CLOSURE : GL_HOLD_DEFAULTS;
-				h->at = j + 1;
-				gl_sb_puts(&h->text, closure ? "closure of " : "function ");
-				put_preview(&h->text, s, from, 0);
-				uint32_t var = closure && gl_edge_kind(s, (uint32_t)e2) == GL_EK_INDEX
-						       ? closure_var(a, from, chain[j], s->edge_payload[e2])
-						       : GL_NONE;
-				if (var != GL_NONE) {
-					gl_sb_puts(&h->text, ", variable ");
-					put_preview(&h->text, s, var, 0);
-					if (j + 2 < len)
-						h->at = j + 2;
-				} else if (closure) {
-					gl_sb_puts(&h->text, ", cell ");
-					gl_describe_edge(a, e2, &h->text);
-					if (j + 2 < len)
-						h->at = j + 2; /* the cell's contents */
-				} else {
-					gl_sb_puts(&h->text, defaults ? ", __defaults__" : ", __kwdefaults__");
-					gl_describe_edge(a, e2, &h->text);
-				}
-				break;
-			}
-		}
-		if (gl_type_is(s, from, "functools._lru_cache_wrapper")) {
-			h->kind = GL_HOLD_LRU_CACHE;
-			h->at = j;
-			gl_sb_puts(&h->text, "lru_cache of ");
-			/* the wrapped function: __wrapped__ in the wrapper's __dict__ */
-			const char *name = NULL;
-			for (uint64_t k = s->out_off[from]; k < s->out_off[from + 1] && !name; k++) {
-				if (gl_edge_kind(s, (uint32_t)k) != GL_EK_FIELD || s->edge_payload[k] != a->sid_dict)
-					continue;
-				uint32_t d = s->out_dst[k];
-				for (uint64_t m = s->out_off[d]; m < s->out_off[d + 1]; m++) {
-					uint32_t key = gl_value_key(s, m);
-					if (key != GL_NONE && gl_preview_eq(s, key, "__wrapped__")) {
-						put_preview(&h->text, s, s->out_dst[m], 0);
-						name = "";
-						break;
-					}
-				}
-			}
-			if (!name)
-				gl_sb_printf(&h->text, "a function (wrapper at 0x%llx)", (unsigned long long)s->addr[from]);
-			break;
 		}
 	}
-	if (h->kind == GL_HOLD_NONE) {
-		uint32_t root = chain[0];
-		h->at = 0;
-		uint32_t t;
-		if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
-			h->kind = GL_HOLD_THREAD;
-			gl_describe_root(a, root, &h->text);
-		} else if (root == a->sys_modules) {
-			h->kind = GL_HOLD_SYS_MODULES;
-			gl_sb_puts(&h->text, "sys.modules");
-		} else {
-			h->kind = GL_HOLD_EXTERNAL;
-			gl_describe_root(a, root, &h->text);
-		}
-	}
+	gl_holder_say(a, h, &h->text);
 	return gl_sb_failed(&h->text) ? -1 : 0;
+}
+
+void gl_holder_say(const gl_analysis *a, const gl_holder *h, gl_sb *b)
+{
+	const gl_snap *s = a->s;
+	switch (h->kind) {
+	case GL_HOLD_NONE:
+		gl_sb_puts(b, "nothing: no root reaches it (cyclic garbage)");
+		break;
+	case GL_HOLD_MODULE:
+	case GL_HOLD_CLASS:
+		gl_sb_puts(b, h->kind == GL_HOLD_MODULE ? "module " : "class ");
+		put_preview(b, s, h->owner, 0);
+		gl_sb_puts(b, h->kind == GL_HOLD_MODULE ? ", global " : ", attribute ");
+		if (h->name != GL_NONE && preview_is_ident(s, h->name))
+			put_preview(b, s, h->name, 0); /* a name: never redacted */
+		else
+			gl_describe_key(s, h->name, b);
+		break;
+	case GL_HOLD_SYS_MODULES:
+		gl_sb_puts(b, "sys.modules");
+		if (h->edge != UINT64_MAX)
+			gl_describe_edge(a, h->edge, b);
+		break;
+	case GL_HOLD_FRAME:
+		if (h->thread >= 0) {
+			gl_sb_puts(b, "thread ");
+			gl_thread_name(s, (uint32_t)h->thread, b);
+			gl_sb_puts(b, ", ");
+		}
+		gl_sb_puts(b, "frame ");
+		put_preview(b, s, h->owner, 0);
+		gl_sb_puts(b, "(), local ");
+		put_str(b, s, h->field);
+		break;
+	case GL_HOLD_DEFAULTS:
+		gl_sb_puts(b, "function ");
+		put_preview(b, s, h->owner, 0);
+		gl_sb_puts(b, ", ");
+		put_str(b, s, h->field);
+		if (h->edge != UINT64_MAX)
+			gl_describe_edge(a, h->edge, b);
+		break;
+	case GL_HOLD_CLOSURE:
+		gl_sb_puts(b, "closure of ");
+		put_preview(b, s, h->owner, 0);
+		if (h->name != GL_NONE) {
+			gl_sb_puts(b, ", variable ");
+			put_preview(b, s, h->name, 0);
+		} else {
+			gl_sb_puts(b, ", cell ");
+			gl_describe_edge(a, h->edge, b);
+		}
+		break;
+	case GL_HOLD_LRU_CACHE:
+		gl_sb_puts(b, "lru_cache of ");
+		if (h->name != GL_NONE)
+			put_preview(b, s, h->name, 0);
+		else
+			gl_sb_printf(b, "a function (wrapper at 0x%llx)", (unsigned long long)s->addr[h->owner]);
+		break;
+	case GL_HOLD_THREAD:
+	case GL_HOLD_EXTERNAL:
+		gl_describe_root(a, h->owner, b);
+		break;
+	}
 }
 
 void gl_holder_free(gl_holder *h)

@@ -41,20 +41,47 @@ typedef enum {
 	GL_HOLD_EXTERNAL,   /* only C-level references reach it */
 } gl_hold_kind;
 
+/*
+ * A root holder, as a value: what it is, and the objects and names that say
+ * it. Which fields are set depends on the kind (GL_NONE / -1 / UINT64_MAX
+ * otherwise):
+ *   MODULE, CLASS  owner: the module or class; name: the key of its __dict__
+ *   SYS_MODULES    owner: sys.modules; edge: its key (a pattern's), or none (the root)
+ *   FRAME          owner: the frame; field: the local's name; thread: its thread
+ *   DEFAULTS       owner: the function; field: __defaults__/__kwdefaults__; edge: the item
+ *   CLOSURE        owner: the function; name: the variable (if recorded); edge: the cell
+ *   LRU_CACHE      owner: the wrapper; name: the wrapped function
+ *   THREAD         owner: the root frame; thread
+ *   EXTERNAL       owner: the root
+ */
 typedef struct gl_holder {
 	gl_hold_kind kind;
-	size_t at;   /* chain index of the object held by the holder (its value:
-	              * the global, the attribute, the local) */
-	gl_sb text;  /* "module service, global cache" (owned; gl_holder_free) */
+	size_t at;       /* chain index of the object held by the holder (its value:
+	                  * the global, the attribute, the local) */
+	uint32_t owner, name;
+	uint32_t field;  /* a string id */
+	uint64_t edge;
+	int64_t thread;  /* index into the header's threads */
+	gl_sb text;      /* gl_holder_say()'s words: "module service, global cache"
+	                  * (owned; gl_holder_free) */
 } gl_holder;
 
 /*
  * Finds the root holder on a chain from gl_chain(): the named holder
- * nearest to the target, else the chain's root said as such. Fills *h
- * (release with gl_holder_free). Returns 0, or -1 if memory ran out.
+ * nearest to the target (a table of patterns in holder.c, one per kind),
+ * else the chain's root said as such. Fills *h, its text included (release
+ * with gl_holder_free). Returns 0, or -1 if memory ran out.
  */
 int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h);
 void gl_holder_free(gl_holder *h);
+
+/*
+ * Says holder h in words, appended to b: the one place a holder becomes
+ * text. Terminal-safe (heap text escaped as gl_sb_escaped does); redacted
+ * when the snapshot is (s->redact: names stay, values become length and
+ * hash). A picture escapes the result once more for Graphviz (render/label.c).
+ */
+void gl_holder_say(const gl_analysis *a, const gl_holder *h, gl_sb *b);
 
 /*
  * Redaction (s->redact, `--redact`): every function here that puts heap

@@ -36,7 +36,8 @@ void gl_sb_append(gl_sb *b, const char *p, size_t n)
 {
 	if (reserve(b, n) < 0)
 		return;
-	memcpy(b->s + b->len, p, n);
+	if (n)
+		memcpy(b->s + b->len, p, n);
 	b->len += n;
 	b->s[b->len] = '\0';
 }
@@ -157,4 +158,37 @@ void gl_sb_free(gl_sb *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 	b->failed = 0;
+}
+
+void gl_sb_json_str(gl_sb *b, const char *p, size_t n)
+{
+	if (n == (size_t)-1)
+		n = p ? strlen(p) : 0;
+	gl_sb_append(b, "\"", 1);
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		gl_sb_append(b, p + start, i - start);
+		start = i + 1;
+		switch (c) {
+		case '"': gl_sb_append(b, "\\\"", 2); break;
+		case '\\': gl_sb_append(b, "\\\\", 2); break;
+		case '\n': gl_sb_append(b, "\\n", 2); break;
+		case '\r': gl_sb_append(b, "\\r", 2); break;
+		case '\t': gl_sb_append(b, "\\t", 2); break;
+		default: gl_sb_printf(b, "\\u%04x", c); break;
+		}
+	}
+	gl_sb_append(b, p + start, n - start);
+	gl_sb_append(b, "\"", 1);
+}
+
+void gl_sb_json_or_null(gl_sb *b, const char *p)
+{
+	if (p)
+		gl_sb_json_str(b, p, strlen(p));
+	else
+		gl_sb_puts(b, "null");
 }

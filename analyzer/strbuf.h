@@ -33,6 +33,16 @@ void gl_sb_puts(gl_sb *b, const char *p);
  */
 void gl_sb_escaped(gl_sb *b, const unsigned char *p, size_t n, char quote, int cut);
 
+/*
+ * Appends n bytes as a JSON string, quotes included: '"', '\\' and control
+ * bytes escaped (\n, \t, \u00XX), everything else as it is (UTF-8 passes
+ * through). With n == (size_t)-1, p is NUL-terminated. For JSON written
+ * without jansson: the shim's header and result files.
+ */
+void gl_sb_json_str(gl_sb *b, const char *p, size_t n);
+/* The same for a NUL-terminated string, or null when p is NULL. */
+void gl_sb_json_or_null(gl_sb *b, const char *p);
+
 /* The string so far ("" when empty). Owned by b. */
 const char *gl_sb_str(const gl_sb *b);
 void gl_sb_clear(gl_sb *b);

@@ -400,8 +400,10 @@ static inline size_t gl_dict_sizeof(PyObject *o)
 #if !GL_PY_AT_LEAST(3, 11)
 /* The keys' lookup function of a dict that has a key other than an exact
  * str: the static `lookdict` of Objects/dictobject.c (3.8-3.10), the only
- * one under which dict_traverse visits keys. Set by gl_compat_init(). */
-static void *gl_lookdict_general;
+ * one under which dict_traverse visits keys. Set by gl_compat_init(), read
+ * by the walk: one variable for the whole shim (defined in walk.c; the
+ * shim's symbols are hidden). */
+extern void *gl_lookdict_general;
 #endif
 
 /* Module init only (Python allowed): learns what gl_dict_keys_visited()

@@ -44,6 +44,7 @@
  * has begun and waits for the dump instead of cancelling.
  */
 #include "shim.h"
+#include "strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -68,63 +69,6 @@ typedef struct gl_request {
 	int collect;
 	int values;
 } gl_request;
-
-/* ---- a small JSON writer into a fixed buffer ----------------------------- */
-
-typedef struct {
-	char buf[16384];
-	size_t len;
-	int overflow;
-} rbuf;
-
-static void rb_raw(rbuf *b, const char *s, size_t n)
-{
-	if (b->overflow || b->len + n + 1 > sizeof b->buf) {
-		b->overflow = 1;
-		return;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = 0;
-}
-
-static void rb_fmt(rbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void rb_fmt(rbuf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof tmp) {
-		b->overflow = 1;
-		return;
-	}
-	rb_raw(b, tmp, (size_t)n);
-}
-
-static void rb_str(rbuf *b, const char *s)
-{
-	if (!s) {
-		rb_raw(b, "null", 4);
-		return;
-	}
-	rb_raw(b, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		char esc[8];
-		if (*p == '"' || *p == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)*p;
-			rb_raw(b, esc, 2);
-		} else if (*p < 0x20) {
-			snprintf(esc, sizeof esc, "\\u%04x", *p);
-			rb_raw(b, esc, 6);
-		} else {
-			rb_raw(b, (const char *)p, 1);
-		}
-	}
-	rb_raw(b, "\"", 1);
-}
 
 /* ---- request ------------------------------------------------------------- */
 
@@ -258,37 +202,44 @@ typedef struct {
 	double pause, gil_wait;
 } result_info;
 
-static void build_result(rbuf *b, const result_info *ri)
+/* The result JSON for ri into b. */
+static void build_result(gl_sb *b, const result_info *ri)
 {
-	b->len = 0;
-	b->overflow = 0;
-	b->buf[0] = 0;
-	rb_raw(b, "{\"token\": ", 10);
-	rb_str(b, ri->token);
-	rb_fmt(b, ", \"ok\": %s, \"error\": ", ri->error ? "false" : "true");
-	rb_str(b, ri->error);
-	rb_raw(b, ", \"error_kind\": ", 16);
-	rb_str(b, ri->error ? ri->error_kind : NULL);
-	rb_raw(b, ", \"path\": ", 10);
-	rb_str(b, ri->path);
-	rb_raw(b, ", \"mode\": ", 10);
-	rb_str(b, ri->mode);
-	rb_fmt(b, ", \"pid\": %ld, \"python\": ", (long)getpid());
-	char ver[64];
+	gl_sb_puts(b, "{\"token\": ");
+	gl_sb_json_or_null(b, ri->token);
+	gl_sb_printf(b, ", \"ok\": %s, \"error\": ", ri->error ? "false" : "true");
+	gl_sb_json_or_null(b, ri->error);
+	gl_sb_puts(b, ", \"error_kind\": ");
+	gl_sb_json_or_null(b, ri->error ? ri->error_kind : NULL);
+	gl_sb_puts(b, ", \"path\": ");
+	gl_sb_json_or_null(b, ri->path);
+	gl_sb_puts(b, ", \"mode\": ");
+	gl_sb_json_or_null(b, ri->mode);
+	gl_sb_printf(b, ", \"pid\": %ld, \"python\": ", (long)getpid());
 	const char *pv = Py_GetVersion(); /* a static string: safe without the GIL */
-	snprintf(ver, sizeof ver, "%.*s", (int)strcspn(pv, " "), pv);
-	rb_str(b, ver);
+	gl_sb_json_str(b, pv, strcspn(pv, " "));
 	if (ri->s && !ri->error) {
 		const gl_dump_summary *s = ri->s;
-		rb_fmt(b, ", \"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu",
-		       (unsigned long long)s->objects, (unsigned long long)s->edges,
-		       (unsigned long long)s->tracked, (unsigned long long)s->untracked);
-		rb_fmt(b, ", \"bytes\": %llu, \"file_bytes\": %llu, \"shim_peak_bytes\": %llu",
-		       (unsigned long long)s->bytes, (unsigned long long)s->file_bytes,
-		       (unsigned long long)s->shim_peak_bytes);
-		rb_fmt(b, ", \"dump_seconds\": %.6f, \"walk_seconds\": %.6f", s->pause_seconds, s->walk_seconds);
+		gl_sb_printf(b, ", \"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu",
+			     (unsigned long long)s->objects, (unsigned long long)s->edges,
+			     (unsigned long long)s->tracked, (unsigned long long)s->untracked);
+		gl_sb_printf(b, ", \"bytes\": %llu, \"file_bytes\": %llu, \"shim_peak_bytes\": %llu",
+			     (unsigned long long)s->bytes, (unsigned long long)s->file_bytes,
+			     (unsigned long long)s->shim_peak_bytes);
+		gl_sb_printf(b, ", \"dump_seconds\": %.6f, \"walk_seconds\": %.6f", s->pause_seconds, s->walk_seconds);
 	}
-	rb_fmt(b, ", \"pause_seconds\": %.6f, \"gil_wait_seconds\": %.6f}\n", ri->pause, ri->gil_wait);
+	gl_sb_printf(b, ", \"pause_seconds\": %.6f, \"gil_wait_seconds\": %.6f}\n", ri->pause, ri->gil_wait);
+}
+
+/* Answers the request in dir with ri (nothing is written if memory ran out:
+ * the CLI then reports no answer). */
+static void answer(const char *dir, const result_info *ri)
+{
+	gl_sb b = {0};
+	build_result(&b, ri);
+	if (!gl_sb_failed(&b))
+		write_result(dir, gl_sb_str(&b), b.len);
+	gl_sb_free(&b);
 }
 
 /* The current Python exception as text (cleared), into out. GIL held. */
@@ -389,7 +340,6 @@ static void *attach_thread(void *arg)
 {
 	(void)arg;
 	static gl_request rq; /* one helper at a time (attach_busy) */
-	static rbuf rb;
 	char dir[PATH_MAX], err[1024];
 	int eno;
 	double t0 = gl_shim_now();
@@ -472,15 +422,11 @@ static void *attach_thread(void *arg)
 		} else {
 			ri.path = rq.output;
 		}
-		build_result(&rb, &ri);
-		if (!rb.overflow)
-			write_result(dir, rb.buf, rb.len);
+		answer(dir, &ri);
 		goto out;
 	}
 answer:
-	build_result(&rb, &ri);
-	if (!rb.overflow)
-		write_result(dir, rb.buf, rb.len);
+	answer(dir, &ri);
 out:
 	atomic_store(&attach_busy, 0);
 	return NULL;
@@ -575,16 +521,13 @@ static PyObject *serve_request(int values_default)
 	}
 	gl_request rq;
 	int eno;
-	static rbuf rb;
 	result_info ri = {.mode = "signal"};
 	if (read_request(req, &rq, err, sizeof err, &eno) < 0) {
 		if (eno == ENOENT)
 			Py_RETURN_NONE;
 		ri.error = err;
 		ri.error_kind = "request";
-		build_result(&rb, &ri);
-		if (!rb.overflow)
-			write_result(dir, rb.buf, rb.len);
+		answer(dir, &ri);
 		return summary_dict(NULL, NULL, 0, err);
 	}
 	unlink(req); /* consumed: a later signal without a new request dumps to the default name */
@@ -604,9 +547,7 @@ static PyObject *serve_request(int values_default)
 	} else {
 		ri.path = rq.output;
 	}
-	build_result(&rb, &ri);
-	if (!rb.overflow)
-		write_result(dir, rb.buf, rb.len);
+	answer(dir, &ri);
 	return summary_dict(rq.output, &s, ri.pause, rc < 0 ? err : NULL);
 }
 

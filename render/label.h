@@ -16,14 +16,10 @@
  *     else (the SVG writer then escapes it, and < > " ' too).
  * Line breaks between pieces are the only escapes put in on purpose.
  *
- * Redaction (gl_lbl_opts.redact) keeps type names, module, class,
- * function, attribute, local and thread names and numbers, and replaces
- * every str and bytes value, and every dict key that is not an attribute
- * name (an identifier key of a module's, class's or instance's __dict__),
- * with its length and a short hash: str(41) #a1b2c3. The hash is of the
- * snapshot's preview (at most the first 64 bytes) and the length: enough
- * to tell values apart, not to read them (but a short value can be
- * guessed by trying candidates: do not rely on it for short secrets).
+ * The words themselves come from analyzer/holder.c, the one place objects,
+ * references and holders are said, redacted when the snapshot is
+ * (s->redact, `--redact`: holder.h has the rule); this file only makes them
+ * safe for Graphviz and cuts long lines.
  */
 #ifndef GRAPHLEAK_RENDER_LABEL_H
 #define GRAPHLEAK_RENDER_LABEL_H
@@ -33,10 +29,6 @@
 #include "analysis.h"
 #include "holder.h"
 #include "strbuf.h"
-
-typedef struct gl_lbl_opts {
-	int redact;
-} gl_lbl_opts;
 
 /* Longest line of heap text kept in a label, in bytes (then "..."). */
 #define GL_LBL_LINE_MAX 72
@@ -50,26 +42,19 @@ void gl_lbl_br(gl_sb *b);
 
 /* The object: "dict, 19,844 entries", "str 'user-1'" or "str(6) #1f2e3d",
  * "module service", "function remember()". Appended as label text. */
-void gl_lbl_obj(const gl_analysis *a, uint32_t id, const gl_lbl_opts *o, gl_sb *b);
+void gl_lbl_obj(const gl_analysis *a, uint32_t id, gl_sb *b);
 
-/* The reference e out of object `src` as code says it: ['user-1'] (or
- * [str(6) #1f2e3d]), [3], .cache, local backlog; with via (a folded
- * X.__dict__['name'], see subgraph.h) not UINT64_MAX, ".name". */
-void gl_lbl_edge(const gl_analysis *a, uint32_t src, uint64_t e, uint64_t via, const gl_lbl_opts *o,
-		 gl_sb *b);
+/* The reference e as code says it: ['user-1'] (or [str(6) #1f2e3d]), [3],
+ * .cache, local backlog; with via (a folded X.__dict__['name'], see
+ * subgraph.h) not UINT64_MAX, ".name". */
+void gl_lbl_edge(const gl_analysis *a, uint64_t e, uint64_t via, gl_sb *b);
 
-/* The root holder of a chain in words, redacted as needed, as label text.
+/* The root holder of a chain in words (gl_holder_say), as label text.
  * 0 or -1 (out of memory). */
-int gl_lbl_holder(const gl_analysis *a, const uint32_t *chain, size_t len, const gl_lbl_opts *o, gl_sb *b);
+int gl_lbl_holder(const gl_analysis *a, const uint32_t *chain, size_t len, gl_sb *b);
 
 /* The chain's root said as a start: "sys.modules", "thread worker-1,
  * frame consume()", "dict at 0x.. (held from outside the heap: ...)". */
 void gl_lbl_root(const gl_analysis *a, uint32_t root, gl_sb *b);
-
-/* "str(41) #a1b2c3" for object id (str or bytes). */
-void gl_lbl_redacted(const gl_snap *s, uint32_t id, gl_sb *b);
-
-/* 1 if id is a str or bytes object (the values --redact hides). */
-int gl_lbl_is_text_value(const gl_snap *s, uint32_t id);
 
 #endif /* GRAPHLEAK_RENDER_LABEL_H */

@@ -213,7 +213,7 @@ static void size_line(const gl_analysis *a, uint32_t id, gl_sb *b)
 		gl_sb_printf(b, ", retains %s", gl_fmt_bytes(n2, a->retained[id]));
 }
 
-static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_node *nd, const gl_lbl_opts *o,
+static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_node *nd,
 		      gl_sb *b)
 {
 	const gl_snap *s = a->s;
@@ -222,7 +222,7 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 	if (nd->roles & GL_SG_HOLDER) {
 		const gl_sg_holder *h = &sg->holders.v[nd->holder];
 		gl_sb_puts(b, "ROOT HOLDER: ");
-		if (gl_lbl_holder(a, h->chain, h->len, o, b) < 0)
+		if (gl_lbl_holder(a, h->chain, h->len, b) < 0)
 			return -1;
 		gl_lbl_br(b);
 	}
@@ -260,7 +260,7 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 		gl_lbl_br(b);
 	}
 	if (!((nd->roles & GL_SG_ROOT) && (s->flags[id] & GL_OF_FRAME))) { /* a frame root said it */
-		gl_lbl_obj(a, id, o, b);
+		gl_lbl_obj(a, id, b);
 		gl_lbl_br(b);
 	}
 	size_line(a, id, b);
@@ -289,7 +289,7 @@ static const char *kind_words(uint32_t k)
 
 /* What a node is called in "values of X": its reference's name (.cache ->
  * cache), else its type. */
-static void node_name(const gl_analysis *a, const gl_subgraph *sg, uint32_t u, const gl_lbl_opts *o, gl_sb *b)
+static void node_name(const gl_analysis *a, const gl_subgraph *sg, uint32_t u, gl_sb *b)
 {
 	uint32_t ei = sg->nodes.v[u].in;
 	if (ei == GL_NONE)
@@ -299,7 +299,7 @@ static void node_name(const gl_analysis *a, const gl_subgraph *sg, uint32_t u, c
 	const gl_sg_edge *ed = ei != GL_NONE ? &sg->edges.v[ei] : NULL;
 	if (ed && ed->kind == GL_SG_E_REF) {
 		gl_sb t = {0};
-		gl_lbl_edge(a, sg->nodes.v[ed->from].id, ed->edge, ed->via, o, &t);
+		gl_lbl_edge(a, ed->edge, ed->via, &t);
 		const char *p = gl_sb_str(&t);
 		if (p[0] == '.')
 			p++;
@@ -316,7 +316,7 @@ static void node_name(const gl_analysis *a, const gl_subgraph *sg, uint32_t u, c
 	gl_lbl_bytes(b, (const unsigned char *)t, tl, 0, 0);
 }
 
-static int more_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_more *m, const gl_lbl_opts *o,
+static int more_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_more *m,
 		      gl_sb *b)
 {
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
@@ -335,7 +335,7 @@ static int more_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_m
 	if (!m->dominated && m->cluster == GL_NONE) {
 		gl_lbl_br(b);
 		gl_sb_printf(b, "%s of ", m->ekind == GL_SG_MIXED ? "references" : kind_words(m->ekind));
-		node_name(a, sg, m->from, o, b);
+		node_name(a, sg, m->from, b);
 	}
 	gl_lbl_br(b);
 	gl_sb_puts(b, gl_fmt_bytes(n1, m->size));
@@ -453,7 +453,6 @@ static int add_legend(build *bd, const gl_subgraph *sg, const gl_render_opts *o)
 
 static int build_graph(build *bd, const gl_analysis *a, const gl_subgraph *sg, const gl_render_opts *o)
 {
-	const gl_lbl_opts *lo = &o->lbl;
 	Agraph_t *g = bd->g;
 	char name[48];
 	/* defaults */
@@ -506,7 +505,7 @@ static int build_graph(build *bd, const gl_analysis *a, const gl_subgraph *sg, c
 			return -1;
 		bd->nodes[i] = n;
 		gl_sb_clear(&bd->lbl);
-		if (node_label(a, sg, nd, lo, &bd->lbl) < 0 || set(n, "label", gl_sb_str(&bd->lbl)))
+		if (node_label(a, sg, nd, &bd->lbl) < 0 || set(n, "label", gl_sb_str(&bd->lbl)))
 			return -1;
 		snprintf(name, sizeof name, "0x%llx", (unsigned long long)a->s->addr[nd->id]);
 		if (apply_style(n, style_of(nd->roles), (nd->roles & GL_SG_GARBAGE) != 0) || set(n, "tooltip", name))
@@ -525,7 +524,7 @@ static int build_graph(build *bd, const gl_analysis *a, const gl_subgraph *sg, c
 		int rc = 0;
 		if (ed->kind == GL_SG_E_REF) {
 			gl_sb_puts(&bd->lbl, " ");
-			gl_lbl_edge(a, sg->nodes.v[ed->from].id, ed->edge, ed->via, lo, &bd->lbl);
+			gl_lbl_edge(a, ed->edge, ed->via, &bd->lbl);
 		} else if (ed->kind == GL_SG_E_ELIDED) {
 			char n1[GL_FMT_BUF];
 			gl_sb_printf(&bd->lbl, " ... %s steps left out (--max-depth)", gl_fmt_count(n1, ed->elided));
@@ -549,7 +548,7 @@ static int build_graph(build *bd, const gl_analysis *a, const gl_subgraph *sg, c
 		if (!n)
 			return -1;
 		gl_sb_clear(&bd->lbl);
-		if (more_label(a, sg, m, lo, &bd->lbl) < 0 || set(n, "label", gl_sb_str(&bd->lbl)) ||
+		if (more_label(a, sg, m, &bd->lbl) < 0 || set(n, "label", gl_sb_str(&bd->lbl)) ||
 		    apply_style(n, &st_more, 0) || set(n, "fontcolor", "#424242"))
 			return -1;
 		Agedge_t *e = agedge(g, bd->nodes[m->from], n, NULL, 1);

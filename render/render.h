@@ -35,8 +35,9 @@
 
 typedef struct gl_renderer gl_renderer;
 
+/* Redaction is the snapshot's (s->redact, set before drawing): the words
+ * come from analyzer/holder.c. */
 typedef struct gl_render_opts {
-	gl_lbl_opts lbl;     /* redaction */
 	const char *title;   /* first line under the picture: terminal-safe text,
 	                      * escaped here (may be NULL) */
 	const char *subtitle;/* second line (may be NULL) */

@@ -77,11 +77,10 @@ int cmd_cycles(int argc, char **argv)
 		return cli_usage_error("cycles", "no snapshot given");
 	if (limit == 0)
 		limit = UINT64_MAX;
-	report_set_redact(redact);
 
 	gl_snap *s;
 	gl_analysis a;
-	if (report_open(snap, GL_AN_PATHS | GL_AN_SCC, &s, &a))
+	if (report_open(snap, GL_AN_PATHS | GL_AN_SCC, redact, &s, &a))
 		return GL_EXIT_FAIL;
 	int rc = GL_EXIT_OK;
 	char ver[64], n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];

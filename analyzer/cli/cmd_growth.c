@@ -213,7 +213,6 @@ int cmd_growth(int argc, char **argv)
 	size_t n = (size_t)ca.npos;
 	if (n < 2)
 		return cli_usage_error("growth", "give two snapshots or more, oldest first");
-	report_set_redact(redact);
 	if (report_sort_by_time(paths, n))
 		return GL_EXIT_FAIL;
 
@@ -223,7 +222,7 @@ int cmd_growth(int argc, char **argv)
 	gl_growth g;
 	json_t *snaps = json_array();
 	double t0 = gl_now();
-	if (report_growth(paths, n, min_bytes, min_items, &last, &al, &g, snaps)) {
+	if (report_growth(paths, n, min_bytes, min_items, redact, &last, &al, &g, snaps)) {
 		json_decref(snaps);
 		return GL_EXIT_FAIL;
 	}

@@ -181,10 +181,9 @@ int cmd_path(int argc, char **argv)
 		return cli_usage_error("path", "no snapshot given");
 	if (!type == !has_id)
 		return cli_usage_error("path", "give one of --type NAME or --id ADDR");
-	report_set_redact(redact);
 	gl_snap *s;
 	gl_analysis a;
-	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, &s, &a)) /* retained sizes, as suspects has them */
+	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, redact, &s, &a)) /* retained sizes, as suspects has them */
 		return GL_EXIT_FAIL;
 	double t0 = gl_now();
 	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, json);

@@ -216,20 +216,19 @@ int cmd_render(int argc, char **argv)
 	}
 
 	unsigned need = GL_AN_PATHS | (mode == M_CYCLES ? GL_AN_SCC : GL_AN_DOM);
-	report_set_redact(redact);
 	if (mode == M_GROWTH) {
 		/* the last snapshot stays loaded, the others are compared and freed */
-		if (report_growth(snaps, nsnaps, 256 * 1024, 100, &s, &a, &gr, NULL)) {
+		if (report_growth(snaps, nsnaps, 256 * 1024, 100, redact, &s, &a, &gr, NULL)) {
 			s = NULL;
 			goto done;
 		}
-	} else if (report_open(snap, need, &s, &a)) {
+	} else if (report_open(snap, need, redact, &s, &a)) {
 		s = NULL;
 		goto done;
 	}
 	double t0 = gl_now();
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
-	gl_render_opts ro = {{redact}, NULL, NULL, NULL};
+	gl_render_opts ro = {NULL, NULL, NULL};
 	int sgrc = 0;
 	if (mode == M_BACKREFS) {
 		gl_sb tname = {0};

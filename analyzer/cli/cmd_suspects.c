@@ -61,12 +61,11 @@ int cmd_suspects(int argc, char **argv)
 		return cli_usage_error("suspects", "no snapshot given");
 	if (limit == 0)
 		limit = UINT64_MAX;
-	report_set_redact(redact);
 	share *= 100.0; /* in percent from here on, as the text says it */
 
 	gl_snap *s;
 	gl_analysis a;
-	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, &s, &a))
+	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, redact, &s, &a))
 		return GL_EXIT_FAIL;
 	uint32_t n = s->n_objects;
 	uint64_t total = a.retained[n];

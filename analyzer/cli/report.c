@@ -61,11 +61,12 @@ int report_sort_by_time(const char **paths, size_t n)
 	return GL_EXIT_OK;
 }
 
-int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
+int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, int redact,
+		  gl_snap **last,
 		  gl_analysis *al, gl_growth *g, json_t *snaps)
 {
 	memset(g, 0, sizeof *g);
-	if (report_open(paths[n - 1], GL_AN_PATHS | GL_AN_DOM, last, al))
+	if (report_open(paths[n - 1], GL_AN_PATHS | GL_AN_DOM, redact, last, al))
 		return GL_EXIT_FAIL;
 	gl_err err;
 	gl_err_clear(&err);
@@ -75,7 +76,7 @@ int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64
 	for (size_t k = 0; k + 1 < n; k++) {
 		gl_snap *s;
 		gl_analysis a;
-		if (report_open(paths[k], GL_AN_PATHS | GL_AN_DOM, &s, &a))
+		if (report_open(paths[k], GL_AN_PATHS | GL_AN_DOM, redact, &s, &a))
 			goto quiet_fail;
 		json_t *pid = json_object_get(s->header, "pid");
 		if (pid && pid_last && !json_equal(pid, pid_last))
@@ -103,19 +104,12 @@ quiet_fail:
 	return GL_EXIT_FAIL;
 }
 
-static int redact_all;
-
-void report_set_redact(int on)
-{
-	redact_all = on;
-}
-
-int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a)
+int report_open(const char *path, unsigned what, int redact, gl_snap **s, gl_analysis *a)
 {
 	memset(a, 0, sizeof *a);
 	if (cli_load(path, 0, s) != 0)
 		return GL_EXIT_FAIL;
-	(*s)->redact = redact_all;
+	(*s)->redact = redact;
 	gl_ticker tk;
 	gl_ticker_start(&tk, "analyzing");
 	gl_err err;

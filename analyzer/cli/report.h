@@ -13,10 +13,11 @@
 
 /*
  * Loads SNAP with reverse edges and runs the analyses in `what`, showing
- * progress on a terminal. On failure prints the message and returns 1 with
- * *s NULL; else 0 (release with report_close).
+ * progress on a terminal; redact: the words about it are redacted
+ * (s->redact, `--redact`: holder.h). On failure prints the message and
+ * returns 1 with *s NULL; else 0 (release with report_close).
  */
-int report_open(const char *path, unsigned what, gl_snap **s, gl_analysis *a);
+int report_open(const char *path, unsigned what, int redact, gl_snap **s, gl_analysis *a);
 void report_close(gl_snap *s, gl_analysis *a);
 
 /*
@@ -27,8 +28,8 @@ void report_close(gl_snap *s, gl_analysis *a);
  * returns 0, or 1 with *last NULL and *g freed.
  */
 struct gl_growth;
-int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, gl_snap **last,
-		  gl_analysis *al, struct gl_growth *g, json_t *snaps);
+int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64_t min_items, int redact,
+		  gl_snap **last, gl_analysis *al, struct gl_growth *g, json_t *snaps);
 
 /*
  * Puts the snapshots paths[0..n) in the order they were taken (the header's
@@ -37,9 +38,6 @@ int report_growth(const char *const *paths, size_t n, uint64_t min_bytes, uint64
  * (a message printed) when one cannot be read.
  */
 int report_sort_by_time(const char **paths, size_t n);
-
-/* Makes report_open() mark snapshots for --redact (see holder.h). */
-void report_set_redact(int on);
 
 /* {"addr": "0x..", "type", "size", "length", "preview"?, "retained"?} */
 json_t *report_obj_json(const gl_analysis *a, uint32_t id);
