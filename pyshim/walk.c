@@ -1532,7 +1532,7 @@ void gl_walk_free(gl_walker *w)
 /* the encoder                                                              */
 /* ======================================================================== */
 
-/* analyzer/snapwrite.c is compiled into this translation unit rather than
+/* analyzer/format/snapwrite.c is compiled into this translation unit rather than
  * linked beside it, so that its per-record and per-edge calls (about seven
  * million per million tracked objects) are inlined into the walk. Python.h
  * has set the feature macros already; snapwrite.c's own _GNU_SOURCE would

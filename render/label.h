@@ -16,7 +16,7 @@
  *     else (the SVG writer then escapes it, and < > " ' too).
  * Line breaks between pieces are the only escapes put in on purpose.
  *
- * The words themselves come from analyzer/holder.c, the one place objects,
+ * The words themselves come from analyzer/words/holder.c, the one place objects,
  * references and holders are said, redacted when the snapshot is
  * (s->redact, `--redact`: holder.h has the rule); this file only makes them
  * safe for Graphviz and cuts long lines.

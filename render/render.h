@@ -36,7 +36,7 @@
 typedef struct gl_renderer gl_renderer;
 
 /* Redaction is the snapshot's (s->redact, set before drawing): the words
- * come from analyzer/holder.c. */
+ * come from analyzer/words/holder.c. */
 typedef struct gl_render_opts {
 	const char *title;   /* first line under the picture: terminal-safe text,
 	                      * escaped here (may be NULL) */

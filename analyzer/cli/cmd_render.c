@@ -1,6 +1,6 @@
 /*
  * cmd_render.c - `graphleak render`: a picture of who holds what, for bug
- * reports. The objects come from analyzer/subgraph.h, the drawing from
+ * reports. The objects come from analyzer/words/subgraph.h, the drawing from
  * render/render.h (Graphviz's C API).
  */
 #include <stdio.h>

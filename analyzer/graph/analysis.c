@@ -32,13 +32,6 @@ int gl_preview_eq(const gl_snap *s, uint32_t id, const char *text)
 	return p && len == n && !(s->flags[id] & GL_OF_PREVIEW_TRUNC) && memcmp(p, text, n) == 0;
 }
 
-int gl_type_is(const gl_snap *s, uint32_t id, const char *name)
-{
-	size_t len;
-	const char *p = gl_snap_str(s, s->type[id], &len);
-	return len == strlen(name) && memcmp(p, name, len) == 0;
-}
-
 uint32_t gl_value_key(const gl_snap *s, uint64_t e)
 {
 	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_VALUE || e == 0)

@@ -46,11 +46,6 @@ static void put_preview(gl_sb *b, const gl_snap *s, uint32_t id, char quote)
 		gl_sb_escaped(b, p, len, quote, (s->flags[id] & GL_OF_PREVIEW_TRUNC) != 0);
 }
 
-int gl_is_text_value(const gl_snap *s, uint32_t id)
-{
-	return gl_type_is(s, id, "str") || gl_type_is(s, id, "bytes") || gl_type_is(s, id, "bytearray");
-}
-
 void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b)
 {
 	size_t n;

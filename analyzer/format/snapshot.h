@@ -176,6 +176,12 @@ static inline const unsigned char *gl_snap_preview(const gl_snap *s, uint32_t id
 	return s->map + s->preview_off[id];
 }
 
+/* 1 if the type name of id equals name (exact). */
+int gl_type_is(const gl_snap *s, uint32_t id, const char *name);
+
+/* 1 if id is a str, bytes or bytearray object: a value --redact hides. */
+int gl_is_text_value(const gl_snap *s, uint32_t id);
+
 /* The id of the object at addr, or GL_NO_ID. A linear scan: O(n_objects). */
 uint32_t gl_snap_find_addr(const gl_snap *s, uint64_t addr);
 

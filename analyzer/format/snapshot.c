@@ -763,6 +763,18 @@ void gl_snap_free(gl_snap *s)
 	free(s);
 }
 
+int gl_type_is(const gl_snap *s, uint32_t id, const char *name)
+{
+	size_t len;
+	const char *p = gl_snap_str(s, s->type[id], &len);
+	return len == strlen(name) && memcmp(p, name, len) == 0;
+}
+
+int gl_is_text_value(const gl_snap *s, uint32_t id)
+{
+	return gl_type_is(s, id, "str") || gl_type_is(s, id, "bytes") || gl_type_is(s, id, "bytearray");
+}
+
 uint32_t gl_snap_find_addr(const gl_snap *s, uint64_t addr)
 {
 	for (uint32_t i = 0; i < s->n_objects; i++)

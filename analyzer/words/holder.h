@@ -95,9 +95,6 @@ void gl_holder_say(const gl_analysis *a, const gl_holder *h, gl_sb *b);
  */
 void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b);
 
-/* 1 if id is a str, bytes or bytearray object: a value --redact hides. */
-int gl_is_text_value(const gl_snap *s, uint32_t id);
-
 /* "dict, 10,002 entries" / "str 'user-42'" / "module service" / "service.Profile" */
 void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b);
 

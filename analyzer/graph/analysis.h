@@ -105,9 +105,6 @@ uint32_t gl_field_target(const gl_snap *s, uint32_t id, uint32_t sid);
 /* 1 if the preview of object id equals the NUL-terminated text. */
 int gl_preview_eq(const gl_snap *s, uint32_t id, const char *text);
 
-/* 1 if the type name of id equals name (exact). */
-int gl_type_is(const gl_snap *s, uint32_t id, const char *name);
-
 /*
  * For a dict that is some object's __dict__ (a module's, a class's, an
  * instance's), that object; else GL_NONE. Uses the reverse edges.

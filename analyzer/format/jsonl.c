@@ -3,7 +3,6 @@
  */
 #define _GNU_SOURCE
 #include "jsonl.h"
-#include "holder.h"
 
 #include <errno.h>
 #include <inttypes.h>
