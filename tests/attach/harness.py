@@ -1,5 +1,6 @@
 """harness.py - what the attach tests (test_attach.py, test_inject.py) share:
-the list of failures, log and check, and a line reader bounded in time."""
+the list of failures, log and check, a line reader bounded in time, and
+how a child is stopped."""
 import os
 import select
 import subprocess
@@ -47,6 +48,23 @@ class Lines(object):
             return None
         l, self.buf = self.buf.split(b"\n", 1)
         return l
+
+
+def stop(p):
+    """Kill a child (a subprocess.Popen with pipes) if it still runs, reap it
+    (bounded) and close its pipes."""
+    if p.poll() is None:
+        p.kill()
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        pass
+    for s in (p.stdin, p.stdout):
+        try:
+            if s is not None:
+                s.close()
+        except Exception:
+            pass
 
 
 def schema_problem(text):

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from harness import FAILURES, Lines, check, log, schema_problem
+from harness import FAILURES, Lines, check, log, schema_problem, stop
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
@@ -105,17 +105,7 @@ class Target(object):
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
     def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-        for s in (self.p.stdin, self.p.stdout):
-            try:
-                s.close()
-            except Exception:
-                pass
+        stop(self.p)
 
 
 def run(cmd, timeout=60, env=None):

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from harness import FAILURES, Lines, check, log
+from harness import FAILURES, Lines, check, log, stop
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
@@ -44,17 +44,7 @@ class Proc(object):
         self.p.stdin.flush()
 
     def kill(self):
-        if self.p.poll() is None:
-            self.p.kill()
-        try:
-            self.p.wait(10)
-        except subprocess.TimeoutExpired:
-            pass
-        for s in (self.p.stdin, self.p.stdout):
-            try:
-                s.close()
-            except Exception:
-                pass
+        stop(self.p)
 
 
 def run(argv, timeout=60):
