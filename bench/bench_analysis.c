@@ -20,6 +20,7 @@
 
 #include "analysis.h"
 #include "holder.h"
+#include "holders.h"
 #include "progress.h"
 
 int main(int argc, char **argv)
@@ -73,28 +74,51 @@ int main(int argc, char **argv)
 	double suspects = gl_now() - t;
 	double whole = gl_now() - t0;
 
+	/* the suspects' holders: the one on the shortest chain, and every one */
+	t = gl_now();
+	for (size_t i = 0; i < nsus && i < 10; i++) {
+		gl_path p;
+		gl_holder h;
+		if (gl_chain(&a, sus[i], &p) < 0 || gl_holder_find(&a, &p, &h) < 0)
+			return 1;
+		gl_holder_free(&h);
+		gl_path_free(&p);
+	}
+	double single_holder = gl_now() - t;
+	t = gl_now();
+	size_t every = 0;
+	for (size_t i = 0; i < nsus && i < 10; i++) {
+		gl_holds hs;
+		if (gl_holds_find(&a, &sus[i], 1, 8, &hs, &err) < 0)
+			return 1;
+		every += hs.n;
+		gl_holds_free(&hs);
+	}
+	double every_holder = gl_now() - t;
+
 	t = gl_now();
 	uint32_t *ids = malloc((size_t)s->n_objects * sizeof *ids);
 	size_t nids = 0;
 	for (uint32_t id = 0; id < s->n_objects; id++)
 		if (gl_type_matches(s, id, argv[2]))
 			ids[nids++] = id;
-	gl_holder_group *groups;
-	size_t ngroups;
-	if (gl_group_by_holder(&a, ids, nids, &groups, &ngroups) < 0)
+	gl_holds groups;
+	if (gl_holds_find(&a, ids, nids, 10, &groups, &err) < 0)
 		return 1;
 	double path_type = gl_now() - t;
+	size_t ngroups = groups.n;
 
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("{\"objects\": %u, \"edges\": %u, \"load_forward\": %.4f, \"load\": %.4f, "
 	       "\"analysis\": %.4f, \"suspects\": %.4f, \"whole\": %.4f, \"path_type\": %.4f, "
+	       "\"single_holder\": %.4f, \"every_holder\": %.4f, \"every_holder_found\": %zu, "
 	       "\"type_objects\": %zu, \"holders\": %zu, \"top_holder\": \"%s\", \"suspects_found\": %zu, "
 	       "\"subtree_objects\": %zu, \"graph_bytes\": %llu, \"peak_rss\": %ld}\n",
-	       s->n_objects, s->n_edges, load_fwd, load, analysis, suspects, whole, path_type, nids, ngroups,
-	       ngroups ? groups[0].text : "", nsus, subtree_objects, (unsigned long long)graph_bytes,
-	       ru.ru_maxrss * 1024L);
-	gl_holder_groups_free(groups, ngroups);
+	       s->n_objects, s->n_edges, load_fwd, load, analysis, suspects, whole, path_type, single_holder,
+	       every_holder, every, nids, ngroups, ngroups && groups.v[0].text ? groups.v[0].text : "", nsus,
+	       subtree_objects, (unsigned long long)graph_bytes, ru.ru_maxrss * 1024L);
+	gl_holds_free(&groups);
 	free(ids);
 	free(sus);
 	gl_analysis_free(&a);

@@ -49,9 +49,9 @@ void gl_lbl_obj(const gl_analysis *a, uint32_t id, gl_sb *b);
  * subgraph.h) not UINT64_MAX, ".name". */
 void gl_lbl_edge(const gl_analysis *a, uint64_t e, uint64_t via, gl_sb *b);
 
-/* The root holder of a chain in words (gl_holder_say), as label text.
+/* A holder's words (gl_holder_say's, already terminal-safe), as label text.
  * 0 or -1 (out of memory). */
-int gl_lbl_holder(const gl_analysis *a, const uint32_t *chain, size_t len, gl_sb *b);
+int gl_lbl_holder(const char *text, gl_sb *b);
 
 /* The chain's root said as a start: "sys.modules", "thread worker-1,
  * frame consume()", "dict at 0x.. (held from outside the heap: ...)". */

@@ -222,7 +222,7 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 	if (nd->roles & GL_SG_HOLDER) {
 		const gl_sg_holder *h = &sg->holders.v[nd->holder];
 		gl_sb_puts(b, "ROOT HOLDER: ");
-		if (gl_lbl_holder(a, h->chain, h->len, b) < 0)
+		if (gl_lbl_holder(h->text, b) < 0)
 			return -1;
 		gl_lbl_br(b);
 	}
@@ -253,10 +253,11 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 				gl_sb_puts(b, " -> ");
 			gl_sb_puts(b, gw->present[k] ? gl_fmt_count(n1, gw->length[k]) : "-");
 		}
-		int64_t d = gw->retained_delta;
-		gl_sb_printf(b, " %s\\n%s%s retained, %s", unit, d < 0 ? "-" : "+",
-			     gl_fmt_bytes(n2, (uint64_t)(d < 0 ? -d : d)),
+		gl_sb_printf(b, " %s\\n%s new under it, %s", unit, gl_fmt_bytes(n2, gw->new_bytes),
 			     gw->monotonic ? "growing at every snapshot" : "grew first to last");
+		gl_lbl_br(b);
+		if (gl_lbl_holder(gw->holder, b) < 0)
+			return -1;
 		gl_lbl_br(b);
 	}
 	if (!((nd->roles & GL_SG_ROOT) && (s->flags[id] & GL_OF_FRAME))) { /* a frame root said it */

@@ -19,8 +19,9 @@ static const char growth_usage[] =
 	"what keeps growing:\n"
 	"  - the containers that grow: the same dict, list, set or other container\n"
 	"    in each snapshot (matched by identity and by its retainer chain), with\n"
-	"    its holder, its length and retained size at each snapshot, growing at\n"
-	"    every snapshot (3 or more) or between first and last;\n"
+	"    every holder (the first by its full path), its length and retained size\n"
+	"    at each snapshot, growing at every snapshot (3 or more) or between\n"
+	"    first and last;\n"
 	"  - per type: count and bytes at each snapshot and the change;\n"
 	"  - the objects new in the last snapshot, grouped by their holder.\n"
 	"A large cache that does not change is not reported.\n"
@@ -28,8 +29,10 @@ static const char growth_usage[] =
 	"options:\n"
 	"  --min-items N   report a container whose length rose by N or more\n"
 	"                  (default 100)\n"
-	"  --min-bytes B   ... or whose retained size rose by B bytes or more\n"
-	"                  (default 262144; suffixes k, M, G allowed: 256k)\n"
+	"  --min-bytes B   ... or under which B bytes or more of objects new since\n"
+	"                  the first snapshot gathered (default 262144; suffixes\n"
+	"                  k, M, G allowed: 256k). A retained size that rose only\n"
+	"                  because another holder let go is not growth\n"
 	"  -n, --limit N   at most N containers and N types (default 10; 0: all)\n"
 	"  --json          print {\"snapshots\", \"growing\", \"types\", \"new_objects\"}\n"
 	"  --redact        show str and bytes values as length + hash (names stay)\n"
@@ -91,6 +94,13 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 			"retained_delta", (json_int_t)r->retained_delta,
 			"verdict", r->monotonic ? "growing at every snapshot" : "grew",
 			"matched_by", r->replaced ? "chain" : "identity"));
+		json_t *row0 = json_array_get(grow, json_array_size(grow) - 1);
+		json_object_set_new(row0, "new_objects", json_integer((json_int_t)r->new_objects));
+		json_object_set_new(row0, "new_size", json_integer((json_int_t)r->new_bytes));
+		json_t *also = json_array();
+		for (size_t k = 0; k < r->nalso; k++)
+			json_array_append_new(also, json_string(r->also[k]));
+		json_object_set_new(row0, "also_held_by", also);
 		json_t *addrs = json_array();
 		for (size_t k = 0; k < n; k++) {
 			char ab[32];
@@ -108,15 +118,12 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 			"count", u64_array(t->count, NULL, n), "size", u64_array(t->size, NULL, n),
 			"count_delta", (json_int_t)t->count_delta, "size_delta", (json_int_t)t->size_delta));
 	}
-	json_t *fresh = json_array();
-	for (size_t i = 0; i < g->nfresh && (!limit || i < limit); i++)
-		json_array_append_new(fresh, json_pack("{s:s, s:s, s:I, s:I}", "holder", g->fresh[i].text,
-			"holder_kind", report_hold_kind(g->fresh[i].kind), "count", (json_int_t)g->fresh[i].count,
-			"size", (json_int_t)g->fresh[i].size));
-	json_t *root = json_pack("{s:o, s:o, s:I, s:o, s:{s:s, s:I, s:I, s:I, s:o}}", "snapshots", snaps,
+	json_t *fresh = report_holds_json(g->last, &g->fresh, limit);
+	json_t *root = json_pack("{s:o, s:o, s:I, s:o, s:{s:s, s:I, s:I, s:I, s:o, s:I, s:I}}", "snapshots", snaps,
 		"growing", grow, "growing_total", (json_int_t)g->ngrowers, "types", types, "new_objects",
 		"since", paths[n - 2], "count", (json_int_t)g->fresh_objects, "size", (json_int_t)g->fresh_bytes,
-		"holders_from_sample_of", (json_int_t)g->fresh_sampled, "holders", fresh);
+		"holders_from_sample_of", (json_int_t)g->fresh_objects, "holders", fresh, "unreached",
+		(json_int_t)g->fresh.unheld, "graphleak_only", (json_int_t)g->fresh.own_only);
 	int rc = cli_print_json("growth", root);
 	json_decref(root);
 	return rc;
@@ -139,10 +146,13 @@ static void print_text(const char *const *paths, size_t n, const gl_growth *g, s
 		report_type(ls, id, &tn);
 		series(&line, r->length, r->id, n, 0);
 		const char *unit = gl_type_is(ls, id, "dict") ? "entries" : "items";
-		printf("\n  #%zu %s (%s): %s %s, ", i + 1, r->holder, gl_sb_str(&tn), gl_sb_str(&line), unit);
-		gl_sb_clear(&line);
-		signed_bytes(&line, r->retained_delta);
-		printf("%s retained\n", gl_sb_str(&line));
+		printf("\n  #%zu %s (%s): %s %s", i + 1, r->holder, gl_sb_str(&tn), gl_sb_str(&line), unit);
+		if (r->new_objects)
+			printf(", %s new object%s (%s) under it", gl_fmt_count(n1, r->new_objects),
+			       r->new_objects == 1 ? "" : "s", gl_fmt_bytes(n2, r->new_bytes));
+		printf("\n");
+		for (size_t k = 0; k < r->nalso; k++)
+			printf("     %s %s\n", k ? "             " : "also held by:", r->also[k]);
 		gl_sb_clear(&line);
 		series(&line, r->retained, r->id, n, 1);
 		printf("     retained %s; %s%s\n", gl_sb_str(&line),
@@ -185,12 +195,22 @@ static void print_text(const char *const *paths, size_t n, const gl_growth *g, s
 	if (!shown)
 		printf("  no type changed\n");
 
-	printf("\nNew in %s since %s: %s objects, %s%s\n", paths[n - 1], paths[n - 2],
-	       gl_fmt_count(n1, g->fresh_objects), gl_fmt_bytes(n2, g->fresh_bytes),
-	       g->fresh_sampled < g->fresh_objects ? " (holders estimated from a sample)" : "");
-	for (size_t i = 0; i < g->nfresh && (!limit || i < limit); i++)
-		printf("  %12s  %10s  %s\n", gl_fmt_count(n1, g->fresh[i].count), gl_fmt_bytes(n2, g->fresh[i].size),
-		       g->fresh[i].text);
+	printf("\nNew in %s since %s: %s objects, %s, by holder\n", paths[n - 1], paths[n - 2],
+	       gl_fmt_count(n1, g->fresh_objects), gl_fmt_bytes(n2, g->fresh_bytes));
+	for (size_t i = 0; i < g->fresh.n && (!limit || i < limit); i++) {
+		const gl_hold *o = &g->fresh.v[i];
+		if (!o->text)
+			break;
+		printf("  %s%12s  %10s  %s\n", o->exact ? "" : ">=", gl_fmt_count(n1, o->count),
+		       gl_fmt_bytes(n2, o->size), o->text);
+	}
+	if (limit && g->fresh.n > limit)
+		printf("  ... and %s more holders (--limit)\n", gl_fmt_count(n1, g->fresh.n - limit));
+	if (g->fresh.unheld)
+		printf("  %12s  %10s  no root reaches them (garbage)\n", gl_fmt_count(n1, g->fresh.unheld),
+		       gl_fmt_bytes(n2, g->fresh.unheld_bytes));
+	if (g->fresh.n > 1)
+		printf("  (an object two holders keep is counted under both)\n");
 }
 
 int cmd_growth(int argc, char **argv)

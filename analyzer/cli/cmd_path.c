@@ -10,27 +10,34 @@
 #include "progress.h"
 #include "humanfmt.h"
 #include "report.h"
+#include "cycles.h"
 #include "vec.h"
 
 static const char path_usage[] =
 	"usage: graphleak path SNAP (--type NAME | --id ADDR) [--limit N] [--redact] [--json]\n"
 	"\n"
-	"Shows who keeps objects alive: the shortest chain of references from a\n"
-	"root to the object, one labelled step per line, with the root holder (the\n"
-	"nearest named holder: a module global, a class attribute, a thread's\n"
-	"local, a default argument, a closure cell, an lru_cache) marked.\n"
-	"Chains start at sys.modules or a thread's frame whenever one reaches the\n"
-	"object, and at an object held from C otherwise.\n"
+	"Shows who keeps objects alive: every holder (a module global, a class\n"
+	"attribute, a thread's local, a default argument, a closure cell, an\n"
+	"lru_cache, sys.modules; where there is none, a thread's frame or an object\n"
+	"held from outside the heap), each named by its full path to what it keeps\n"
+	"(module api, global app.state._state['sessions']), and the chain of\n"
+	"references from a root through the first of them, one labelled step per\n"
+	"line. An object two holders keep is freed only when both let go: each\n"
+	"holder says how many objects it alone keeps.\n"
 	"\n"
 	"  --type NAME   every object of that type (full name like\n"
-	"                sqlalchemy.sql.elements.BindParameter, or the last part,\n"
-	"                BindParameter), grouped by the holder that keeps them, with\n"
-	"                counts, bytes and one example chain per holder\n"
-	"  --id ADDR     one object, by address (0x7f3a..., as other commands print)\n"
-	"  -n, --limit N with --type, show the N biggest holders (default 10; 0: all)\n"
+	"                sqlalchemy.sql.elements.BindParameter or builtins.dict, or\n"
+	"                the last part, BindParameter, when only one type has it),\n"
+	"                grouped by holder, with counts, bytes and one example chain\n"
+	"                per holder\n"
+	"  --id ADDR     one object, by address (0x7f3a..., as other commands print);\n"
+	"                for garbage no root reaches, the cycle it is part of and\n"
+	"                what refers to it\n"
+	"  -n, --limit N show the N biggest holders (default 10; 0: all)\n"
 	"  --json        print JSON: {\"type\", \"count\", \"size\", \"holders\": [{\"holder\",\n"
-	"                \"holder_kind\", \"count\", \"size\", \"example\": {\"chain\", \"steps\"}}]}\n"
-	"                or, with --id, {\"object\", \"holder\", \"chain\", \"steps\"}\n"
+	"                \"holder_kind\", \"count\", \"size\", \"only_count\", \"example\":\n"
+	"                {\"chain\", \"steps\"}}]} or, with --id, {\"object\", \"holder\",\n"
+	"                \"chain\", \"steps\", \"holders\": [...]} (docs/json.md)\n"
 	"  --redact      show str and bytes values (keys too) as length + hash;\n"
 	"                names of modules, classes, attributes, functions stay\n"
 	"  -h, --help    show this help\n"
@@ -41,83 +48,155 @@ static const char path_usage[] =
 
 typedef gl_vec(uint32_t) u32vec;
 
-/* The objects whose type is `name` (see gl_type_matches), and the full type
- * name of the first, into typename. */
-static int objects_of_type(const gl_snap *s, const char *name, u32vec *ids, uint64_t *size, gl_sb *typename)
+/* "4,000 objects, 3.1 MiB (none only here)" for one holder of a set */
+static void hold_figures(const gl_hold *o, size_t nholders, gl_sb *b)
 {
-	*size = 0;
-	for (uint32_t id = 0; id < s->n_objects; id++) {
-		if (!gl_type_matches(s, id, name))
-			continue;
-		if (ids->n == 0)
-			report_type(s, id, typename);
-		if (gl_vec_push(ids, id) < 0)
-			return -1;
-		*size += s->size[id];
-	}
-	return 0;
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	gl_sb_printf(b, "%s%s object%s, %s", o->exact ? "" : "at least ", gl_fmt_count(n1, o->count),
+		     o->count == 1 ? "" : "s", gl_fmt_bytes(n2, o->size));
+	if (nholders < 2 || !o->exact)
+		return;
+	if (o->only_count == o->count)
+		gl_sb_puts(b, " (all only here)");
+	else if (o->only_count == 0)
+		gl_sb_puts(b, " (none only here)");
+	else
+		gl_sb_printf(b, " (%s only here)", gl_fmt_count(n1, o->only_count));
 }
 
 static int path_type(const char *path, const gl_analysis *a, const char *name, uint64_t limit, int json)
 {
-	gl_holder_group *rows = NULL;
-	size_t nrows = 0;
-	uint64_t size;
 	u32vec ids = {0};
 	gl_sb tname = {0};
-	if (objects_of_type(a->s, name, &ids, &size, &tname) < 0 ||
-	    gl_group_by_holder(a, ids.v, ids.n, &rows, &nrows) < 0) {
-		fprintf(stderr, "graphleak path: out of memory\n");
-		gl_sb_free(&tname);
+	uint32_t tsid;
+	int rc = report_find_type("path", a->s, path, name, &tsid);
+	if (rc != GL_EXIT_OK)
+		return rc;
+	for (uint32_t id = 0; id < a->s->n_objects; id++)
+		if (a->s->type[id] == tsid && gl_vec_push(&ids, id) < 0) {
+			gl_vec_free(&ids);
+			fprintf(stderr, "graphleak path: out of memory\n");
+			return GL_EXIT_FAIL;
+		}
+	size_t tl;
+	const char *tn = gl_snap_str(a->s, tsid, &tl);
+	gl_sb_escaped(&tname, (const unsigned char *)tn, tl, 0, 0);
+	gl_holds hs;
+	size_t max = limit == 0 ? 0 : (size_t)limit;
+	if (report_holds(a, ids.v, ids.n, max, &hs) < 0) {
 		gl_vec_free(&ids);
+		gl_sb_free(&tname);
 		return GL_EXIT_FAIL;
 	}
-	uint64_t count = ids.n;
 	gl_vec_free(&ids);
-	int rc = GL_EXIT_OK;
-	size_t shown = (limit == 0 || limit > nrows) ? nrows : (size_t)limit;
+	size_t shown = (limit == 0 || limit > hs.n) ? hs.n : (size_t)limit;
 	if (json) {
-		json_t *hs = json_array();
-		for (size_t r = 0; r < shown; r++) {
-			json_t *ex = report_chain_json(a, rows[r].example);
-			json_t *exo = report_obj_json(a, rows[r].example);
-			if (ex && exo)
-				json_object_set_new(ex, "object", exo);
-			json_array_append_new(hs, json_pack("{s:s, s:s, s:I, s:I, s:o*}", "holder", rows[r].text,
-							    "holder_kind", report_hold_kind(rows[r].kind),
-							    "count", (json_int_t)rows[r].count,
-							    "size", (json_int_t)rows[r].size, "example", ex));
-		}
-		json_t *root = json_pack("{s:s, s:I, s:I, s:I, s:o}", "type", count ? gl_sb_str(&tname) : name,
-					 "count", (json_int_t)count, "size", (json_int_t)size,
-					 "holders_total", (json_int_t)nrows, "holders", hs);
+		json_t *root = json_pack("{s:s%, s:I, s:I, s:I, s:o, s:{s:I, s:I}, s:{s:I, s:I}}", "type", tn, tl,
+					 "count", (json_int_t)hs.targets, "size", (json_int_t)hs.bytes, "holders_total",
+					 (json_int_t)hs.n, "holders", report_holds_json(a, &hs, shown), "unreached",
+					 "count", (json_int_t)hs.unheld, "size", (json_int_t)hs.unheld_bytes,
+					 "graphleak_only", "count", (json_int_t)hs.own_only, "size",
+					 (json_int_t)hs.own_only_bytes);
 		rc = cli_print_json("path.type", root);
 		json_decref(root);
-	} else if (count == 0) {
-		report_no_type("path", a->s, path, name);
-		rc = GL_EXIT_FAIL;
 	} else {
 		char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
-		printf("%s %s object%s (%s), kept by %s holder%s:\n", gl_fmt_count(n1, count), gl_sb_str(&tname),
-		       count == 1 ? "" : "s", gl_fmt_bytes(n2, size), gl_fmt_count(n3, nrows), nrows == 1 ? "" : "s");
+		printf("%s %s object%s (%s), kept by %s holder%s:\n", gl_fmt_count(n1, hs.targets), gl_sb_str(&tname),
+		       hs.targets == 1 ? "" : "s", gl_fmt_bytes(n2, hs.bytes), gl_fmt_count(n3, hs.n),
+		       hs.n == 1 ? "" : "s");
 		for (size_t r = 0; r < shown; r++) {
-			printf("\n  %s object%s, %s: %s\n", gl_fmt_count(n1, rows[r].count),
-			       rows[r].count == 1 ? "" : "s", gl_fmt_bytes(n2, rows[r].size), rows[r].text);
-			gl_sb line = {0};
-			report_chain_line(a, rows[r].example, &line);
-			printf("    e.g. 0x%llx: %s\n", (unsigned long long)a->s->addr[rows[r].example], gl_sb_str(&line));
+			const gl_hold *o = &hs.v[r];
+			gl_sb fig = {0}, line = {0};
+			hold_figures(o, hs.n, &fig);
+			printf("\n  %s: %s\n", gl_sb_str(&fig), o->text);
+			gl_path_line(a, &o->chain, &line);
+			printf("    e.g. 0x%llx: %s\n", (unsigned long long)a->s->addr[o->example], gl_sb_str(&line));
+			gl_sb_free(&fig);
 			gl_sb_free(&line);
 		}
-		if (shown < nrows)
-			printf("\n  ... and %s more holders (--limit 0 shows all)\n", gl_fmt_count(n1, nrows - shown));
+		if (shown < hs.n)
+			printf("\n  ... and %s more holders (--limit 0 shows all)\n", gl_fmt_count(n1, hs.n - shown));
+		if (hs.unheld)
+			printf("\n  %s object%s (%s) no root reaches: garbage (graphleak cycles %s)\n",
+			       gl_fmt_count(n1, hs.unheld), hs.unheld == 1 ? "" : "s", gl_fmt_bytes(n2, hs.unheld_bytes),
+			       path);
+		if (hs.own_only)
+			printf("\n  %s object%s (%s) only graphleak's own snapshot code holds (gone after it)\n",
+			       gl_fmt_count(n1, hs.own_only), hs.own_only == 1 ? "" : "s",
+			       gl_fmt_bytes(n2, hs.own_only_bytes));
+		if (hs.n > 1)
+			printf("\n(an object is freed when every holder that keeps it lets go; \"only here\" counts\n"
+			       " the objects no other holder keeps)\n");
 		printf("\n(graphleak path %s --id ADDR shows one chain step by step)\n", path);
 	}
-	gl_holder_groups_free(rows, nrows);
+	gl_holds_free(&hs);
 	gl_sb_free(&tname);
 	return rc;
 }
 
-static int path_id(const char *path, const gl_analysis *a, uint64_t addr, int json)
+/* An object no root reaches: the cycle it belongs to and what refers to it. */
+static int path_garbage(const gl_analysis *a, uint32_t id, int json, json_t *j)
+{
+	const gl_snap *s = a->s;
+	gl_cycle_of c;
+	if (gl_cycle_of_find(a, id, &c) < 0) {
+		fprintf(stderr, "graphleak path: out of memory\n");
+		return GL_EXIT_FAIL;
+	}
+	report_mix *m = NULL;
+	size_t nm = 0;
+	if (report_type_mix(s, c.members, c.n, &m, &nm) < 0) {
+		gl_cycle_of_free(&c);
+		fprintf(stderr, "graphleak path: out of memory\n");
+		return GL_EXIT_FAIL;
+	}
+	gl_path loop = {c.loop, c.loop_edges, c.n_loop};
+	if (json) {
+		json_t *refs = json_array();
+		for (size_t i = 0; i < c.n_referrers; i++)
+			json_array_append_new(refs, report_obj_json(a, c.referrers[i]));
+		json_t *cy = json_pack("{s:I, s:I, s:o, s:o}", "objects", (json_int_t)c.n, "size", (json_int_t)c.size,
+				       "types", report_mix_json(s, m, nm, 8), "referrers", refs);
+		json_object_set_new(cy, "referrers_total", json_integer((json_int_t)c.referrers_total));
+		if (c.n_loop) {
+			gl_sb line = {0};
+			gl_path_line(a, &loop, &line);
+			json_object_set_new(cy, "loop", json_string(gl_sb_str(&line)));
+			gl_sb_free(&line);
+		}
+		json_object_set_new(j, "cycle", cy);
+	} else {
+		char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+		if (c.n_loop) {
+			printf("part of a cycle of %s object%s (%s):", gl_fmt_count(n1, c.n), c.n == 1 ? "" : "s",
+			       gl_fmt_bytes(n2, c.size));
+			report_mix_text(stdout, s, m, nm, 5);
+			printf("\n\nthe way round, from it back to it:\n");
+			report_print_path(stdout, a, &loop, SIZE_MAX, 2);
+		} else {
+			printf("on no cycle of its own: it hangs off garbage\n");
+		}
+		if (c.referrers_total) {
+			printf("\nreferred to from outside %s by %s object%s (garbage too):\n",
+			       c.n_loop ? "the cycle" : "it", gl_fmt_count(n1, c.referrers_total),
+			       c.referrers_total == 1 ? "" : "s");
+			for (size_t i = 0; i < c.n_referrers; i++) {
+				gl_sb d = {0};
+				gl_describe_obj(s, c.referrers[i], &d);
+				printf("  0x%llx  %s\n", (unsigned long long)s->addr[c.referrers[i]], gl_sb_str(&d));
+				gl_sb_free(&d);
+			}
+			if (c.referrers_total > c.n_referrers)
+				printf("  ... and %s more\n", gl_fmt_count(n1, c.referrers_total - c.n_referrers));
+		}
+		printf("\n(graphleak cycles shows the garbage by shape; gc.collect() frees it unless gc is off)\n");
+	}
+	free(m);
+	gl_cycle_of_free(&c);
+	return GL_EXIT_OK;
+}
+
+static int path_id(const char *path, const gl_analysis *a, uint64_t addr, uint64_t limit, int json)
 {
 	const gl_snap *s = a->s;
 	uint32_t id = gl_snap_find_addr(s, addr);
@@ -126,39 +205,73 @@ static int path_id(const char *path, const gl_analysis *a, uint64_t addr, int js
 			(unsigned long long)addr);
 		return GL_EXIT_FAIL;
 	}
+	gl_holds hs;
+	size_t max = limit == 0 ? 0 : (size_t)limit;
+	if (report_holds(a, &id, 1, max, &hs) < 0)
+		return GL_EXIT_FAIL;
+	int rc = GL_EXIT_OK;
+	int garbage = a->dist[id] == GL_NONE;
 	if (json) {
-		json_t *j = report_chain_json(a, id);
+		json_t *j = hs.n && hs.v[0].text
+				    ? report_path_json(a, &hs.v[0].chain, hs.v[0].at, hs.v[0].text, hs.v[0].h.kind)
+				    : report_chain_json(a, id);
 		if (!j) {
+			gl_holds_free(&hs);
 			fprintf(stderr, "graphleak path: out of memory\n");
 			return GL_EXIT_FAIL;
 		}
 		json_object_set_new(j, "object", report_obj_json(a, id));
-		int rc = cli_print_json("path.id", j);
+		json_object_set_new(j, "holders", report_holds_json(a, &hs, max));
+		json_object_set_new(j, "holders_total", json_integer((json_int_t)hs.n));
+		if (garbage)
+			rc = path_garbage(a, id, 1, j);
+		if (rc == GL_EXIT_OK)
+			rc = cli_print_json("path.id", j);
 		json_decref(j);
+		gl_holds_free(&hs);
 		return rc;
 	}
-	gl_sb d = {0}, line = {0};
+	gl_sb d = {0};
 	gl_describe_obj(s, id, &d);
-	uint32_t *chain;
-	size_t len;
-	gl_holder h;
-	if (gl_chain(a, id, &chain, &len) < 0 || gl_holder_find(a, chain, len, &h) < 0) {
-		fprintf(stderr, "graphleak path: out of memory\n");
-		return GL_EXIT_FAIL;
-	}
-	free(chain);
-	char n1[GL_FMT_BUF];
-	printf("%s at 0x%llx (%s)\n", gl_sb_str(&d), (unsigned long long)addr, gl_fmt_bytes(n1, s->size[id]));
-	printf("held by: %s\n\n", gl_sb_str(&h.text));
-	report_print_chain(stdout, a, id, 2);
-	if (len) {
-		report_chain_line(a, id, &line);
-		printf("\nchain: %s\n", gl_sb_str(&line));
-	}
-	gl_holder_free(&h);
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	printf("%s at 0x%llx (%s", gl_sb_str(&d), (unsigned long long)addr, gl_fmt_bytes(n1, s->size[id]));
+	if ((a->done & GL_AN_DOM) && a->retained[id] > s->size[id])
+		printf(", retains %s", gl_fmt_bytes(n2, a->retained[id]));
+	printf(")\n");
 	gl_sb_free(&d);
-	gl_sb_free(&line);
-	return GL_EXIT_OK;
+	size_t shown = max && max < hs.n ? max : hs.n;
+	if (garbage) {
+		printf("held by: nothing: no root reaches it (cyclic garbage)\n\n");
+		rc = path_garbage(a, id, 0, NULL);
+	} else if (!hs.n) {
+		printf("held by: only graphleak's own snapshot code (it goes away after the snapshot)\n\n");
+		report_print_chain(stdout, a, id, 2);
+	} else {
+		if (hs.n == 1) {
+			printf("held by: %s\n\n", hs.v[0].text);
+		} else {
+			printf("held by %s holders:\n", gl_fmt_count(n1, hs.n));
+			for (size_t i = 0; i < shown; i++)
+				printf("  %zu. %s\n", i + 1, hs.v[i].text);
+			if (shown < hs.n)
+				printf("  ... and %s more (--limit 0 shows all)\n", gl_fmt_count(n1, hs.n - shown));
+			printf("\nthrough the first:\n");
+		}
+		report_print_path(stdout, a, &hs.v[0].chain, hs.v[0].at, 2);
+		gl_sb line = {0};
+		gl_path_line(a, &hs.v[0].chain, &line);
+		printf("\nchain: %s\n", gl_sb_str(&line));
+		for (size_t i = 1; i < shown; i++) {
+			gl_sb_clear(&line);
+			gl_path_line(a, &hs.v[i].chain, &line);
+			printf("chain %zu: %s\n", i + 1, gl_sb_str(&line));
+		}
+		gl_sb_free(&line);
+		if (hs.n > 1)
+			printf("\n(it is freed only when all %s let go)\n", gl_fmt_count(n1, hs.n));
+	}
+	gl_holds_free(&hs);
+	return rc;
 }
 
 int cmd_path(int argc, char **argv)
@@ -186,7 +299,7 @@ int cmd_path(int argc, char **argv)
 	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, redact, &s, &a)) /* retained sizes, as suspects has them */
 		return GL_EXIT_FAIL;
 	double t0 = gl_now();
-	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, json);
+	int rc = type ? path_type(snap, &a, type, limit, json) : path_id(snap, &a, addr, limit, json);
 	cli_timing("query", t0);
 	report_close(s, &a);
 	return rc;

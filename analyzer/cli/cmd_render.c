@@ -100,6 +100,9 @@ enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS, M_GROWTH };
  * gave a 32767x36 px smear). */
 #define RENDER_MAX_NODES 1500
 
+/* --id draws at most this many holders' chains */
+#define RENDER_HOLDERS 8
+
 int cmd_render(int argc, char **argv)
 {
 	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL;
@@ -232,8 +235,11 @@ int cmd_render(int argc, char **argv)
 	int sgrc = 0;
 	if (mode == M_BACKREFS) {
 		gl_sb tname = {0};
+		uint32_t tsid;
+		if (report_find_type("render", s, snap, type, &tsid) != GL_EXIT_OK)
+			goto done;
 		for (uint32_t id = 0; id < s->n_objects; id++)
-			if (gl_type_matches(s, id, type)) {
+			if (s->type[id] == tsid) {
 				if (!ids.n)
 					report_type(s, id, &tname);
 				if (gl_vec_push(&ids, id) < 0) {
@@ -241,11 +247,6 @@ int cmd_render(int argc, char **argv)
 					break;
 				}
 			}
-		if (sgrc == 0 && !ids.n) {
-			report_no_type("render", s, snap, type);
-			gl_sb_free(&tname);
-			goto done;
-		}
 		if (sgrc == 0)
 			sgrc = gl_sg_backrefs(&sg, &a, ids.v, ids.n, (size_t)maxobj, (uint32_t)depth);
 		gl_sb_printf(&title, "Who holds %s: %s object%s, %s", gl_sb_str(&tname), gl_fmt_count(n1, sg.stats.targets),
@@ -267,13 +268,19 @@ int cmd_render(int argc, char **argv)
 		gl_sb d = {0};
 		report_type(s, id, &d);
 		if (mode == M_ID) {
-			uint32_t u;
-			sgrc = gl_sg_add_chain(&sg, &a, id, (uint32_t)depth, &u);
-			if (sgrc == 0) {
+			uint32_t u = GL_NONE;
+			size_t nh = 0;
+			sgrc = gl_sg_add_holders(&sg, &a, id, RENDER_HOLDERS, (uint32_t)depth, &u, &nh);
+			if (sgrc == 0 && u != GL_NONE) {
 				sg.nodes.v[u].roles |= GL_SG_TARGET;
 				sgrc = gl_sg_collapse_siblings(&sg, &a);
 			}
 			gl_sb_printf(&title, "Who holds %s at 0x%llx", gl_sb_str(&d), (unsigned long long)addr);
+			if (a.dist[id] == GL_NONE)
+				gl_sb_puts(&sub, "no root reaches it: garbage");
+			else if (nh > 1)
+				gl_sb_printf(&sub, "%s holders keep it%s; it is freed only when all let go",
+					     gl_fmt_count(n1, nh), nh > RENDER_HOLDERS ? " (the first 8 drawn)" : "");
 		} else {
 			sgrc = gl_sg_refs(&sg, &a, id, (uint32_t)depth, (size_t)maxobj);
 			gl_sb_printf(&title, "What %s at 0x%llx references", gl_sb_str(&d), (unsigned long long)addr);

@@ -41,6 +41,12 @@ static const char suspects_usage[] =
 	"  graphleak suspects app.snap\n"
 	"  graphleak suspects app.snap --min-share 2 --json\n";
 
+/* Other holders of a suspect listed under it. */
+#define SUSPECT_ALSO 3
+
+/* Garbage this share of the heap or more gets a note pointing to cycles. */
+#define GARBAGE_NOTE_SHARE 0.10
+
 int cmd_suspects(int argc, char **argv)
 {
 	const char *snap = NULL;
@@ -84,9 +90,22 @@ int cmd_suspects(int argc, char **argv)
 	size_t shown = nsus < limit ? nsus : (size_t)limit;
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
 	json_t *jlist = json ? json_array() : NULL;
+	/* garbage no root reaches is no one's: its objects hang off the
+	 * virtual root one by one, so no suspect gathers it; say where to look */
+	uint64_t g_objects = 0, g_size = 0;
+	for (uint32_t v = 0; v < n; v++)
+		if (a.dist[v] == GL_NONE) {
+			g_objects++;
+			g_size += s->size[v];
+		}
+	double g_share = total ? (double)g_size / (double)total : 0.0;
 	if (!json) {
 		printf("Leak suspects in %s: heap %s in %s objects; showing what retains at least %g%%\n",
 		       snap, gl_fmt_bytes(n1, total), gl_fmt_count(n2, n), share);
+		if (g_share >= GARBAGE_NOTE_SHARE)
+			printf("\nnote: %.0f%% of the heap (%s in %s objects) is garbage no root reaches; it is not\n"
+			       "      one holder's, so no suspect shows it: graphleak cycles %s groups it by shape\n",
+			       100.0 * g_share, gl_fmt_bytes(n1, g_size), gl_fmt_count(n2, g_objects), snap);
 		if (!shown)
 			printf("\nnothing retains %g%% of the heap or more: no single holder dominates it "
 			       "(try --min-share 1, or graphleak top)\n", share);
@@ -103,46 +122,56 @@ int cmd_suspects(int argc, char **argv)
 			break;
 		}
 		double pct = total ? 100.0 * (double)a.retained[v] / (double)total : 0.0;
-		uint32_t *chain;
-		size_t len;
-		gl_holder h;
-		if (gl_chain(&a, v, &chain, &len) < 0 || gl_holder_find(&a, chain, len, &h) < 0) {
+		gl_holds hs;
+		if (report_holds(&a, &v, 1, 8, &hs) < 0) {
 			free(mix);
-			fprintf(stderr, "graphleak suspects: out of memory\n");
 			rc = GL_EXIT_FAIL;
 			break;
 		}
-		free(chain);
-		gl_sb what = {0};
+		gl_sb what = {0}, line = {0};
 		gl_describe_obj(s, v, &what);
+		const gl_hold *first = hs.n ? &hs.v[0] : NULL;
+		if (first)
+			gl_path_line(&a, &first->chain, &line);
+		else
+			gl_chain_line(&a, v, &line);
+		const char *htext = first ? first->text : "only graphleak's own snapshot code";
 		if (json) {
 			json_t *retains = report_mix_json(s, mix, nmix, 8);
-			json_t *one = json_pack("{s:I, s:s, s:s, s:I, s:f, s:I, s:o, s:o*, s:o}", "rank", (json_int_t)i + 1,
-						"holder", gl_sb_str(&h.text), "holder_kind", report_hold_kind(h.kind),
-						"retained", (json_int_t)a.retained[v], "share", pct / 100.0,
-						"objects", (json_int_t)nsub, "object", report_obj_json(&a, v),
-						"path", report_chain_json(&a, v), "retains", retains);
+			json_t *path = first ? report_path_json(&a, &first->chain, first->at, first->text, first->h.kind)
+					     : report_chain_json(&a, v);
+			json_t *one = json_pack("{s:I, s:s, s:s, s:I, s:f, s:I, s:o, s:o*, s:o, s:o, s:I}", "rank",
+						(json_int_t)i + 1, "holder", htext, "holder_kind",
+						report_hold_kind(first ? first->h.kind : GL_HOLD_NONE), "retained",
+						(json_int_t)a.retained[v], "share", pct / 100.0, "objects", (json_int_t)nsub,
+						"object", report_obj_json(&a, v), "path", path, "retains", retains,
+						"holders", report_holds_json(&a, &hs, 8), "holders_total",
+						(json_int_t)hs.n);
 			json_array_append_new(jlist, one);
 		} else {
-			printf("\n#%zu  %s (%s)\n", i + 1, gl_sb_str(&h.text), gl_sb_str(&what));
+			printf("\n#%zu  %s (%s)\n", i + 1, htext, gl_sb_str(&what));
+			for (size_t k = 1; k < hs.n && k <= SUSPECT_ALSO; k++)
+				printf("    %s %s\n", k == 1 ? "also held by:" : "             ", hs.v[k].text);
+			if (hs.n > SUSPECT_ALSO + 1)
+				printf("                  ... and %s more (graphleak path %s --id 0x%llx lists them)\n",
+				       gl_fmt_count(n1, hs.n - SUSPECT_ALSO - 1), snap, (unsigned long long)s->addr[v]);
 			printf("    retains %s (%.1f%% of the heap) in %s object%s\n", gl_fmt_bytes(n1, a.retained[v]),
 			       pct, gl_fmt_count(n2, nsub), nsub == 1 ? "" : "s");
-			gl_sb line = {0};
-			report_chain_line(&a, v, &line);
 			printf("    chain: %s\n", gl_sb_str(&line));
-			gl_sb_free(&line);
 			printf("    retains:");
 			report_mix_text(stdout, s, mix, nmix, 5);
 			printf("\n");
 		}
+		gl_sb_free(&line);
 		gl_sb_free(&what);
-		gl_holder_free(&h);
+		gl_holds_free(&hs);
 		free(mix);
 	}
 	if (json && rc == GL_EXIT_OK) {
-		json_t *root = json_pack("{s:{s:I, s:I}, s:f, s:I, s:o}", "heap", "size", (json_int_t)total,
-					 "objects", (json_int_t)n, "min_share", share / 100.0,
-					 "suspects_total", (json_int_t)nsus, "suspects", jlist);
+		json_t *root = json_pack("{s:{s:I, s:I}, s:f, s:I, s:o, s:{s:I, s:I, s:f}}", "heap", "size",
+					 (json_int_t)total, "objects", (json_int_t)n, "min_share", share / 100.0,
+					 "suspects_total", (json_int_t)nsus, "suspects", jlist, "garbage", "objects",
+					 (json_int_t)g_objects, "size", (json_int_t)g_size, "share", g_share);
 		rc = cli_print_json("suspects", root);
 		json_decref(root);
 	} else if (jlist) {

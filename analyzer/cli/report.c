@@ -149,6 +149,7 @@ const char *report_hold_kind(gl_hold_kind k)
 		[GL_HOLD_DEFAULTS] = "defaults", [GL_HOLD_CLOSURE] = "closure",
 		[GL_HOLD_LRU_CACHE] = "lru_cache", [GL_HOLD_SYS_MODULES] = "sys.modules",
 		[GL_HOLD_THREAD] = "thread",     [GL_HOLD_EXTERNAL] = "external",
+		[GL_HOLD_ROOT] = "root",
 	};
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "unknown";
 }
@@ -178,72 +179,92 @@ int report_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out)
 	return gl_chain_line(a, target, out);
 }
 
-json_t *report_chain_json(const gl_analysis *a, uint32_t target)
+json_t *report_path_json(const gl_analysis *a, const gl_path *p, size_t holder_at, const char *holder_text,
+			 gl_hold_kind kind)
 {
-	uint32_t *chain;
-	size_t len;
-	if (gl_chain(a, target, &chain, &len) < 0)
-		return NULL;
-	gl_holder h;
-	if (gl_holder_find(a, chain, len, &h) < 0) {
-		free(chain);
-		return NULL;
-	}
 	json_t *j = json_object();
-	json_object_set_new(j, "holder", json_string(gl_sb_str(&h.text)));
-	json_object_set_new(j, "holder_kind", json_string(report_hold_kind(h.kind)));
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "holder", json_string(holder_text));
+	json_object_set_new(j, "holder_kind", json_string(report_hold_kind(kind)));
 	gl_sb line = {0};
-	report_chain_line(a, target, &line);
+	if (p->len)
+		gl_path_line(a, p, &line);
+	else
+		gl_sb_puts(&line, "(no root reaches it)");
 	json_object_set_new(j, "chain", json_string(gl_sb_str(&line)));
 	gl_sb_free(&line);
 	json_t *steps = json_array();
 	gl_step *st = NULL;
 	size_t ns = 0;
-	if (len && gl_chain_steps(a, chain, len, &st, &ns) == 0) {
+	if (p->len && gl_chain_steps(a, p, &st, &ns) == 0) {
 		for (size_t i = 0; i < ns; i++) {
-			json_t *o = report_obj_json(a, chain[st[i].at]);
+			json_t *o = report_obj_json(a, p->ids[st[i].at]);
+			/* the holder's object: the first step at or past it */
+			int is_holder = st[i].at >= holder_at && (i == 0 || st[i - 1].at < holder_at);
 			json_array_append_new(steps, json_pack("{s:s, s:o, s:b}", "step", gl_sb_str(&st[i].label),
-							       "object", o, "holder", st[i].at == h.at));
+							       "object", o, "holder", is_holder));
 		}
 		gl_steps_free(st, ns);
 	}
 	json_object_set_new(j, "steps", steps);
 	/* the chain unfolded, object by object, root first */
 	json_t *raw = json_array();
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = 0; i < p->len; i++) {
 		char addr[32];
-		snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)a->s->addr[chain[i]]);
+		snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)a->s->addr[p->ids[i]]);
 		json_array_append_new(raw, json_string(addr));
 	}
 	json_object_set_new(j, "raw", raw);
-	gl_holder_free(&h);
-	free(chain);
 	return j;
 }
 
-int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent)
+json_t *report_chain_json(const gl_analysis *a, uint32_t target)
 {
-	uint32_t *chain;
-	size_t len;
-	if (gl_chain(a, target, &chain, &len) < 0)
-		return -1;
-	if (!len) {
+	gl_path p;
+	if (gl_chain(a, target, &p) < 0)
+		return NULL;
+	gl_holder h;
+	if (gl_holder_find(a, &p, &h) < 0) {
+		gl_path_free(&p);
+		return NULL;
+	}
+	json_t *j = report_path_json(a, &p, h.at, gl_sb_str(&h.text), h.kind);
+	gl_holder_free(&h);
+	gl_path_free(&p);
+	return j;
+}
+
+json_t *report_holds_json(const gl_analysis *a, const gl_holds *hs, size_t max)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < hs->n && (!max || i < max); i++) {
+		const gl_hold *o = &hs->v[i];
+		if (!o->text)
+			break;
+		json_t *ex = report_path_json(a, &o->chain, o->at, o->text, o->h.kind);
+		if (ex)
+			json_object_set_new(ex, "object", report_obj_json(a, o->example));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:o*}", "holder", o->text,
+						     "holder_kind", report_hold_kind(o->h.kind), "count",
+						     (json_int_t)o->count, "size", (json_int_t)o->size, "only_count",
+						     (json_int_t)o->only_count, "only_size", (json_int_t)o->only_size,
+						     "exact", o->exact, "example", ex));
+	}
+	return arr;
+}
+
+int report_print_path(FILE *f, const gl_analysis *a, const gl_path *p, size_t holder_at, int indent)
+{
+	gl_step *st;
+	size_t ns;
+	if (!p->len) {
 		fprintf(f, "%*sno root reaches it: it is garbage a collection would free "
 			   "(see graphleak cycles)\n", indent, "");
 		return 0;
 	}
-	gl_holder h;
-	gl_step *st;
-	size_t ns;
-	if (gl_holder_find(a, chain, len, &h) < 0) {
-		free(chain);
+	if (gl_chain_steps(a, p, &st, &ns) < 0)
 		return -1;
-	}
-	if (gl_chain_steps(a, chain, len, &st, &ns) < 0) {
-		gl_holder_free(&h);
-		free(chain);
-		return -1;
-	}
 	/* the descriptions start in one column: step labels are indented by 2
 	 * under the root's */
 	size_t w = 0;
@@ -256,20 +277,46 @@ int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int inden
 		w = 50;
 	for (size_t i = 0; i < ns; i++) {
 		gl_sb d = {0};
-		uint32_t id = chain[st[i].at];
+		uint32_t id = p->ids[st[i].at];
 		gl_describe_obj(a->s, id, &d);
 		if ((a->done & GL_AN_DOM) && a->retained[id] > a->s->size[id]) {
 			char n1[GL_FMT_BUF];
 			gl_sb_printf(&d, ", retains %s", gl_fmt_bytes(n1, a->retained[id]));
 		}
 		int pad = (int)(i ? w - 2 : w);
+		int is_holder = st[i].at >= holder_at && (i == 0 || st[i - 1].at < holder_at);
 		fprintf(f, "%*s%-*s  %s%s\n", indent + (i ? 2 : 0), "", pad, gl_sb_str(&st[i].label),
-			gl_sb_str(&d), st[i].at == h.at ? "   <- root holder" : "");
+			gl_sb_str(&d), is_holder ? "   <- holder" : "");
 		gl_sb_free(&d);
 	}
 	gl_steps_free(st, ns);
+	return 0;
+}
+
+int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent)
+{
+	gl_path p;
+	if (gl_chain(a, target, &p) < 0)
+		return -1;
+	gl_holder h;
+	if (gl_holder_find(a, &p, &h) < 0) {
+		gl_path_free(&p);
+		return -1;
+	}
+	int rc = report_print_path(f, a, &p, h.at, indent);
 	gl_holder_free(&h);
-	free(chain);
+	gl_path_free(&p);
+	return rc;
+}
+
+int report_holds(const gl_analysis *a, const uint32_t *ids, size_t n, size_t max, gl_holds *hs)
+{
+	gl_err err;
+	gl_err_clear(&err);
+	if (gl_holds_find(a, ids, n, max, hs, &err) < 0) {
+		fprintf(stderr, "graphleak: %s\n", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -388,4 +435,78 @@ void report_no_type(const char *cmd, const gl_snap *s, const char *path, const c
 		fprintf(stderr, "graphleak %s: %s: no object of type '%s' (graphleak top %s lists the types)\n", cmd,
 			path, name, path);
 	free(copy);
+}
+
+/* 1 if the type name (p, len) is `name`: equal, or "builtins." + it. */
+static int type_full_match(const char *p, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	if (len == n && memcmp(p, name, n) == 0)
+		return 1;
+	return n == len + 9 && strncmp(name, "builtins.", 9) == 0 && memcmp(p, name + 9, len) == 0;
+}
+
+/* 1 if the type name (p, len) ends in "." + name. */
+static int type_last_match(const char *p, size_t len, const char *name)
+{
+	size_t n = strlen(name);
+	return len > n && p[len - n - 1] == '.' && memcmp(p + len - n, name, n) == 0;
+}
+
+int report_find_type(const char *cmd, const gl_snap *s, const char *path, const char *name, uint32_t *sid)
+{
+	uint64_t *count = gl_calloc_array(s->n_strings ? s->n_strings : 1, sizeof *count);
+	if (!count) {
+		fprintf(stderr, "graphleak %s: out of memory\n", cmd);
+		return GL_EXIT_FAIL;
+	}
+	for (uint32_t v = 0; v < s->n_objects; v++)
+		if (s->type[v] < s->n_strings)
+			count[s->type[v]]++;
+	uint32_t full = GL_NONE, nlast = 0, last = GL_NONE;
+	for (uint32_t t = 0; t < s->n_strings; t++) {
+		if (!count[t])
+			continue;
+		size_t len;
+		const char *p = gl_snap_str(s, t, &len);
+		if (type_full_match(p, len, name))
+			full = t;
+		else if (type_last_match(p, len, name)) {
+			nlast++;
+			last = t;
+		}
+	}
+	if (full != GL_NONE || nlast == 1) {
+		*sid = full != GL_NONE ? full : last;
+		free(count);
+		return GL_EXIT_OK;
+	}
+	if (nlast == 0) {
+		free(count);
+		report_no_type(cmd, s, path, name);
+		return GL_EXIT_FAIL;
+	}
+	/* several types end in the name: say which there are */
+	fprintf(stderr, "graphleak %s: %s: '%s' names %u types; give the full name:", cmd, path, name, nlast);
+	unsigned shown = 0;
+	for (uint32_t t = 0; t < s->n_strings; t++) {
+		size_t len;
+		const char *p = gl_snap_str(s, t, &len);
+		if (!count[t] || !type_last_match(p, len, name))
+			continue;
+		if (shown == 12) {
+			fprintf(stderr, "\n  ... and %u more", nlast - shown);
+			break;
+		}
+		gl_sb b = {0};
+		char n1[GL_FMT_BUF];
+		gl_sb_escaped(&b, (const unsigned char *)p, len, 0, 0);
+		fprintf(stderr, "\n  %s (%s object%s)", gl_sb_str(&b), gl_fmt_count(n1, count[t]),
+			count[t] == 1 ? "" : "s");
+		gl_sb_free(&b);
+		shown++;
+	}
+	fputc('\n', stderr);
+	free(count);
+	return GL_EXIT_FAIL;
 }

@@ -10,6 +10,7 @@
 
 #include "analysis.h"
 #include "holder.h"
+#include "holders.h"
 
 /*
  * Loads SNAP with reverse edges and runs the analyses in `what`, showing
@@ -47,19 +48,45 @@ int report_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out);
 
 /*
  * {"holder": "...", "holder_kind": "module", "chain": "one line",
- *  "steps": [{"step": ".cache", "object": {...}}, ...]}; NULL if out of memory.
+ *  "steps": [{"step": ".cache", "object": {...}, "holder": bool}, ...],
+ *  "raw": ["0x..", ...]} for the shortest chain to target and its nearest
+ * holder; NULL if out of memory.
  */
 json_t *report_chain_json(const gl_analysis *a, uint32_t target);
+/* The same for path p whose holder (words, kind) refers to p->ids[holder_at]. */
+json_t *report_path_json(const gl_analysis *a, const gl_path *p, size_t holder_at, const char *holder_text,
+			 gl_hold_kind kind);
 
 /*
- * Prints the chain one labelled step per line, the root holder marked,
- * each line indented by `indent` spaces. Returns 0 or -1 (out of memory).
+ * [{"holder" (by full path), "holder_kind", "count", "size", "only_count",
+ *   "only_size", "exact", "example": {chain..., "object"}}] for the first
+ * `max` (0: all) of hs.
+ */
+json_t *report_holds_json(const gl_analysis *a, const gl_holds *hs, size_t max);
+
+/*
+ * Prints the chain one labelled step per line, the holder marked, each line
+ * indented by `indent` spaces. Returns 0 or -1 (out of memory).
  */
 int report_print_chain(FILE *f, const gl_analysis *a, uint32_t target, int indent);
+/* The same for path p whose holder refers to p->ids[holder_at]. */
+int report_print_path(FILE *f, const gl_analysis *a, const gl_path *p, size_t holder_at, int indent);
+
+/* gl_holds_find with its error printed. 0, or -1. */
+int report_holds(const gl_analysis *a, const uint32_t *ids, size_t n, size_t max, gl_holds *hs);
 
 /* "graphleak CMD: PATH: no object of type 'NAME'", with the closest type
  * of the snapshot as a suggestion when one is close, on stderr. */
 void report_no_type(const char *cmd, const gl_snap *s, const char *path, const char *name);
+
+/*
+ * The type NAME means in s, into *sid (a string id): its full name
+ * (module-qualified, service.Profile; builtins.dict is dict), or the last
+ * part of exactly one type's name (Profile). Otherwise prints why (no such
+ * type, with the closest as a suggestion; or several types, listed with
+ * their counts) and returns GL_EXIT_FAIL; GL_EXIT_OK when found.
+ */
+int report_find_type(const char *cmd, const gl_snap *s, const char *path, const char *name, uint32_t *sid);
 
 /* Type name of id as a NUL-terminated string in b. */
 void report_type(const gl_snap *s, uint32_t id, gl_sb *b);

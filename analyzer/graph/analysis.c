@@ -113,6 +113,78 @@ static int library_file(const char *file, const char *prefix)
 	return strncmp(file, prefix, n) == 0 && (file[n] == '/' || (n && prefix[n - 1] == '/'));
 }
 
+/* Adds the frame at address hex (from the header) to a->own, if the
+ * snapshot has it. 0, or -1 when memory ran out. */
+static int add_own(gl_analysis *a, const char *hex)
+{
+	char *end;
+	unsigned long long addr = strtoull(hex, &end, 16);
+	if (*end)
+		return 0;
+	uint32_t id = gl_snap_find_addr(a->s, addr);
+	if (id == GL_NO_ID || !(a->s->flags[id] & GL_OF_FRAME))
+		return 0;
+	if (gl_realloc_array((void **)&a->own, (size_t)a->n_own + 1, sizeof *a->own) < 0)
+		return -1;
+	a->own[a->n_own++] = id;
+	return 0;
+}
+
+/* The roots the header names ("roots": [{"name", "addr"}]) that the
+ * snapshot has. 0, or -1 when memory ran out. */
+static int find_header_roots(gl_analysis *a, gl_err *err)
+{
+	json_t *roots = a->s->header ? json_object_get(a->s->header, "roots") : NULL;
+	size_t i;
+	json_t *r;
+	if (!json_is_array(roots) || !json_array_size(roots))
+		return 0;
+	a->hroots = gl_alloc_array(json_array_size(roots), sizeof *a->hroots);
+	a->hroot_names = gl_alloc_array(json_array_size(roots), sizeof *a->hroot_names);
+	if (!a->hroots || !a->hroot_names)
+		return gl_err_set(err, "out of memory");
+	json_array_foreach(roots, i, r) {
+		const char *name = json_string_value(json_object_get(r, "name"));
+		const char *hex = json_string_value(json_object_get(r, "addr"));
+		char *end;
+		if (!name || !hex)
+			continue;
+		unsigned long long addr = strtoull(hex, &end, 16);
+		uint32_t id = *end ? GL_NO_ID : gl_snap_find_addr(a->s, addr);
+		if (id == GL_NO_ID)
+			continue;
+		a->hroots[a->n_hroots] = id;
+		a->hroot_names[a->n_hroots++] = name;
+	}
+	return 0;
+}
+
+int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
+{
+	for (uint32_t i = 0; i < a->n_frames; i++)
+		if (a->frames[i].id == frame) {
+			*t = a->frames[i].thread;
+			return 1;
+		}
+	return 0;
+}
+
+int gl_is_own_frame(const gl_analysis *a, uint32_t id)
+{
+	for (uint32_t i = 0; i < a->n_own; i++)
+		if (a->own[i] == id)
+			return 1;
+	return 0;
+}
+
+uint32_t gl_header_root(const gl_analysis *a, uint32_t id)
+{
+	for (uint32_t i = 0; i < a->n_hroots; i++)
+		if (a->hroots[i] == id)
+			return i;
+	return GL_NONE;
+}
+
 /*
  * Collects the thread frames listed in the header that have records: the
  * frames of the program's own code first, then library frames (files under
@@ -145,6 +217,14 @@ static int find_frames(gl_analysis *a, gl_err *err)
 				const char *hex = json_string_value(json_object_get(f, "addr"));
 				if (!hex || ti > 0x1fff)
 					continue;
+				if (json_is_true(json_object_get(f, "graphleak"))) {
+					if (pass == 0 && add_own(a, hex) < 0) {
+						gl_vec_free(&want);
+						gl_vec_free(&rank);
+						return gl_err_set(err, "out of memory");
+					}
+					continue;
+				}
 				char *end;
 				unsigned long long addr = strtoull(hex, &end, 16);
 				if (*end || addr >> 50)
@@ -250,6 +330,8 @@ static int run_roots(gl_analysis *a, gl_err *err)
 		if (a->ext[v] > 0)
 			a->roots[a->n_roots++] = v;
 	find_sys_modules(a);
+	if (find_header_roots(a, err) < 0)
+		return -1;
 	return find_frames(a, err);
 }
 
@@ -260,8 +342,9 @@ static int run_paths(gl_analysis *a, gl_err *err)
 	a->parent = gl_alloc_array(n ? n : 1, sizeof *a->parent);
 	a->pedge = gl_alloc_array(n ? n : 1, sizeof *a->pedge);
 	a->dist = gl_alloc_array(n ? n : 1, sizeof *a->dist);
-	/* named roots: sys.modules, then the thread frames, one tier */
-	uint32_t *named = gl_alloc_array((size_t)a->n_frames + 1, sizeof *named);
+	/* named roots: sys.modules, the thread frames and the header's roots,
+	 * one tier */
+	uint32_t *named = gl_alloc_array((size_t)a->n_frames + a->n_hroots + 1, sizeof *named);
 	/* a frame's references other than its named locals (f_globals,
 	 * f_builtins, f_code, the value stack, f_back) are followed last, so
 	 * that a module global is named through its module rather than through
@@ -276,18 +359,32 @@ static int run_paths(gl_analysis *a, gl_err *err)
 		named[k++] = a->sys_modules;
 	for (uint32_t i = 0; i < a->n_frames; i++)
 		named[k++] = a->frames[i].id;
+	for (uint32_t i = 0; i < a->n_hroots; i++)
+		named[k++] = a->hroots[i];
 	for (uint32_t v = 0; v < n; v++) {
 		if (!(s->flags[v] & GL_OF_FRAME))
 			continue;
 		for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1]; e++)
 			deferred[e] = gl_edge_kind(s, (uint32_t)e) != GL_EK_LOCAL;
 	}
-	gl_bfs_tier tiers[2] = {
+	/* graphleak's own frames come last, so that a chain starts at one of
+	 * them only when nothing of the program's reaches the object */
+	uint32_t *anon = gl_alloc_array((size_t)a->n_roots + 1, sizeof *anon);
+	if (!anon) {
+		free(named), free(deferred);
+		return gl_err_set(err, "out of memory finding retainer chains");
+	}
+	uint32_t na = 0;
+	for (uint32_t i = 0; i < a->n_roots; i++)
+		if (!gl_is_own_frame(a, a->roots[i]))
+			anon[na++] = a->roots[i];
+	gl_bfs_tier tiers[3] = {
 		{named, k},
-		{a->roots, a->n_roots},
+		{anon, na},
+		{a->own, a->n_own},
 	};
-	int64_t reached = gl_bfs_tiers_deferred(&a->fwd, tiers, 2, deferred, a->parent, a->pedge, NULL, a->dist);
-	free(named), free(deferred);
+	int64_t reached = gl_bfs_tiers_deferred(&a->fwd, tiers, 3, deferred, a->parent, a->pedge, NULL, a->dist);
+	free(named), free(deferred), free(anon);
 	if (reached < 0)
 		return gl_err_set(err, "out of memory finding retainer chains");
 	a->n_unreached = n - (uint32_t)reached;
@@ -298,7 +395,7 @@ static int run_dom(gl_analysis *a, gl_err *err)
 {
 	uint32_t n = a->s->n_objects;
 	/* the roots: sys.modules, thread frames, then external holders */
-	size_t nr = (size_t)a->n_roots + a->n_frames + 1;
+	size_t nr = (size_t)a->n_roots + a->n_frames + a->n_hroots + 1;
 	uint32_t *roots = gl_alloc_array(nr, sizeof *roots);
 	if (!roots)
 		return gl_err_set(err, "out of memory building the dominator tree");
@@ -307,6 +404,8 @@ static int run_dom(gl_analysis *a, gl_err *err)
 		roots[k++] = a->sys_modules;
 	for (uint32_t i = 0; i < a->n_frames; i++)
 		roots[k++] = a->frames[i].id;
+	for (uint32_t i = 0; i < a->n_hroots; i++)
+		roots[k++] = a->hroots[i];
 	memcpy(roots + k, a->roots, (size_t)a->n_roots * sizeof *roots);
 	k += a->n_roots;
 	int rc = gl_domtree_build(&a->dt, &a->fwd, &a->rev, roots, k);
@@ -416,7 +515,7 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 
 void gl_analysis_free(gl_analysis *a)
 {
-	free(a->ext), free(a->roots), free(a->frames);
+	free(a->ext), free(a->roots), free(a->frames), free(a->own), free(a->hroots), free(a->hroot_names);
 	free(a->parent), free(a->pedge), free(a->dist);
 	gl_domtree_free(&a->dt);
 	free(a->retained), free(a->koff), free(a->kids);
@@ -531,6 +630,28 @@ int gl_dom_subtree(const gl_analysis *a, uint32_t v, uint32_t **ids, size_t *n)
 	}
 	*ids = out.v;
 	*n = out.n;
+	return 0;
+}
+
+int gl_dom_sums(const gl_analysis *a, const uint64_t *w, uint64_t *out)
+{
+	uint32_t n = a->s->n_objects;
+	uint32_t *order = gl_alloc_array((size_t)n + 1, sizeof *order);
+	if (!order)
+		return -1;
+	size_t m = 0;
+	order[m++] = n;
+	for (size_t i = 0; i < m; i++) {
+		uint32_t x = order[i];
+		for (uint64_t k = a->koff[x]; k < a->koff[x + 1] && m <= n; k++)
+			order[m++] = a->kids[k];
+	}
+	for (uint32_t v = 0; v < n; v++)
+		out[v] = w[v];
+	out[n] = 0;
+	for (size_t i = m; i-- > 1;)
+		out[a->dt.idom[order[i]]] += out[order[i]];
+	free(order);
 	return 0;
 }
 

@@ -8,7 +8,11 @@
  * (what the collector computes in subtract_refs): ext[v] = refcnt[v] -
  * in-degree(v). Objects with ext > 0 are the anonymous roots. The named
  * roots are `sys.modules` (so every module's globals and everything they
- * reach) and the frames of every thread's stack (from the header).
+ * reach), the frames of every thread's stack (from the header), and the
+ * roots the header names ("roots": the interned strings where the
+ * interpreter keeps them alive). The frames of graphleak's own code (the
+ * header marks them) are no roots of the program's: they are left out, and
+ * whatever only they reach is no one's (holders.h).
  *
  * Chains come from one BFS in tiers (paths.h): tier 0 the named roots,
  * sys.modules and the thread frames together, tier 1 the anonymous roots; so
@@ -57,6 +61,11 @@ typedef struct gl_analysis {
 	uint32_t sys_modules;   /* the sys.modules dict, or GL_NONE */
 	gl_frame_root *frames;  /* thread frames found in the snapshot */
 	uint32_t n_frames;
+	uint32_t *own;          /* graphleak's own frames (the header marks them) */
+	uint32_t n_own;
+	uint32_t *hroots;       /* roots the header names, and their names */
+	const char **hroot_names; /* (strings of the snapshot's header) */
+	uint32_t n_hroots;
 
 	/* GL_AN_PATHS */
 	uint32_t *parent;       /* previous object on the chain, GL_NONE at a root */
@@ -95,6 +104,14 @@ typedef struct gl_analysis {
 int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err);
 
 void gl_analysis_free(gl_analysis *a);
+
+/* 1 and *t the thread index if frame is on a thread's stack (the header
+ * lists it); else 0. */
+int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t);
+/* 1 if id is a frame of graphleak's own code (the snapshot's writer). */
+int gl_is_own_frame(const gl_analysis *a, uint32_t id);
+/* The index into a->hroots of id, or GL_NONE. */
+uint32_t gl_header_root(const gl_analysis *a, uint32_t id);
 
 /* The string id whose bytes equal `name`, or 0 (empty string) if none. */
 uint32_t gl_snap_sid(const gl_snap *s, const char *name);
@@ -141,6 +158,13 @@ int gl_suspects(const gl_analysis *a, uint64_t threshold, uint32_t **ids, size_t
  * *ids (allocated here, caller frees), *n of them. 0 or -1 (out of memory).
  */
 int gl_dom_subtree(const gl_analysis *a, uint32_t v, uint32_t **ids, size_t *n);
+
+/*
+ * Sums of w over every dominator subtree (needs GL_AN_DOM): out[v] = the
+ * sum of w[x] for x in v's subtree, out[n] over the whole heap (out has
+ * n + 1 entries, w n). Explicit order, no recursion. 0 or -1 (OOM).
+ */
+int gl_dom_sums(const gl_analysis *a, const uint64_t *w, uint64_t *out);
 
 /* 1 if the type name of id is `name`, or ends in "." + name
  * (BindParameter matches sqlalchemy.sql.elements.BindParameter). */

@@ -40,6 +40,55 @@ typedef struct gl_cycle {
 int gl_cycles_list(const gl_analysis *a, gl_cycle **out, size_t *n);
 
 /*
+ * Cycles of one shape: the same number of objects, of the same types,
+ * joined by the same labelled references (a signature of each object's type
+ * and of its references inside the cycle: label and target type), alike in
+ * being reached or not and in having finalizers. 5,940 Session ->
+ * Transaction -> Cursor -> Session cycles are one group.
+ */
+typedef struct gl_cycle_group {
+	gl_cycle one;          /* the first (biggest) cycle of the group */
+	uint64_t count;        /* cycles in the group */
+	uint64_t objects, size;/* of all of them */
+	uint32_t examples[3];  /* first objects of up to 3 of them */
+	size_t nexamples;
+	uint64_t shape;        /* the signature */
+} gl_cycle_group;
+
+/*
+ * Groups the cycles c[0..n) (from gl_cycles_list, needs GL_AN_SCC) by
+ * shape into *out (allocated here, caller frees; *nout groups): cycles of
+ * the program's data first, those holding modules, classes or functions
+ * (what class definitions leave behind) after them; then most bytes first.
+ * 0 or -1 (out of memory).
+ */
+int gl_cycles_group(const gl_analysis *a, const gl_cycle *c, size_t n, gl_cycle_group **out, size_t *nout);
+
+/*
+ * The cycle an object no root reaches belongs to: its strongly connected
+ * component among the unreached objects, the shortest way round from it
+ * back to it, and what refers to the cycle from outside it (garbage too).
+ */
+typedef struct gl_cycle_of {
+	uint32_t *members;     /* the component, id order */
+	size_t n;
+	uint64_t size;
+	uint32_t *loop;        /* v, ..., v: the shortest way round (n_loop 0: v
+	                        * is on no cycle) */
+	uint32_t *loop_edges;  /* loop_edges[i]: the reference into loop[i] (i >= 1) */
+	size_t n_loop;
+	uint32_t *referrers;   /* objects outside it referring into it (at most
+	                        * 20) and how many there are */
+	size_t n_referrers;
+	uint64_t referrers_total;
+} gl_cycle_of;
+
+/* Fills *c for the unreached object v (needs GL_AN_PATHS and the reverse
+ * edges). 0, or -1 (out of memory). Release with gl_cycle_of_free. */
+int gl_cycle_of_find(const gl_analysis *a, uint32_t v, gl_cycle_of *c);
+void gl_cycle_of_free(gl_cycle_of *c);
+
+/*
  * 1 if c is reported as a cycle with finalizers: it holds an object with a
  * Python __del__ or the legacy tp_del, and it is not a live cycle through
  * modules, classes or functions (everything reachable from a module that

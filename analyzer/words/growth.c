@@ -131,16 +131,15 @@ static int type_eq(const gl_snap *s, uint32_t id, const char *name)
 static int describe(const gl_analysis *a, uint32_t id, char **chain, char **holder, gl_hold_kind *kind)
 {
 	gl_sb line = {0};
-	uint32_t *c;
-	size_t len;
+	gl_path c;
 	gl_holder h;
 	*chain = *holder = NULL;
-	if (gl_chain_line(a, id, &line) < 0 || gl_chain(a, id, &c, &len) < 0) {
+	if (gl_chain_line(a, id, &line) < 0 || gl_chain(a, id, &c) < 0) {
 		gl_sb_free(&line);
 		return -1;
 	}
-	int rc = gl_holder_find(a, c, len, &h);
-	free(c);
+	int rc = gl_holder_find(a, &c, &h);
+	gl_path_free(&c);
 	if (rc < 0) {
 		gl_sb_free(&line);
 		return -1;
@@ -162,18 +161,17 @@ static int describe(const gl_analysis *a, uint32_t id, char **chain, char **hold
 /* The step labels of id's chain (root description first). */
 static int chain_steps(const gl_analysis *a, uint32_t id, char ***out, size_t *nout)
 {
-	uint32_t *c;
-	size_t len;
+	gl_path c;
 	*out = NULL;
 	*nout = 0;
-	if (gl_chain(a, id, &c, &len) < 0)
+	if (gl_chain(a, id, &c) < 0)
 		return -1;
-	if (!len)
+	if (!c.len)
 		return 0;
 	gl_step *st;
 	size_t ns;
-	int rc = gl_chain_steps(a, c, len, &st, &ns);
-	free(c);
+	int rc = gl_chain_steps(a, &c, &st, &ns);
+	gl_path_free(&c);
 	if (rc < 0)
 		return -1;
 	char **labels = gl_calloc_array(ns, sizeof *labels);
@@ -305,24 +303,50 @@ int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64
 	return 0;
 }
 
+/* 1 if object id of the last snapshot is in the snapshot whose objects
+ * `map` indexes (the same address and type). */
+static int was_there(const gl_snap *s, uint32_t id, const gl_snap *p, const gl_addrmap *map)
+{
+	uint32_t old = gl_addrmap_get(map, s->addr[id]);
+	if (old == GL_NO_ID)
+		return 0;
+	size_t tl, ol;
+	const char *t = gl_snap_str(s, s->type[id], &tl);
+	const char *o = gl_snap_str(p, p->type[old], &ol);
+	return ol == tl && memcmp(o, t, tl) == 0;
+}
+
+/* Per object of the last snapshot, the objects and bytes under it that the
+ * first snapshot (indexed by map) did not have. */
+static int new_under(gl_growth *g, const gl_snap *first, const gl_addrmap *map, gl_err *err)
+{
+	const gl_snap *s = g->last->s;
+	uint32_t n = s->n_objects;
+	uint64_t *wn = gl_alloc_array((size_t)n + 1, sizeof *wn);
+	uint64_t *wb = gl_alloc_array((size_t)n + 1, sizeof *wb);
+	g->new_under_n = gl_alloc_array((size_t)n + 1, sizeof *g->new_under_n);
+	g->new_under_b = gl_alloc_array((size_t)n + 1, sizeof *g->new_under_b);
+	int rc = -1;
+	if (wn && wb && g->new_under_n && g->new_under_b) {
+		for (uint32_t id = 0; id < n; id++) {
+			int fresh = !was_there(s, id, first, map);
+			wn[id] = (uint64_t)fresh;
+			wb[id] = fresh ? s->size[id] : 0;
+		}
+		rc = gl_dom_sums(g->last, wn, g->new_under_n) < 0 || gl_dom_sums(g->last, wb, g->new_under_b) < 0 ? -1 : 0;
+	}
+	free(wn), free(wb);
+	return rc < 0 ? gl_err_set(err, "out of memory comparing with the first snapshot") : 0;
+}
+
 /* Objects of the last snapshot that snapshot k (the one before it) did not
- * have, by address and type, grouped by holder in the last snapshot. */
-#define FRESH_SAMPLE 100000
+ * have, by address and type, and their holders in the last snapshot. */
 static int fresh_objects(gl_growth *g, const gl_analysis *an, const gl_addrmap *map, gl_err *err)
 {
 	const gl_snap *s = g->last->s, *p = an->s;
 	gl_vec(uint32_t) ids = {0};
 	for (uint32_t id = 0; id < s->n_objects; id++) {
-		uint32_t old = gl_addrmap_get(map, s->addr[id]);
-		size_t tl;
-		const char *t = gl_snap_str(s, s->type[id], &tl);
-		int same = 0;
-		if (old != GL_NO_ID) {
-			size_t ol;
-			const char *o = gl_snap_str(p, p->type[old], &ol);
-			same = ol == tl && memcmp(o, t, tl) == 0;
-		}
-		if (same)
+		if (was_there(s, id, p, map))
 			continue;
 		g->fresh_objects++;
 		g->fresh_bytes += s->size[id];
@@ -331,24 +355,9 @@ static int fresh_objects(gl_growth *g, const gl_analysis *an, const gl_addrmap *
 			return gl_err_set(err, "out of memory finding new objects");
 		}
 	}
-	/* holders of a deterministic sample when there are very many */
-	size_t step = ids.n > FRESH_SAMPLE ? (ids.n + FRESH_SAMPLE - 1) / FRESH_SAMPLE : 1;
-	size_t k = 0;
-	for (size_t i = 0; i < ids.n; i += step)
-		ids.v[k++] = ids.v[i];
-	g->fresh_sampled = k;
-	int rc = gl_group_by_holder(g->last, ids.v, k, &g->fresh, &g->nfresh);
+	int rc = gl_holds_find(g->last, ids.v, ids.n, 64, &g->fresh, err);
 	gl_vec_free(&ids);
-	if (rc < 0)
-		return gl_err_set(err, "out of memory grouping new objects");
-	if (step > 1) {
-		/* scale the sample's counts back to the whole */
-		for (size_t i = 0; i < g->nfresh; i++) {
-			g->fresh[i].count *= step;
-			g->fresh[i].size *= step;
-		}
-	}
-	return 0;
+	return rc;
 }
 
 int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
@@ -398,6 +407,8 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 			c->retained[k] = an->retained[match];
 		}
 	}
+	if (rc == 0 && k == 0)
+		rc = new_under(g, s, &map, err);
 	if (rc == 0 && k + 2 == g->nsnaps)
 		rc = fresh_objects(g, an, &map, err);
 	gl_arena_free(&arena);
@@ -417,8 +428,8 @@ static int dominates(const gl_analysis *a, uint32_t x, uint32_t y)
 static int cmp_growers(const void *x, const void *y)
 {
 	const gl_grower *a = x, *b = y;
-	if (a->retained_delta != b->retained_delta)
-		return a->retained_delta > b->retained_delta ? -1 : 1;
+	if (a->new_bytes != b->new_bytes)
+		return a->new_bytes > b->new_bytes ? -1 : 1;
 	if (a->length_delta != b->length_delta)
 		return a->length_delta > b->length_delta ? -1 : 1;
 	return strcmp(a->chain, b->chain);
@@ -432,6 +443,43 @@ static int cmp_types(const void *x, const void *y)
 	if (a->count_delta != b->count_delta)
 		return a->count_delta > b->count_delta ? -1 : 1;
 	return strcmp(a->type, b->type);
+}
+
+/* The reported containers that get every holder named (the others keep
+ * the one on their chain). */
+#define GROWERS_HELD 100
+
+/* Every holder of a reported container in the last snapshot: the first
+ * becomes its holder (by full path), the others `also`. */
+static int every_holder(gl_growth *g, gl_grower *r, gl_err *err)
+{
+	gl_holds hs;
+	uint32_t id = r->id[g->nsnaps - 1];
+	if (gl_holds_find(g->last, &id, 1, 8, &hs, err) < 0)
+		return -1;
+	size_t named = hs.n < 8 ? hs.n : 8;
+	if (named) {
+		char *first = strdup(hs.v[0].text);
+		r->also = named > 1 ? gl_calloc_array(named - 1, sizeof *r->also) : NULL;
+		if (!first || (named > 1 && !r->also)) {
+			free(first);
+			gl_holds_free(&hs);
+			return gl_err_set(err, "out of memory naming holders");
+		}
+		free(r->holder);
+		r->holder = first;
+		r->holder_kind = hs.v[0].h.kind;
+		for (size_t i = 1; i < named; i++) {
+			r->also[r->nalso] = strdup(hs.v[i].text);
+			if (!r->also[r->nalso]) {
+				gl_holds_free(&hs);
+				return gl_err_set(err, "out of memory naming holders");
+			}
+			r->nalso++;
+		}
+	}
+	gl_holds_free(&hs);
+	return 0;
 }
 
 int gl_growth_finish(gl_growth *g, gl_err *err)
@@ -473,7 +521,12 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 			}
 		if (before != L && c->length[L] < c->length[before] && c->retained[L] < c->retained[before])
 			continue;
-		if (!(dl >= (int64_t)g->min_items || dr >= (int64_t)g->min_bytes))
+		uint32_t lid = c->id[L];
+		uint64_t nb = g->new_under_b ? g->new_under_b[lid] : 0;
+		uint64_t nn = g->new_under_n ? g->new_under_n[lid] : 0;
+		/* its own length grew, or new objects gathered under it (not old
+		 * ones that came to depend on it alone) */
+		if (!(dl >= (int64_t)g->min_items || nb >= g->min_bytes))
 			continue;
 		gl_grower gr;
 		memset(&gr, 0, sizeof gr);
@@ -483,6 +536,8 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 		memcpy(gr.retained, c->retained, sizeof gr.retained);
 		gr.length_delta = dl;
 		gr.retained_delta = dr;
+		gr.new_objects = nn;
+		gr.new_bytes = nb;
 		gr.monotonic = mono && present >= 3;
 		gr.replaced = c->by_chain;
 		gr.holder_kind = c->holder_kind;
@@ -504,7 +559,7 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 		if (a->length_delta < (int64_t)g->min_items) {
 			for (size_t j = 0; j < out.n && !covered; j++) {
 				gl_grower *b = &out.v[j];
-				if (j != i && b->retained_delta * 10 >= a->retained_delta * 8 &&
+				if (j != i && b->new_bytes * 10 >= a->new_bytes * 8 &&
 				    dominates(g->last, a->id[L], b->id[L]))
 					covered = 1;
 			}
@@ -519,6 +574,9 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 	gl_sort(out.v, out.n, sizeof *out.v, cmp_growers);
 	g->growers = out.v;
 	g->ngrowers = out.n;
+	for (size_t i = 0; i < g->ngrowers && i < GROWERS_HELD; i++)
+		if (every_holder(g, &g->growers[i], err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -532,8 +590,13 @@ void gl_growth_free(gl_growth *g)
 		free(c->steps);
 	}
 	free(g->cand);
-	for (size_t i = 0; i < g->ngrowers; i++)
-		free(g->growers[i].holder), free(g->growers[i].chain);
+	for (size_t i = 0; i < g->ngrowers; i++) {
+		gl_grower *r = &g->growers[i];
+		free(r->holder), free(r->chain);
+		for (size_t j = 0; j < r->nalso; j++)
+			free(r->also[j]);
+		free(r->also);
+	}
 	free(g->growers);
 	for (size_t i = 0; i < g->ntypes; i++)
 		free(g->types[i].type);
@@ -541,6 +604,7 @@ void gl_growth_free(gl_growth *g)
 	if (g->typemap)
 		free(g->typemap->slot);
 	free(g->typemap);
-	gl_holder_groups_free(g->fresh, g->nfresh);
+	gl_holds_free(&g->fresh);
+	free(g->new_under_n), free(g->new_under_b);
 	memset(g, 0, sizeof *g);
 }

@@ -5,8 +5,13 @@
  * the same container in each (matched by identity, its address and type,
  * confirmed by its retainer chain, so an address reused by another object
  * is not taken for the old one; and by its chain alone when the object was
- * replaced), and reports those whose length or retained size rises; and it
- * compares the per-type counts and bytes.
+ * replaced), and reports those that grow: whose own length rises, or under
+ * which objects accumulate that the first snapshot did not have. A retained
+ * size that rises only because another holder let go (the threads that
+ * shared objects with sys.modules have ended) is not growth: objects that
+ * were there before and now merely belong to it do not count. It also
+ * compares the per-type counts and bytes, and says who holds the objects
+ * that are new in the last snapshot.
  *
  * Every snapshot must have been analysed with GL_AN_PATHS | GL_AN_DOM.
  */
@@ -18,6 +23,7 @@
 
 #include "analysis.h"
 #include "holder.h"
+#include "holders.h"
 
 #define GL_GROWTH_MAX_SNAPS 64
 
@@ -29,11 +35,17 @@ typedef struct gl_grower {
 	uint64_t retained[GL_GROWTH_MAX_SNAPS];
 	int64_t length_delta;                   /* last - first present */
 	int64_t retained_delta;
+	uint64_t new_objects, new_bytes;        /* under it (its dominator subtree)
+	                                         * in the last snapshot, and not in
+	                                         * the first (by address and type) */
 	int monotonic;                          /* rose at every step, 3+ snapshots */
 	int replaced;                           /* matched by chain, not by address */
-	char *holder;                           /* root holder in the last snapshot (owned) */
+	char *holder;                           /* its first holder in the last
+	                                         * snapshot, by full path (owned) */
 	gl_hold_kind holder_kind;
 	char *chain;                            /* chain in the last snapshot (owned) */
+	char **also;                            /* its other holders (owned) */
+	size_t nalso;
 } gl_grower;
 
 typedef struct gl_type_growth {
@@ -56,12 +68,13 @@ typedef struct gl_growth {
 	size_t ngrowers;
 	gl_type_growth *types;  /* every type, biggest byte growth first */
 	size_t ntypes;
+	/* per object of the last snapshot, the count and bytes under it
+	 * (dominator subtree) that the first snapshot did not have */
+	uint64_t *new_under_n, *new_under_b;
 	/* objects in the last snapshot that the one before did not have
-	 * (by address and type), grouped by holder */
-	gl_holder_group *fresh;
-	size_t nfresh;
+	 * (by address and type), and their holders */
+	gl_holds fresh;
 	uint64_t fresh_objects, fresh_bytes;
-	uint64_t fresh_sampled;  /* objects whose holder was computed */
 } gl_growth;
 
 /*
@@ -77,12 +90,15 @@ typedef struct gl_growth {
  *
  * A container is a candidate when, in the last snapshot, it holds at least
  * min_items items or retains at least min_bytes; it is reported when its
- * length rose by at least min_items or its retained size by at least
- * min_bytes between the first and the last snapshot it is in, and it did
- * not shrink at the end. A container whose growth is (80% or more) that of
- * a reported container it dominates is left out: the module dict that holds
- * a growing cache is not news. All functions return 0, or -1 with err set;
- * release with gl_growth_free (also after an error).
+ * length rose by at least min_items between the first and the last
+ * snapshot it is in, or at least min_bytes of objects new since the first
+ * snapshot lie under it, and it did not shrink at the end. A container
+ * whose new bytes are (80% or more) those of a reported container it
+ * dominates, and whose own length does not grow, is left out: the module
+ * dict that holds a growing cache is not news. The reported containers get
+ * every holder (holders.h), the first named by its full path. All
+ * functions return 0, or -1 with err set; release with gl_growth_free
+ * (also after an error).
  */
 int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64_t min_bytes,
 		    uint64_t min_items, gl_err *err);

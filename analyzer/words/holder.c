@@ -11,25 +11,36 @@
 #include "humanfmt.h"
 #include "vec.h"
 
-int gl_chain(const gl_analysis *a, uint32_t target, uint32_t **ids, size_t *len)
+int gl_chain(const gl_analysis *a, uint32_t target, gl_path *p)
 {
-	*ids = NULL;
-	*len = 0;
+	memset(p, 0, sizeof *p);
 	if (a->dist[target] == GL_NONE)
 		return 0;
 	size_t n = (size_t)a->dist[target] + 1;
-	uint32_t *c = gl_alloc_array(n, sizeof *c);
-	if (!c)
+	p->ids = gl_alloc_array(n, sizeof *p->ids);
+	p->edges = gl_alloc_array(n, sizeof *p->edges);
+	if (!p->ids || !p->edges) {
+		gl_path_free(p);
 		return -1;
+	}
 	uint32_t v = target;
 	for (size_t i = n; i > 0; i--) {
-		c[i - 1] = v;
+		p->ids[i - 1] = v;
+		p->edges[i - 1] = i > 1 ? a->pedge[v] : GL_NONE;
 		v = a->parent[v];
 	}
-	*ids = c;
-	*len = n;
+	p->len = n;
 	return 0;
 }
+
+void gl_path_free(gl_path *p)
+{
+	free(p->ids);
+	free(p->edges);
+	memset(p, 0, sizeof *p);
+}
+
+static int step_label(const gl_analysis *a, const gl_path *p, size_t *i, gl_sb *l);
 
 static void put_str(gl_sb *b, const gl_snap *s, uint32_t sid)
 {
@@ -163,16 +174,6 @@ void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b)
 		gl_sb_printf(b, "%u", t);
 }
 
-static int thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
-{
-	for (uint32_t i = 0; i < a->n_frames; i++)
-		if (a->frames[i].id == frame) {
-			*t = a->frames[i].thread;
-			return 1;
-		}
-	return 0;
-}
-
 static uint32_t sid_is(const gl_snap *s, uint32_t sid, const char *name)
 {
 	size_t len;
@@ -253,15 +254,28 @@ void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)
 void gl_describe_root(const gl_analysis *a, uint32_t root, gl_sb *b)
 {
 	const gl_snap *s = a->s;
-	uint32_t t;
+	uint32_t t, r;
 	if (root == a->sys_modules) {
 		gl_sb_puts(b, "sys.modules");
-	} else if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
+	} else if ((s->flags[root] & GL_OF_FRAME) && gl_thread_of_frame(a, root, &t)) {
 		gl_sb_puts(b, "thread ");
 		gl_thread_name(s, t, b);
 		gl_sb_puts(b, ", frame ");
 		put_preview(b, s, root, 0);
 		gl_sb_puts(b, "()");
+	} else if ((r = gl_header_root(a, root)) != GL_NONE) {
+		const char *name = a->hroot_names[r];
+		gl_sb_puts(b, "the interpreter's ");
+		gl_sb_escaped(b, (const unsigned char *)name, strlen(name), 0, 0);
+	} else if (gl_is_own_frame(a, root)) {
+		gl_sb_puts(b, "graphleak's own frame ");
+		put_preview(b, s, root, 0);
+		gl_sb_puts(b, "() (taking the snapshot)");
+	} else if (a->ext[root] <= 0) {
+		/* not a root at all: the start of a path inside the heap (a cycle
+		 * of garbage, say) */
+		put_str(b, s, s->type[root]);
+		gl_sb_printf(b, " at 0x%llx", (unsigned long long)s->addr[root]);
 	} else {
 		char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
 		put_str(b, s, s->type[root]);
@@ -272,22 +286,16 @@ void gl_describe_root(const gl_analysis *a, uint32_t root, gl_sb *b)
 	}
 }
 
-/* The edge into chain[i] (i >= 1). */
-static uint64_t in_edge(const gl_analysis *a, const uint32_t *chain, size_t i)
-{
-	return a->pedge[chain[i]];
-}
-
-/* If chain[i] is a __dict__ of a module or class reached by its FIELD edge,
- * or is any dict owned that way, the owner; else GL_NONE. */
-static uint32_t owner_of(const gl_analysis *a, const uint32_t *chain, size_t i)
+/* If p->ids[i] is a __dict__ of a module or class reached by its FIELD
+ * edge, or is any dict owned that way, the owner; else GL_NONE. */
+static uint32_t owner_of(const gl_analysis *a, const gl_path *p, size_t i)
 {
 	if (i >= 1) {
-		uint64_t e = in_edge(a, chain, i);
-		if (gl_edge_kind(a->s, (uint32_t)e) == GL_EK_FIELD && a->s->edge_payload[e] == a->sid_dict)
-			return chain[i - 1];
+		uint32_t e = p->edges[i];
+		if (gl_edge_kind(a->s, e) == GL_EK_FIELD && a->s->edge_payload[e] == a->sid_dict)
+			return p->ids[i - 1];
 	}
-	return gl_dict_owner(a, chain[i]);
+	return gl_dict_owner(a, p->ids[i]);
 }
 
 static void type_name(const gl_snap *s, uint32_t id, gl_sb *b)
@@ -297,35 +305,76 @@ static void type_name(const gl_snap *s, uint32_t id, gl_sb *b)
 
 int gl_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out)
 {
-	uint32_t *chain;
-	size_t len;
-	if (gl_chain(a, target, &chain, &len) < 0)
+	gl_path p;
+	if (gl_chain(a, target, &p) < 0)
 		return -1;
-	if (!len) {
+	if (!p.len) {
 		gl_sb_puts(out, "(no root reaches it)");
 		return 0;
 	}
+	int rc = gl_path_line(a, &p, out);
+	gl_path_free(&p);
+	return rc;
+}
+
+/* Appends step label l (a step of p, reaching p->ids[at]) as a chain line
+ * says it: unnamed references as " -> type", "local x", "(key)" and
+ * "{member}" set apart by a space. */
+static void put_step(const gl_analysis *a, const gl_path *p, size_t at, const char *l, int last, gl_sb *out)
+{
+	if (strcmp(l, "->") == 0) {
+		gl_sb_puts(out, " -> ");
+		type_name(a->s, p->ids[at], out);
+		if (!last)
+			gl_sb_puts(out, " ");
+		return;
+	}
+	if (l[0] == 'l' || l[0] == '(' || l[0] == '{')
+		gl_sb_puts(out, " ");
+	gl_sb_puts(out, l);
+}
+
+int gl_path_line(const gl_analysis *a, const gl_path *p, gl_sb *out)
+{
 	gl_step *st;
 	size_t ns;
-	int rc = gl_chain_steps(a, chain, len, &st, &ns);
-	if (rc == 0) {
-		for (size_t i = 0; i < ns; i++) {
-			const char *l = gl_sb_str(&st[i].label);
-			if (i && strcmp(l, "->") == 0) {
-				gl_sb_puts(out, " -> ");
-				type_name(a->s, chain[st[i].at], out);
-				if (i + 1 < ns)
-					gl_sb_puts(out, " ");
-				continue;
-			}
-			if (i && (l[0] == 'l' || l[0] == '(' || l[0] == '{'))
-				gl_sb_puts(out, " "); /* "local x", "(key)", "{member}" */
-			gl_sb_puts(out, l);
-		}
-		gl_steps_free(st, ns);
+	if (gl_chain_steps(a, p, &st, &ns) < 0)
+		return -1;
+	for (size_t i = 0; i < ns; i++) {
+		if (i == 0)
+			gl_sb_puts(out, gl_sb_str(&st[i].label));
+		else
+			put_step(a, p, st[i].at, gl_sb_str(&st[i].label), i + 1 == ns, out);
 	}
-	free(chain);
-	return rc;
+	gl_steps_free(st, ns);
+	return gl_sb_failed(out) ? -1 : 0;
+}
+
+void gl_path_suffix(const gl_analysis *a, const gl_path *p, size_t from, size_t max_steps, gl_sb *out)
+{
+	gl_sb l = {0};
+	/* the folded labels, one per displayed step: (index reached, label) */
+	size_t nsteps = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		size_t k = 0;
+		for (size_t i = from + 1; i < p->len; i++, k++) {
+			size_t at = i;
+			gl_sb_clear(&l);
+			if (!step_label(a, p, &i, &l))
+				gl_describe_edge(a, p->edges[i], &l);
+			at = i;
+			if (pass == 0)
+				continue;
+			int head = max_steps == 0 || nsteps <= max_steps || k < max_steps / 2;
+			int tail = max_steps != 0 && nsteps > max_steps && k >= nsteps - (max_steps - max_steps / 2);
+			if (max_steps && nsteps > max_steps && k == max_steps / 2)
+				gl_sb_puts(out, "...");
+			if (head || tail)
+				put_step(a, p, at, gl_sb_str(&l), i + 1 == p->len, out);
+		}
+		nsteps = k;
+	}
+	gl_sb_free(&l);
 }
 
 /* The name (a str whose preview is an identifier) of cell i of function
@@ -358,26 +407,34 @@ static uint32_t closure_var(const gl_analysis *a, uint32_t fn, uint32_t ct, uint
 /* ---- root holders: patterns on the chain, then the words ------------------- */
 
 /*
- * Each pattern looks at step j of the chain (the edge from chain[j-1] into
- * chain[j]) and, if it recognises a holder there, fills *h and returns 1.
- * gl_holder_find() scans the chain from the target back to its root and
- * takes the first match: the named holder nearest to the object. A new kind
- * of holder is one function here, one row of `patterns`, one case in
- * gl_holder_say().
+ * Each pattern looks at step j of a path (the edge p->edges[j] from
+ * p->ids[j-1] into p->ids[j]) and, if it recognises a holder there, fills
+ * *h and returns 1. gl_holder_find() scans a chain from the target back to
+ * its root and takes the first match: the named holder nearest to the
+ * object; the search for every holder (holders.c) asks gl_holder_at() of
+ * each reference it meets. A new kind of holder is one function here, one
+ * row of `patterns`, one case in gl_holder_say().
+ *
+ * A holder's owner must itself be alive (a root reaches it): the globals
+ * of a module that is garbage hold nothing.
  */
-typedef int (*holder_pattern)(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h);
+typedef int (*holder_pattern)(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h);
+
+static int alive(const gl_analysis *a, uint32_t id)
+{
+	return a->dist[id] != GL_NONE;
+}
 
 /* a value of a module's or a class's __dict__: a global, a class attribute */
-static int pat_namespace(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+static int pat_namespace(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
 {
-	(void)len;
 	const gl_snap *s = a->s;
-	uint64_t e = in_edge(a, chain, j);
-	uint32_t from = chain[j - 1];
-	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_VALUE || !gl_type_is(s, from, "dict"))
+	uint32_t e = p->edges[j];
+	uint32_t from = p->ids[j - 1];
+	if (gl_edge_kind(s, e) != GL_EK_VALUE || !gl_type_is(s, from, "dict"))
 		return 0;
-	uint32_t owner = owner_of(a, chain, j - 1);
-	if (owner == GL_NONE || !(s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE)))
+	uint32_t owner = owner_of(a, p, j - 1);
+	if (owner == GL_NONE || !(s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE)) || !alive(a, owner))
 		return 0;
 	h->kind = (s->flags[owner] & GL_OF_MODULE) ? GL_HOLD_MODULE : GL_HOLD_CLASS;
 	h->at = j;
@@ -386,77 +443,120 @@ static int pat_namespace(const gl_analysis *a, const uint32_t *chain, size_t len
 	return 1;
 }
 
-/* a module as sys.modules holds it (the object asked for is the module) */
-static int pat_sys_modules(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+/* a module as sys.modules holds it */
+static int pat_sys_modules(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
 {
 	const gl_snap *s = a->s;
-	uint64_t e = in_edge(a, chain, j);
-	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_VALUE || chain[j - 1] != a->sys_modules ||
-	    !(s->flags[chain[j]] & GL_OF_MODULE) || j != len - 1)
+	uint32_t e = p->edges[j];
+	if (gl_edge_kind(s, e) != GL_EK_VALUE || p->ids[j - 1] != a->sys_modules ||
+	    !(s->flags[p->ids[j]] & GL_OF_MODULE))
 		return 0;
 	h->kind = GL_HOLD_SYS_MODULES;
 	h->at = j;
-	h->owner = chain[j - 1];
+	h->owner = p->ids[j - 1];
 	h->edge = e;
 	return 1;
 }
 
-/* a local variable of a frame (of a thread, when the header says which) */
-static int pat_frame_local(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+/* a local variable of a frame: of a thread's (the header lists it), or of
+ * a suspended generator or coroutine (whoever holds that holds this too,
+ * but the local is where the program can let go) */
+static int pat_frame_local(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
 {
-	(void)len;
 	const gl_snap *s = a->s;
-	uint64_t e = in_edge(a, chain, j);
-	uint32_t from = chain[j - 1];
-	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_LOCAL || !(s->flags[from] & GL_OF_FRAME))
+	uint32_t e = p->edges[j];
+	uint32_t from = p->ids[j - 1];
+	if (gl_edge_kind(s, e) != GL_EK_LOCAL || !(s->flags[from] & GL_OF_FRAME) || gl_is_own_frame(a, from))
 		return 0;
 	uint32_t t;
+	int of_thread = gl_thread_of_frame(a, from, &t);
+	if (!of_thread && !alive(a, from))
+		return 0;
 	h->kind = GL_HOLD_FRAME;
 	h->at = j;
 	h->owner = from;
 	h->field = s->edge_payload[e];
-	h->thread = thread_of_frame(a, from, &t) ? (int64_t)t : -1;
+	h->thread = of_thread ? (int64_t)t : -1;
 	return 1;
 }
 
-/* a function's defaults (the tuple or dict itself, or an item of it), or a
- * cell of its closure (the variable, when the names were recorded) */
-static int pat_function(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+/* 1 if the function (or lru_cache wrapper) fn is named where the program
+ * can change it: a value of a module's or class's __dict__ (directly, or
+ * as a staticmethod's or classmethod's __func__), or a thread's local. A
+ * function that is only some object's attribute (a memoized method) is
+ * part of that object: its holders hold what the function holds. */
+static int function_is_named(const gl_analysis *a, uint32_t fn)
 {
 	const gl_snap *s = a->s;
-	uint64_t e = in_edge(a, chain, j);
-	uint32_t from = chain[j - 1];
-	if (gl_edge_kind(s, (uint32_t)e) != GL_EK_FIELD || !(s->flags[from] & GL_OF_FUNCTION))
+	if (!s->in_off)
+		return 1;
+	for (int hop = 0; hop < 2; hop++) {
+		uint32_t via = GL_NONE;
+		for (uint64_t r = s->in_off[fn]; r < s->in_off[fn + 1]; r++) {
+			uint32_t u = s->in_src[r], e = s->in_edge[r];
+			unsigned kind = gl_edge_kind(s, e);
+			if (kind == GL_EK_VALUE && gl_type_is(s, u, "dict")) {
+				uint32_t owner = gl_dict_owner(a, u);
+				if (owner != GL_NONE && (s->flags[owner] & (GL_OF_MODULE | GL_OF_TYPE)))
+					return 1;
+			} else if (kind == GL_EK_LOCAL && (s->flags[u] & GL_OF_FRAME)) {
+				uint32_t t;
+				if (gl_thread_of_frame(a, u, &t))
+					return 1;
+			} else if (kind == GL_EK_FIELD && hop == 0 && sid_is(s, s->edge_payload[e], "__func__") &&
+				   (gl_type_is(s, u, "staticmethod") || gl_type_is(s, u, "classmethod"))) {
+				via = u;
+			}
+		}
+		if (via == GL_NONE)
+			return 0;
+		fn = via;
+	}
+	return 0;
+}
+
+/* a function's defaults (the tuple or dict itself, or an item of it), or a
+ * cell of its closure (the variable, when the names were recorded), of a
+ * named function */
+static int pat_function(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
+{
+	const gl_snap *s = a->s;
+	uint32_t e = p->edges[j];
+	uint32_t from = p->ids[j - 1];
+	if (gl_edge_kind(s, e) != GL_EK_FIELD || !(s->flags[from] & GL_OF_FUNCTION) || !alive(a, from))
 		return 0;
 	uint32_t field = s->edge_payload[e];
 	int defaults = sid_is(s, field, "__defaults__") || sid_is(s, field, "__kwdefaults__");
 	int closure = sid_is(s, field, "__closure__");
-	if (!defaults && !(closure && j + 1 < len))
+	if ((!defaults && !(closure && j + 1 < p->len)) || !function_is_named(a, from))
 		return 0;
 	h->owner = from;
 	h->field = field;
 	h->kind = closure ? GL_HOLD_CLOSURE : GL_HOLD_DEFAULTS;
 	h->at = j;
-	if (j + 1 == len) /* the defaults tuple (or dict) itself */
+	if (j + 1 == p->len) /* the defaults tuple (or dict) itself */
 		return 1;
-	h->edge = in_edge(a, chain, j + 1);
+	h->edge = p->edges[j + 1];
 	h->at = j + 1;
 	if (closure) {
 		if (gl_edge_kind(s, (uint32_t)h->edge) == GL_EK_INDEX)
-			h->name = closure_var(a, from, chain[j], s->edge_payload[h->edge]);
-		if (j + 2 < len)
+			h->name = closure_var(a, from, p->ids[j], s->edge_payload[h->edge]);
+		if (j + 2 < p->len)
 			h->at = j + 2; /* the cell's contents */
 	}
 	return 1;
 }
 
-/* a functools.lru_cache wrapper (its cache): named after the function it wraps */
-static int pat_lru_cache(const gl_analysis *a, const uint32_t *chain, size_t len, size_t j, gl_holder *h)
+/* a functools.lru_cache wrapper (its cache), named: called after the
+ * function it wraps. Its __dict__ (__wrapped__, __doc__, ...) is not the
+ * cache. */
+static int pat_lru_cache(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
 {
-	(void)len;
 	const gl_snap *s = a->s;
-	uint32_t from = chain[j - 1];
-	if (!gl_type_is(s, from, "functools._lru_cache_wrapper"))
+	uint32_t from = p->ids[j - 1];
+	uint32_t e = p->edges[j];
+	if (!gl_type_is(s, from, "functools._lru_cache_wrapper") || !alive(a, from) ||
+	    (gl_edge_kind(s, e) == GL_EK_FIELD && s->edge_payload[e] == a->sid_dict) || !function_is_named(a, from))
 		return 0;
 	h->kind = GL_HOLD_LRU_CACHE;
 	h->at = j;
@@ -481,35 +581,58 @@ static const holder_pattern patterns[] = {
 	pat_namespace, pat_sys_modules, pat_frame_local, pat_function, pat_lru_cache,
 };
 
-int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h)
+void gl_holder_clear(gl_holder *h)
 {
-	const gl_snap *s = a->s;
 	memset(h, 0, sizeof *h);
 	h->owner = h->name = GL_NONE;
 	h->field = 0;
 	h->edge = UINT64_MAX;
 	h->thread = -1;
 	h->kind = GL_HOLD_NONE;
-	if (len > 0) {
+}
+
+int gl_holder_at(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h)
+{
+	if (j < 1 || j >= p->len)
+		return 0;
+	for (size_t k = 0; k < sizeof patterns / sizeof patterns[0]; k++) {
+		gl_holder_clear(h);
+		if (patterns[k](a, p, j, h))
+			return 1;
+	}
+	gl_holder_clear(h);
+	return 0;
+}
+
+/* A root said as a holder: a thread's frame (not through a named local),
+ * sys.modules itself, a root the header names, or an object held from C. */
+void gl_holder_of_root(const gl_analysis *a, uint32_t root, gl_holder *h)
+{
+	uint32_t t;
+	gl_holder_clear(h);
+	h->owner = root;
+	if ((a->s->flags[root] & GL_OF_FRAME) && gl_thread_of_frame(a, root, &t)) {
+		h->kind = GL_HOLD_THREAD;
+		h->thread = (int64_t)t;
+	} else if (root == a->sys_modules) {
+		h->kind = GL_HOLD_SYS_MODULES;
+	} else if ((h->name = gl_header_root(a, root)) != GL_NONE) {
+		h->kind = GL_HOLD_ROOT;
+	} else {
+		h->kind = GL_HOLD_EXTERNAL;
+	}
+}
+
+int gl_holder_find(const gl_analysis *a, const gl_path *p, gl_holder *h)
+{
+	gl_holder_clear(h);
+	if (p->len > 0) {
 		/* scan from the target back to the root; the first match is nearest */
 		int found = 0;
-		for (size_t j = len; j-- > 1 && !found;)
-			for (size_t p = 0; p < sizeof patterns / sizeof patterns[0] && !found; p++)
-				found = patterns[p](a, chain, len, j, h);
-		if (!found) { /* no named holder: the chain's root, said as such */
-			uint32_t root = chain[0];
-			uint32_t t;
-			h->at = 0;
-			h->owner = root;
-			if ((s->flags[root] & GL_OF_FRAME) && thread_of_frame(a, root, &t)) {
-				h->kind = GL_HOLD_THREAD;
-				h->thread = (int64_t)t;
-			} else if (root == a->sys_modules) {
-				h->kind = GL_HOLD_SYS_MODULES;
-			} else {
-				h->kind = GL_HOLD_EXTERNAL;
-			}
-		}
+		for (size_t j = p->len; j-- > 1 && !found;)
+			found = gl_holder_at(a, p, j, h);
+		if (!found) /* no named holder: the chain's root, said as such */
+			gl_holder_of_root(a, p->ids[0], h);
 	}
 	gl_holder_say(a, h, &h->text);
 	return gl_sb_failed(&h->text) ? -1 : 0;
@@ -576,6 +699,7 @@ void gl_holder_say(const gl_analysis *a, const gl_holder *h, gl_sb *b)
 		break;
 	case GL_HOLD_THREAD:
 	case GL_HOLD_EXTERNAL:
+	case GL_HOLD_ROOT:
 		gl_describe_root(a, h->owner, b);
 		break;
 	}
@@ -586,40 +710,41 @@ void gl_holder_free(gl_holder *h)
 	gl_sb_free(&h->text);
 }
 
-int gl_chain_steps(const gl_analysis *a, const uint32_t *chain, size_t len,
-		   gl_step **steps, size_t *nsteps)
+/* If step i of p (the edge into p->ids[i]) is `X .__dict__` followed by an
+ * identifier key `['name']`, puts ".name" into l, moves *i to the key's
+ * step and returns 1; else 0. */
+static int step_label(const gl_analysis *a, const gl_path *p, size_t *i, gl_sb *l)
 {
 	const gl_snap *s = a->s;
+	uint32_t e = p->edges[*i];
+	if (gl_edge_kind(s, e) != GL_EK_FIELD || s->edge_payload[e] != a->sid_dict || *i + 1 >= p->len)
+		return 0;
+	uint32_t key = gl_value_key(s, p->edges[*i + 1]);
+	if (key == GL_NONE || !preview_is_ident(s, key))
+		return 0;
+	gl_sb_puts(l, ".");
+	put_preview(l, s, key, 0);
+	(*i)++;
+	return 1;
+}
+
+int gl_chain_steps(const gl_analysis *a, const gl_path *p, gl_step **steps, size_t *nsteps)
+{
 	*steps = NULL;
 	*nsteps = 0;
-	if (!len)
+	if (!p->len)
 		return 0;
-	gl_step *st = gl_calloc_array(len, sizeof *st);
+	gl_step *st = gl_calloc_array(p->len, sizeof *st);
 	if (!st)
 		return -1;
 	size_t k = 0;
 	st[k].at = 0;
-	gl_describe_root(a, chain[0], &st[k].label);
+	gl_describe_root(a, p->ids[0], &st[k].label);
 	k++;
-	for (size_t i = 1; i < len; i++) {
-		uint64_t e = in_edge(a, chain, i);
-		/* fold  X .__dict__ ['name']  into  X .name */
-		if (gl_edge_kind(s, (uint32_t)e) == GL_EK_FIELD && s->edge_payload[e] == a->sid_dict &&
-		    i + 1 < len) {
-			uint64_t e2 = in_edge(a, chain, i + 1);
-			uint32_t key = gl_value_key(s, e2);
-			if (key != GL_NONE && preview_is_ident(s, key)) {
-				st[k].at = i + 1;
-				gl_sb_puts(&st[k].label, ".");
-				put_preview(&st[k].label, s, key, 0);
-				k++;
-				i++;
-				continue;
-			}
-		}
+	for (size_t i = 1; i < p->len; i++, k++) {
+		if (!step_label(a, p, &i, &st[k].label))
+			gl_describe_edge(a, p->edges[i], &st[k].label);
 		st[k].at = i;
-		gl_describe_edge(a, e, &st[k].label);
-		k++;
 	}
 	*steps = st;
 	*nsteps = k;
@@ -638,99 +763,4 @@ void gl_steps_free(gl_step *steps, size_t nsteps)
 	for (size_t i = 0; i < nsteps; i++)
 		gl_sb_free(&steps[i].label);
 	free(steps);
-}
-
-static int cmp_groups(const void *x, const void *y)
-{
-	const gl_holder_group *a = x, *b = y;
-	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
-	return strcmp(a->text, b->text);
-}
-
-void gl_holder_groups_free(gl_holder_group *g, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(g[i].text);
-	free(g);
-}
-
-static uint64_t text_hash(const char *p)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *p; p++) {
-		h ^= (unsigned char)*p;
-		h *= 1099511628211ull;
-	}
-	return h ^ (h >> 31);
-}
-
-int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
-		       gl_holder_group **out, size_t *nout)
-{
-	const gl_snap *s = a->s;
-	gl_vec(gl_holder_group) rows = {0};
-	/* open-addressing index over rows by text: slot holds row + 1, 0 empty */
-	size_t *index = NULL, cap = 0;
-	*out = NULL;
-	*nout = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t id = ids[i];
-		uint32_t *chain;
-		size_t len;
-		gl_holder h;
-		if (gl_chain(a, id, &chain, &len) < 0)
-			goto oom;
-		int rc = gl_holder_find(a, chain, len, &h);
-		free(chain);
-		if (rc < 0)
-			goto oom;
-		if ((rows.n + 1) * 2 > cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			size_t *ni = gl_calloc_array(ncap, sizeof *ni);
-			if (!ni) {
-				gl_holder_free(&h);
-				goto oom;
-			}
-			for (size_t r = 0; r < rows.n; r++) {
-				size_t j = text_hash(rows.v[r].text) & (ncap - 1);
-				while (ni[j])
-					j = (j + 1) & (ncap - 1);
-				ni[j] = r + 1;
-			}
-			free(index);
-			index = ni;
-			cap = ncap;
-		}
-		const char *text = gl_sb_str(&h.text);
-		size_t j = text_hash(text) & (cap - 1);
-		while (index[j] && strcmp(rows.v[index[j] - 1].text, text) != 0)
-			j = (j + 1) & (cap - 1);
-		if (!index[j]) {
-			gl_holder_group g = {strdup(text), h.kind, 0, 0, id};
-			if (!g.text || gl_vec_push(&rows, g) < 0) {
-				free(g.text);
-				gl_holder_free(&h);
-				goto oom;
-			}
-			index[j] = rows.n;
-		}
-		gl_holder_free(&h);
-		gl_holder_group *g = &rows.v[index[j] - 1];
-		g->count++;
-		g->size += s->size[id];
-		if (a->dist[id] != GL_NONE && a->dist[id] < a->dist[g->example])
-			g->example = id;
-	}
-	free(index);
-	gl_sort(rows.v, rows.n, sizeof *rows.v, cmp_groups);
-	*out = rows.v;
-	*nout = rows.n;
-	return 0;
-oom:
-	free(index);
-	gl_holder_groups_free(rows.v, rows.n);
-	return -1;
 }

@@ -21,12 +21,23 @@
 #include "strbuf.h"
 
 /*
- * The chain from its root to `target` (needs GL_AN_PATHS): ids root first,
- * target last, in *ids (allocated here, caller frees) and its length in
- * *len. *len is 0 (and *ids NULL) when no root reaches target.
+ * A chain of references: ids[0..len), root (or holder) first; edges[i] is
+ * the forward edge index into ids[i] (edges[0] is GL_NONE). Owned by
+ * whoever filled it; release with gl_path_free.
+ */
+typedef struct gl_path {
+	uint32_t *ids;
+	uint32_t *edges;
+	size_t len;
+} gl_path;
+
+/*
+ * The shortest chain from a root to `target` (needs GL_AN_PATHS), root
+ * first, target last, into *p. p->len is 0 when no root reaches target.
  * Returns 0, or -1 if memory ran out.
  */
-int gl_chain(const gl_analysis *a, uint32_t target, uint32_t **ids, size_t *len);
+int gl_chain(const gl_analysis *a, uint32_t target, gl_path *p);
+void gl_path_free(gl_path *p);
 
 typedef enum {
 	GL_HOLD_NONE = 0,   /* no root reaches the object: garbage */
@@ -39,6 +50,8 @@ typedef enum {
 	GL_HOLD_SYS_MODULES,/* sys.modules itself (the object is a module) */
 	GL_HOLD_THREAD,     /* a thread's frame, not through a named local */
 	GL_HOLD_EXTERNAL,   /* only C-level references reach it */
+	GL_HOLD_ROOT,       /* a root the interpreter keeps, named in the
+	                     * snapshot's header ("interned strings") */
 } gl_hold_kind;
 
 /*
@@ -53,10 +66,11 @@ typedef enum {
  *   LRU_CACHE      owner: the wrapper; name: the wrapped function
  *   THREAD         owner: the root frame; thread
  *   EXTERNAL       owner: the root
+ *   ROOT           owner: the root; name: its index in a->hroots
  */
 typedef struct gl_holder {
 	gl_hold_kind kind;
-	size_t at;       /* chain index of the object held by the holder (its value:
+	size_t at;       /* path index of the object held by the holder (its value:
 	                  * the global, the attribute, the local) */
 	uint32_t owner, name;
 	uint32_t field;  /* a string id */
@@ -72,7 +86,23 @@ typedef struct gl_holder {
  * else the chain's root said as such. Fills *h, its text included (release
  * with gl_holder_free). Returns 0, or -1 if memory ran out.
  */
-int gl_holder_find(const gl_analysis *a, const uint32_t *chain, size_t len, gl_holder *h);
+int gl_holder_find(const gl_analysis *a, const gl_path *p, gl_holder *h);
+
+/*
+ * 1 if the reference p->edges[j] (from p->ids[j-1] to p->ids[j]) is itself a
+ * named holder (a global, a class attribute, a thread's local, a default,
+ * a closure cell, an lru_cache, sys.modules['m']), filling *h without its
+ * text; the patterns may look at the steps after j. 0 if not.
+ */
+int gl_holder_at(const gl_analysis *a, const gl_path *p, size_t j, gl_holder *h);
+
+/* The root `root` said as a holder: a thread's frame (not through a named
+ * local: GL_HOLD_THREAD), sys.modules, a root the header names
+ * (GL_HOLD_ROOT), else an object held from C (GL_HOLD_EXTERNAL). No text. */
+void gl_holder_of_root(const gl_analysis *a, uint32_t root, gl_holder *h);
+
+/* *h as "no holder yet": kind GL_HOLD_NONE, every field unset. */
+void gl_holder_clear(gl_holder *h);
 void gl_holder_free(gl_holder *h);
 
 /*
@@ -122,8 +152,7 @@ typedef struct gl_step {
  * (label from gl_describe_root). *steps is allocated here (len entries at
  * most); release with gl_steps_free. Returns 0, or -1 if memory ran out.
  */
-int gl_chain_steps(const gl_analysis *a, const uint32_t *chain, size_t len,
-		   gl_step **steps, size_t *nsteps);
+int gl_chain_steps(const gl_analysis *a, const gl_path *p, gl_step **steps, size_t *nsteps);
 void gl_steps_free(gl_step *steps, size_t nsteps);
 
 /* The chain to `target` as one line, folded as in gl_chain_steps:
@@ -131,26 +160,18 @@ void gl_steps_free(gl_step *steps, size_t nsteps);
  * consume() local jobs.queue[3]"; "(no root reaches it)" for garbage.
  * Appends to out. 0 or -1 (out of memory). */
 int gl_chain_line(const gl_analysis *a, uint32_t target, gl_sb *out);
+/* The same for a given path (p->len > 0). */
+int gl_path_line(const gl_analysis *a, const gl_path *p, gl_sb *out);
+
+/*
+ * The steps of p from index `from` to its end as code would write them,
+ * appended to out with no root: ".state._state['sessions']", "[3].items",
+ * " -> list" for an unnamed reference. At most max_steps steps are said
+ * (0: all); longer paths say their first steps, "...", and their last.
+ */
+void gl_path_suffix(const gl_analysis *a, const gl_path *p, size_t from, size_t max_steps, gl_sb *out);
 
 /* The name of thread index t from the header ("thread 3" if it has none). */
 void gl_thread_name(const gl_snap *s, uint32_t t, gl_sb *b);
-
-/* Objects grouped by the holder that keeps them. */
-typedef struct gl_holder_group {
-	char *text;        /* the holder in words (owned) */
-	gl_hold_kind kind;
-	uint64_t count;    /* objects */
-	uint64_t size;     /* their bytes (shallow) */
-	uint32_t example;  /* the one with the shortest chain */
-} gl_holder_group;
-
-/*
- * Groups ids[0..n) by root holder (needs GL_AN_PATHS): *out (allocated
- * here; release with gl_holder_groups_free) gets *nout groups, most objects
- * first, then most bytes, then by text. 0 or -1 (out of memory).
- */
-int gl_group_by_holder(const gl_analysis *a, const uint32_t *ids, size_t n,
-		       gl_holder_group **out, size_t *nout);
-void gl_holder_groups_free(gl_holder_group *g, size_t n);
 
 #endif /* GRAPHLEAK_HOLDER_H */

@@ -1,7 +1,10 @@
 /*
  * subgraph.c - the piece of the heap a picture shows. See subgraph.h.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "subgraph.h"
+
+#include "holders.h"
 #include "vec.h"
 
 #include <stdlib.h>
@@ -16,6 +19,8 @@
 /* Cycles of each kind, and members per cycle, with --cycles. */
 #define CYCLES_PER_KIND 4
 #define CYCLE_MEMBERS 12
+/* holders drawn for each growing container */
+#define GROWTH_HOLDERS 3
 /* Dominated objects drawn per suspect. */
 #define SUSPECT_KIDS 3
 
@@ -92,7 +97,9 @@ void gl_sg_init(gl_subgraph *g)
 void gl_sg_free(gl_subgraph *g)
 {
 	for (size_t i = 0; i < g->holders.n; i++)
-		free(g->holders.v[i].chain);
+		free(g->holders.v[i].text);
+	for (size_t i = 0; i < g->growth.n; i++)
+		free(g->growth.v[i].holder);
 	gl_vec_free(&g->nodes);
 	gl_vec_free(&g->edges);
 	gl_vec_free(&g->more);
@@ -155,27 +162,16 @@ static void mark_roles(gl_subgraph *g, const gl_analysis *a)
 	}
 }
 
-int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint32_t max_depth,
-		    uint32_t *node)
+int gl_sg_add_path(gl_subgraph *g, const gl_analysis *a, const gl_path *p, size_t holder_at, gl_hold_kind kind,
+		   const char *holder_text, uint32_t max_depth, uint32_t *node)
 {
-	uint32_t *chain = NULL;
-	size_t len = 0, ns = 0;
 	gl_step *st = NULL;
-	gl_holder h = {0};
+	size_t ns = 0;
 	uint8_t *keep = NULL;
-	int rc = -1, given = 0;
-	if (gl_chain(a, target, &chain, &len) < 0)
-		return -1;
-	if (!len) {
-		uint32_t u = gl_sg_node_add(g, target);
-		if (u == GL_NONE)
-			return -1;
-		g->nodes.v[u].roles |= GL_SG_GARBAGE;
-		if (node)
-			*node = u;
+	int rc = -1;
+	if (!p->len)
 		return 0;
-	}
-	if (gl_holder_find(a, chain, len, &h) < 0 || gl_chain_steps(a, chain, len, &st, &ns) < 0)
+	if (gl_chain_steps(a, p, &st, &ns) < 0)
 		goto done;
 	keep = calloc(ns, 1);
 	if (!keep)
@@ -183,7 +179,7 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 	/* the step that reaches the holder's object (or the first after it) */
 	size_t hs = ns - 1;
 	for (size_t i = 0; i < ns; i++)
-		if (st[i].at >= h.at) {
+		if (st[i].at >= holder_at) {
 			hs = i;
 			break;
 		}
@@ -194,15 +190,15 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 	for (size_t i = 0; i < ns; i++) {
 		if (!keep[i])
 			continue;
-		uint32_t id = chain[st[i].at];
+		uint32_t id = p->ids[st[i].at];
 		uint32_t u = gl_sg_node_add(g, id);
 		if (u == GL_NONE)
 			goto done;
-		if (prev != GL_NONE && g->nodes.v[u].in == GL_NONE) {
+		if (prev != GL_NONE && g->nodes.v[u].in == GL_NONE && u != prev) {
 			int r;
 			if (prev_i + 1 == i) {
-				uint64_t via = st[i].at - st[i - 1].at == 2 ? a->pedge[chain[st[i].at - 1]] : GL_SG_NO_EDGE;
-				r = edge_add(g, prev, u, GL_SG_E_REF, a->pedge[id], via, 0);
+				uint64_t via = st[i].at - st[i - 1].at == 2 ? p->edges[st[i].at - 1] : GL_SG_NO_EDGE;
+				r = edge_add(g, prev, u, GL_SG_E_REF, p->edges[st[i].at], via, 0);
 			} else {
 				r = edge_add(g, prev, u, GL_SG_E_ELIDED, GL_SG_NO_EDGE, GL_SG_NO_EDGE,
 					     (uint32_t)(i - prev_i));
@@ -213,11 +209,12 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 		}
 		if (i == 0)
 			g->nodes.v[u].roles |= GL_SG_ROOT;
-		if (i == hs && !(g->nodes.v[u].roles & GL_SG_HOLDER)) {
-			gl_sg_holder ho = {u, chain, len, h.kind, h.at};
-			if (gl_vec_push(&g->holders, ho) < 0)
+		if (i == hs && holder_text && !(g->nodes.v[u].roles & GL_SG_HOLDER)) {
+			gl_sg_holder ho = {u, kind, strdup(holder_text)};
+			if (!ho.text || gl_vec_push(&g->holders, ho) < 0) {
+				free(ho.text);
 				goto done;
-			given = 1; /* the holder owns the chain now */
+			}
 			g->nodes.v[u].roles |= GL_SG_HOLDER;
 			g->nodes.v[u].holder = (uint32_t)(g->holders.n - 1);
 		}
@@ -230,9 +227,100 @@ int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint3
 done:
 	free(keep);
 	gl_steps_free(st, ns);
-	gl_holder_free(&h);
-	if (!given)
-		free(chain);
+	return rc;
+}
+
+/* An object no root reaches, alone, marked as garbage. */
+static int add_garbage(gl_subgraph *g, uint32_t target, uint32_t *node)
+{
+	uint32_t u = gl_sg_node_add(g, target);
+	if (u == GL_NONE)
+		return -1;
+	g->nodes.v[u].roles |= GL_SG_GARBAGE;
+	if (node)
+		*node = u;
+	return 0;
+}
+
+/* Garbage: the target, the way round its cycle, and what refers to the
+ * cycle from outside (at most CYCLE_MEMBERS of each), all marked garbage. */
+static int add_cycle_of(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint32_t *node)
+{
+	const gl_snap *s = a->s;
+	gl_cycle_of c;
+	if (add_garbage(g, target, node) < 0 || gl_cycle_of_find(a, target, &c) < 0)
+		return -1;
+	int rc = -1;
+	uint32_t prev = gl_sg_find(g, target);
+	for (size_t i = 1; i < c.n_loop && i <= CYCLE_MEMBERS; i++) {
+		uint32_t u = gl_sg_node_add(g, c.loop[i]);
+		if (u == GL_NONE || edge_add(g, prev, u, GL_SG_E_REF, c.loop_edges[i], GL_SG_NO_EDGE, 0) < 0)
+			goto done;
+		prev = u;
+	}
+	for (size_t i = 0; i < c.n_referrers && i < CYCLE_MEMBERS; i++) {
+		uint32_t r = c.referrers[i];
+		/* its first reference to a drawn object of the cycle */
+		for (uint64_t e = s->out_off[r]; e < s->out_off[r + 1]; e++) {
+			uint32_t to = gl_sg_find(g, s->out_dst[e]);
+			if (to == GL_NONE)
+				continue;
+			uint32_t u = gl_sg_node_add(g, r);
+			if (u == GL_NONE || edge_add(g, u, to, GL_SG_E_REF, e, GL_SG_NO_EDGE, 0) < 0)
+				goto done;
+			break;
+		}
+	}
+	for (size_t i = 0; i < g->nodes.n; i++)
+		if (a->dist[g->nodes.v[i].id] == GL_NONE)
+			g->nodes.v[i].roles |= GL_SG_GARBAGE;
+	rc = 0;
+done:
+	gl_cycle_of_free(&c);
+	return rc;
+}
+
+int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint32_t max_depth,
+		    uint32_t *node)
+{
+	gl_path p;
+	gl_holder h;
+	if (gl_chain(a, target, &p) < 0)
+		return -1;
+	if (!p.len)
+		return add_garbage(g, target, node);
+	int rc = -1;
+	if (gl_holder_find(a, &p, &h) == 0) {
+		rc = gl_sg_add_path(g, a, &p, h.at, h.kind, gl_sb_str(&h.text), max_depth, node);
+		gl_holder_free(&h);
+	}
+	gl_path_free(&p);
+	return rc;
+}
+
+int gl_sg_add_holders(gl_subgraph *g, const gl_analysis *a, uint32_t target, size_t max_holders,
+		      uint32_t max_depth, uint32_t *node, size_t *nholders)
+{
+	gl_holds hs;
+	gl_err err;
+	gl_err_clear(&err);
+	if (nholders)
+		*nholders = 0;
+	if (a->dist[target] == GL_NONE)
+		return add_cycle_of(g, a, target, node);
+	if (gl_holds_find(a, &target, 1, max_holders, &hs, &err) < 0)
+		return -1;
+	int rc = 0;
+	size_t shown = max_holders && max_holders < hs.n ? max_holders : hs.n;
+	for (size_t i = 0; i < shown && rc == 0; i++) {
+		const gl_hold *o = &hs.v[i];
+		rc = gl_sg_add_path(g, a, &o->chain, o->at, o->h.kind, gl_sb_str(&o->h.text), max_depth, node);
+	}
+	if (rc == 0 && !shown) /* only graphleak's own frames: its chain */
+		rc = gl_sg_add_chain(g, a, target, max_depth, node);
+	if (nholders)
+		*nholders = hs.n;
+	gl_holds_free(&hs);
 	return rc;
 }
 
@@ -622,16 +710,15 @@ int gl_sg_cycles(gl_subgraph *g, const gl_analysis *a, size_t max_objects, int g
 		if (x->reachable) {
 			/* enter the cycle where its chain does: the first member on
 			 * the chain to its first object */
-			uint32_t *chain;
-			size_t len;
-			if (gl_chain(a, x->first, &chain, &len) < 0)
+			gl_path chain;
+			if (gl_chain(a, x->first, &chain) < 0)
 				goto done;
-			for (size_t k = 0; k < len; k++)
-				if (a->comp[chain[k]] == x->comp) {
-					start = chain[k];
+			for (size_t k = 0; k < chain.len; k++)
+				if (a->comp[chain.ids[k]] == x->comp) {
+					start = chain.ids[k];
 					break;
 				}
-			free(chain);
+			gl_path_free(&chain);
 			if (gl_sg_add_chain(g, a, start, 0, NULL) < 0)
 				goto done;
 			/* chain nodes are not members, except start */
@@ -746,12 +833,18 @@ int gl_sg_growth(gl_subgraph *g, const gl_analysis *last, const gl_growth *gr, s
 	size_t L = gr->nsnaps - 1;
 	for (size_t i = 0; i < gr->ngrowers && i < max_growers; i++) {
 		const gl_grower *w = &gr->growers[i];
-		uint32_t node;
-		if (gl_sg_add_chain(g, last, w->id[L], max_depth, &node) < 0)
+		uint32_t node = GL_NONE;
+		if (gl_sg_add_holders(g, last, w->id[L], GROWTH_HOLDERS, max_depth, &node, NULL) < 0)
 			return -1;
+		if (node == GL_NONE)
+			continue;
 		gl_sg_grower rec;
 		memset(&rec, 0, sizeof rec);
 		rec.node = node;
+		rec.holder = strdup(w->holder);
+		if (!rec.holder)
+			return -1;
+		rec.new_bytes = w->new_bytes;
 		rec.nsnaps = gr->nsnaps;
 		for (size_t k = 0; k < gr->nsnaps; k++) {
 			rec.present[k] = w->id[k] != GL_NONE;
@@ -760,8 +853,10 @@ int gl_sg_growth(gl_subgraph *g, const gl_analysis *last, const gl_growth *gr, s
 		}
 		rec.retained_delta = w->retained_delta;
 		rec.monotonic = w->monotonic;
-		if (gl_vec_push(&g->growth, rec) < 0)
+		if (gl_vec_push(&g->growth, rec) < 0) {
+			free(rec.holder);
 			return -1;
+		}
 		g->nodes.v[node].roles |= GL_SG_GROWING;
 		g->nodes.v[node].growth = (uint32_t)(g->growth.n - 1);
 	}

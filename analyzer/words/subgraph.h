@@ -95,11 +95,9 @@ typedef struct gl_sg_cluster {
 } gl_sg_cluster;
 
 typedef struct gl_sg_holder {
-	uint32_t node;  /* node index of the object held (chain[at]) */
-	uint32_t *chain;/* the chain it was found on, root first (owned) */
-	size_t len;
+	uint32_t node;     /* node index of the object held */
 	gl_hold_kind kind;
-	size_t at;
+	char *text;        /* the holder in words, gl_holder_say's (owned) */
 } gl_sg_holder;
 
 typedef struct gl_sg_suspect {
@@ -126,7 +124,9 @@ typedef struct gl_sg_grower {
 	uint64_t length[GL_GROWTH_MAX_SNAPS];
 	uint64_t retained[GL_GROWTH_MAX_SNAPS];
 	int64_t retained_delta;
+	uint64_t new_bytes;   /* of objects new since the first snapshot, under it */
 	int monotonic;
+	char *holder;         /* its first holder by full path (owned) */
 } gl_sg_grower;
 
 typedef struct gl_subgraph {
@@ -160,7 +160,7 @@ uint32_t gl_sg_node_add(gl_subgraph *g, uint32_t id);
  * Adds the shortest retainer chain of `target` (needs GL_AN_PATHS): its
  * objects root first, `X.__dict__['name']` folded into `X.name` as
  * gl_chain_steps does, the root marked GL_SG_ROOT and the root holder's
- * object GL_SG_HOLDER (with its chain in holders). With max_depth > 0 and
+ * object GL_SG_HOLDER (with its words in holders). With max_depth > 0 and
  * more steps than that, keeps the root, the holder and the last max_depth
  * steps, and joins them with GL_SG_E_ELIDED edges. An object no root
  * reaches is added alone, marked GL_SG_GARBAGE. *node (may be NULL) gets
@@ -168,6 +168,23 @@ uint32_t gl_sg_node_add(gl_subgraph *g, uint32_t id);
  */
 int gl_sg_add_chain(gl_subgraph *g, const gl_analysis *a, uint32_t target, uint32_t max_depth,
 		    uint32_t *node);
+
+/*
+ * The same for a given path p, whose holder (kind, words) refers to
+ * p->ids[holder_at]; holder_text NULL marks none. The last object of p is
+ * *node's. 0, or -1 (out of memory).
+ */
+int gl_sg_add_path(gl_subgraph *g, const gl_analysis *a, const gl_path *p, size_t holder_at, gl_hold_kind kind,
+		   const char *holder_text, uint32_t max_depth, uint32_t *node);
+
+/*
+ * Every independent holder of `target` (holders.h), at most max_holders
+ * (0: all) of them, each with its chain as gl_sg_add_chain adds one and its
+ * holder marked; *nholders (may be NULL) gets how many there are. Needs
+ * GL_AN_PATHS and the reverse edges. 0, or -1 (out of memory).
+ */
+int gl_sg_add_holders(gl_subgraph *g, const gl_analysis *a, uint32_t target, size_t max_holders,
+		      uint32_t max_depth, uint32_t *node, size_t *nholders);
 
 /*
  * Folds similar siblings: for every drawn reference P -> C made by a dict

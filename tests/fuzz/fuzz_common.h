@@ -12,6 +12,7 @@
 #include "analysis.h"
 #include "growth.h"
 #include "holder.h"
+#include "holders.h"
 #include "typestats.h"
 
 static void fuzz_analyze(const gl_snap *s)
@@ -48,30 +49,31 @@ static void fuzz_analyze(const gl_snap *s)
 		gl_sb line = {0};
 		gl_chain_line(&a, id, &line);
 		gl_sb_free(&line);
-		uint32_t *chain;
-		size_t len;
+		gl_path chain;
 		gl_holder h;
-		if (gl_chain(&a, id, &chain, &len) == 0) {
-			if (gl_holder_find(&a, chain, len, &h) == 0)
+		if (gl_chain(&a, id, &chain) == 0) {
+			if (gl_holder_find(&a, &chain, &h) == 0)
 				gl_holder_free(&h);
 			gl_step *st;
 			size_t ns;
-			if (gl_chain_steps(&a, chain, len, &st, &ns) == 0)
+			if (gl_chain_steps(&a, &chain, &st, &ns) == 0)
 				gl_steps_free(st, ns);
-			free(chain);
+			gl_path_free(&chain);
 		}
+		gl_holds hs;
+		if (gl_holds_find(&a, &id, 1, 4, &hs, &err) == 0)
+			gl_holds_free(&hs);
 		gl_sb d = {0};
 		gl_describe_obj(s, id, &d);
 		gl_sb_free(&d);
 	}
-	gl_holder_group *groups;
-	size_t ng;
 	uint32_t all[8];
 	uint32_t k = 0;
 	for (uint32_t id = 0; id < s->n_objects && k < 8; id += step)
 		all[k++] = id;
-	if (gl_group_by_holder(&a, all, k, &groups, &ng) == 0)
-		gl_holder_groups_free(groups, ng);
+	gl_holds hs;
+	if (gl_holds_find(&a, all, k, 4, &hs, &err) == 0)
+		gl_holds_free(&hs);
 	/* growth of the snapshot against itself */
 	if (s->n_objects < 5000) {
 		gl_growth g;

@@ -35,7 +35,7 @@ def main():
         p.join()
     # No objgraph cross-check here: objgraph knows no thread stacks, and reaches
     # the queue through threading._active -> Thread._args instead.
-    _story.finish(expect={"type": "tuple", "holder_re": r"^thread (MainThread|worker-1), frame (main|consume)\(\), local jobs$",
+    _story.finish(expect={"type": "tuple", "holder_re": r"^thread (MainThread|worker-1), frame (main|consume)\(\), local jobs\.queue$",
                           "min_count": 2500})
     stop.set()
     worker.join()

@@ -1,0 +1,846 @@
+/*
+ * holders.c - every holder of a set of objects. See holders.h.
+ *
+ * 1. Back from the targets, breadth first, over the reverse references
+ *    (search()): each reference is asked whether it is a holder
+ *    (gl_holder_at, the patterns of holder.c). A holder is recorded and not
+ *    passed; any other reference is passed and marked in `follow`, one bit
+ *    per reference. Each object reached remembers the next object toward
+ *    the nearest target (`down`), which gives every holder its path.
+ * 2. For two targets or more, who keeps which (count()): every holder's
+ *    object gets the holder's bit and the bits flow forward along the
+ *    marked references until nothing changes; a target's bits are its
+ *    holders. With more than 64 holders, the 63 that are nearest to the
+ *    most targets (one breadth-first pass from all of them at once) get a
+ *    bit each and the others share the last.
+ * 3. The first `max` holders get their chain and their words (name()).
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include "holders.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "humanfmt.h"
+#include "vec.h"
+
+enum {
+	M_SEEN = 1,   /* reached by the backward search */
+	M_TARGET = 2, /* one of the set */
+	M_ROOT = 4,   /* sys.modules, a thread's frame, a root the header names */
+	M_OWN = 8,    /* graphleak's own frame */
+	M_QUEUED = 16 /* in the forward pass's queue */
+};
+
+#define OTHERS_BIT 63
+#define COVER_BUDGET 4000000u /* objects visited naming one holder's path */
+
+typedef struct cand {
+	gl_holder h;      /* no text */
+	uint32_t from;    /* where the holder's reference starts (GL_NONE: a root) */
+	uint32_t via;     /* that reference (GL_NONE: a root) */
+	uint32_t held;    /* the object it reaches (the root itself for a root) */
+	uint32_t depth;   /* references from held to the nearest target */
+	uint32_t order;   /* found order */
+	uint32_t group;   /* holders said alike are one */
+} cand;
+
+/* Holders said in the same words (the closures of 1,200 functions of one
+ * name, the frames of a recursion) are counted and shown as one. */
+typedef struct group {
+	char *text;       /* gl_holder_say's words (owned) */
+	uint32_t rep;     /* its first candidate by rank, depth, order */
+	uint32_t ncand;
+	int bit;          /* in the masks; -1 none */
+	int exact;
+	uint64_t count, size, only_count, only_size;
+} group;
+
+typedef struct search {
+	const gl_analysis *a;
+	const gl_snap *s;
+	uint8_t *mark;
+	uint32_t *down;   /* the next object toward the nearest target (GL_NONE at one) */
+	uint32_t *dedge;  /* the reference to it */
+	uint32_t *depth;
+	uint32_t *queue;
+	uint64_t *follow; /* one bit per reference: passed by the search */
+	gl_vec(cand) c;
+	size_t *slot;     /* (kind, owner, held) -> candidate + 1 */
+	size_t cap;
+	gl_vec(group) g;
+	size_t *gslot;    /* text -> group + 1 */
+	size_t gcap;
+	uint32_t skip[8]; /* string ids of the references not searched */
+	int nskip;
+	uint32_t sid_self; /* "__self__" */
+} search;
+
+int gl_hold_rank(gl_hold_kind k)
+{
+	switch (k) {
+	case GL_HOLD_MODULE: return 0;
+	case GL_HOLD_CLASS: return 1;
+	case GL_HOLD_LRU_CACHE: return 2;
+	case GL_HOLD_DEFAULTS: return 3;
+	case GL_HOLD_CLOSURE: return 4;
+	case GL_HOLD_FRAME: return 5;
+	case GL_HOLD_SYS_MODULES: return 6;
+	case GL_HOLD_THREAD: return 7;
+	case GL_HOLD_ROOT: return 8;
+	case GL_HOLD_EXTERNAL: return 9;
+	case GL_HOLD_NONE: break;
+	}
+	return 10;
+}
+
+static uint64_t key_hash(uint32_t kind, uint32_t owner, uint32_t held)
+{
+	uint64_t h = ((uint64_t)owner << 32 | held) * 0x9e3779b97f4a7c15ull;
+	h ^= (uint64_t)kind * 0xc2b2ae3d27d4eb4full;
+	return h ^ (h >> 29);
+}
+
+static uint64_t text_hash(const char *p)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *p; p++) {
+		h ^= (unsigned char)*p;
+		h *= 1099511628211ull;
+	}
+	return h ^ (h >> 31);
+}
+
+/* -1, 0, 1 as candidate x comes before, with or after y: the places code
+ * names first, then the nearest, then the first found. */
+static int cand_cmp(const search *w, uint32_t x, uint32_t y)
+{
+	const cand *a = &w->c.v[x], *b = &w->c.v[y];
+	int ra = gl_hold_rank(a->h.kind), rb = gl_hold_rank(b->h.kind);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Puts candidate i into the group of its words. 0, or -1 (OOM). */
+static int join_group(search *w, uint32_t i)
+{
+	gl_sb t = {0};
+	gl_holder_say(w->a, &w->c.v[i].h, &t);
+	if (gl_sb_failed(&t)) {
+		gl_sb_free(&t);
+		return -1;
+	}
+	const char *text = gl_sb_str(&t);
+	if ((w->g.n + 1) * 2 > w->gcap) {
+		size_t ncap = w->gcap ? w->gcap * 2 : 64;
+		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
+		if (!ns) {
+			gl_sb_free(&t);
+			return -1;
+		}
+		for (size_t k = 0; k < w->g.n; k++) {
+			size_t j = text_hash(w->g.v[k].text) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = k + 1;
+		}
+		free(w->gslot);
+		w->gslot = ns;
+		w->gcap = ncap;
+	}
+	size_t j = text_hash(text) & (w->gcap - 1);
+	while (w->gslot[j] && strcmp(w->g.v[w->gslot[j] - 1].text, text) != 0)
+		j = (j + 1) & (w->gcap - 1);
+	if (!w->gslot[j]) {
+		group ng;
+		memset(&ng, 0, sizeof ng);
+		ng.text = strdup(text);
+		ng.rep = i;
+		ng.bit = -1;
+		ng.exact = 1;
+		if (!ng.text || gl_vec_push(&w->g, ng) < 0) {
+			free(ng.text);
+			gl_sb_free(&t);
+			return -1;
+		}
+		w->gslot[j] = w->g.n;
+	}
+	gl_sb_free(&t);
+	group *g = &w->g.v[w->gslot[j] - 1];
+	w->c.v[i].group = (uint32_t)(w->gslot[j] - 1);
+	g->ncand++;
+	if (cand_cmp(w, i, g->rep) < 0)
+		g->rep = i;
+	return 0;
+}
+
+/* Records a holder (once per kind, owner and object held); *index gets
+ * its candidate. 0, or -1 (OOM). */
+static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, uint32_t held, size_t *index)
+{
+	if ((w->c.n + 1) * 2 > w->cap) {
+		size_t ncap = w->cap ? w->cap * 2 : 64;
+		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
+		if (!ns)
+			return -1;
+		for (size_t i = 0; i < w->c.n; i++) {
+			const cand *x = &w->c.v[i];
+			size_t j = key_hash(x->h.kind, x->h.owner, x->held) & (ncap - 1);
+			while (ns[j])
+				j = (j + 1) & (ncap - 1);
+			ns[j] = i + 1;
+		}
+		free(w->slot);
+		w->slot = ns;
+		w->cap = ncap;
+	}
+	size_t j = key_hash(h->kind, h->owner, held) & (w->cap - 1);
+	while (w->slot[j]) {
+		const cand *x = &w->c.v[w->slot[j] - 1];
+		if (x->h.kind == h->kind && x->h.owner == h->owner && x->held == held) {
+			if (index)
+				*index = w->slot[j] - 1;
+			return 0;
+		}
+		j = (j + 1) & (w->cap - 1);
+	}
+	cand x;
+	memset(&x, 0, sizeof x);
+	x.h = *h;
+	x.from = from;
+	x.via = via;
+	x.held = held;
+	x.depth = w->depth[held];
+	x.order = (uint32_t)w->c.n;
+	x.group = GL_NONE;
+	if (gl_vec_push(&w->c, x) < 0)
+		return -1;
+	w->slot[j] = w->c.n;
+	if (index)
+		*index = w->c.n - 1;
+	return 0;
+}
+
+/* 1 for a reference u -> v that says where code runs rather than what it
+ * keeps: a function's __globals__, a frame's f_globals, an instance's
+ * __class__, a C function's __self__ when that is its module. */
+static int skipped(const search *w, uint32_t u, uint32_t e, uint32_t v)
+{
+	const gl_snap *s = w->s;
+	if (gl_edge_kind(s, e) != GL_EK_FIELD)
+		return 0;
+	for (int i = 0; i < w->nskip; i++)
+		if (s->edge_payload[e] == w->skip[i])
+			return 1;
+	return s->edge_payload[e] == w->sid_self && (s->flags[v] & GL_OF_MODULE) &&
+	       gl_type_is(s, u, "builtin_function_or_method");
+}
+
+/* Step 1: back from the targets to their holders. */
+static int search_back(search *w, const uint32_t *targets, size_t n)
+{
+	const gl_analysis *a = w->a;
+	const gl_snap *s = w->s;
+	size_t head = 0, tail = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = targets[i];
+		if (t >= s->n_objects)
+			continue;
+		if (!(w->mark[t] & M_SEEN)) {
+			w->mark[t] |= M_SEEN;
+			w->down[t] = GL_NONE;
+			w->dedge[t] = GL_NONE;
+			w->depth[t] = 0;
+			w->queue[tail++] = t;
+		}
+		w->mark[t] |= M_TARGET;
+	}
+	/* the path a pattern sees: from, v, and a few steps on toward a target */
+	uint32_t ids[5], edges[5];
+	gl_path p = {ids, edges, 0};
+	gl_holder h;
+	while (head < tail) {
+		uint32_t v = w->queue[head++];
+		if (w->mark[v] & M_OWN)
+			continue;
+		if (w->mark[v] & M_ROOT) {
+			gl_holder_of_root(a, v, &h);
+			if (add_cand(w, &h, GL_NONE, GL_NONE, v, NULL) < 0)
+				return -1;
+			continue;
+		}
+		if (a->ext[v] > 0) {
+			/* held from C: a holder, and whatever holds it holds v too */
+			gl_holder_of_root(a, v, &h);
+			if (add_cand(w, &h, GL_NONE, GL_NONE, v, NULL) < 0)
+				return -1;
+		}
+		ids[1] = v;
+		edges[0] = GL_NONE;
+		size_t len = 2;
+		for (uint32_t x = v; len < 5 && w->down[x] != GL_NONE; x = w->down[x]) {
+			edges[len] = w->dedge[x];
+			ids[len++] = w->down[x];
+		}
+		p.len = len;
+		for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++) {
+			uint32_t u = s->in_src[r], e = s->in_edge[r];
+			if ((w->mark[u] & M_OWN) || skipped(w, u, e, v))
+				continue;
+			ids[0] = u;
+			edges[1] = e;
+			if (gl_holder_at(a, &p, 1, &h)) {
+				if (add_cand(w, &h, u, e, v, NULL) < 0)
+					return -1;
+				continue;
+			}
+			w->follow[e >> 6] |= 1ull << (e & 63);
+			if (!(w->mark[u] & M_SEEN)) {
+				w->mark[u] |= M_SEEN;
+				w->down[u] = v;
+				w->dedge[u] = e;
+				w->depth[u] = w->depth[v] + 1;
+				w->queue[tail++] = u;
+			}
+		}
+	}
+	return 0;
+}
+
+static int followed(const search *w, uint64_t e)
+{
+	return (w->follow[e >> 6] >> (e & 63)) & 1;
+}
+
+/* For more than 64 groups: the targets nearer to each group than to any
+ * other (one forward breadth-first pass from all of them at once, in rank
+ * order), counted into the groups: a lower bound of what each keeps. */
+static int nearest_counts(search *w, const uint32_t *order, size_t nc)
+{
+	const gl_snap *s = w->s;
+	uint32_t *owner = gl_alloc_array(s->n_objects ? s->n_objects : 1, sizeof *owner);
+	if (!owner)
+		return -1;
+	for (uint32_t v = 0; v < s->n_objects; v++)
+		owner[v] = GL_NONE;
+	size_t head = 0, tail = 0;
+	for (size_t i = 0; i < nc; i++) {
+		const cand *x = &w->c.v[order[i]];
+		if (owner[x->held] == GL_NONE) {
+			owner[x->held] = x->group;
+			w->queue[tail++] = x->held;
+		}
+	}
+	while (head < tail) {
+		uint32_t u = w->queue[head++];
+		for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
+			uint32_t x = s->out_dst[e];
+			if (followed(w, e) && owner[x] == GL_NONE) {
+				owner[x] = owner[u];
+				w->queue[tail++] = x;
+			}
+		}
+	}
+	for (uint32_t v = 0; v < s->n_objects; v++)
+		if ((w->mark[v] & M_TARGET) && owner[v] != GL_NONE) {
+			w->g.v[owner[v]].count++;
+			w->g.v[owner[v]].size += s->size[v];
+		}
+	free(owner);
+	return 0;
+}
+
+/* insertion sort of candidate indices by cand_cmp (once, few) */
+static void sort_cands(const search *w, uint32_t *ix, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && cand_cmp(w, ix[j - 1], ix[j]) > 0; j--) {
+			uint32_t t = ix[j];
+			ix[j] = ix[j - 1];
+			ix[j - 1] = t;
+		}
+}
+
+/* Step 2: which groups keep which targets (two targets or more). */
+static int count(search *w, uint64_t **masks_out)
+{
+	const gl_snap *s = w->s;
+	size_t nc = w->c.n, ng = w->g.n;
+	uint64_t *mask = gl_calloc_array(s->n_objects ? s->n_objects : 1, sizeof *mask);
+	uint32_t *order = gl_alloc_array(nc ? nc : 1, sizeof *order); /* ng <= nc */
+	if (!order || !mask) {
+		free(order), free(mask);
+		return -1;
+	}
+	if (ng > 64) {
+		for (size_t i = 0; i < nc; i++)
+			order[i] = (uint32_t)i;
+		sort_cands(w, order, nc);
+		if (nearest_counts(w, order, nc) < 0) {
+			free(order), free(mask);
+			return -1;
+		}
+		/* the 63 groups nearest to the most targets get a bit each */
+		for (size_t i = 0; i < ng; i++)
+			order[i] = (uint32_t)i;
+		for (size_t i = 1; i < ng; i++)
+			for (size_t j = i; j > 0 && w->g.v[order[j - 1]].count < w->g.v[order[j]].count; j--) {
+				uint32_t t = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+		for (size_t i = 0; i < ng; i++) {
+			group *g = &w->g.v[order[i]];
+			if (i < OTHERS_BIT) {
+				g->bit = (int)i;
+				g->count = g->size = 0;
+			} else {
+				g->bit = OTHERS_BIT;
+				g->exact = 0; /* keeps its nearest-target count */
+			}
+		}
+	} else {
+		for (size_t i = 0; i < ng; i++)
+			w->g.v[i].bit = (int)i;
+	}
+	free(order);
+	/* the bits flow forward along the references the search passed; the
+	 * queue holds each object at most once at a time */
+	size_t cap = (size_t)s->n_objects + 1, head = 0, tail = 0, inq = 0;
+	for (size_t i = 0; i < nc; i++) {
+		const cand *x = &w->c.v[i];
+		mask[x->held] |= 1ull << w->g.v[x->group].bit;
+		if (!(w->mark[x->held] & M_QUEUED)) {
+			w->mark[x->held] |= M_QUEUED;
+			w->queue[tail] = x->held;
+			tail = (tail + 1) % cap;
+			inq++;
+		}
+	}
+	while (inq) {
+		uint32_t u = w->queue[head];
+		head = (head + 1) % cap;
+		inq--;
+		w->mark[u] &= (uint8_t)~M_QUEUED;
+		for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
+			if (!followed(w, e))
+				continue;
+			uint32_t x = s->out_dst[e];
+			uint64_t m = mask[x] | mask[u];
+			if (m == mask[x])
+				continue;
+			mask[x] = m;
+			if (!(w->mark[x] & M_QUEUED)) {
+				w->mark[x] |= M_QUEUED;
+				w->queue[tail] = x;
+				tail = (tail + 1) % cap;
+				inq++;
+			}
+		}
+	}
+	/* bit -> group, for the counts (the shared bit counts for none) */
+	int of_bit[64];
+	for (int b = 0; b < 64; b++)
+		of_bit[b] = -1;
+	for (size_t i = 0; i < ng; i++)
+		if (w->g.v[i].exact)
+			of_bit[w->g.v[i].bit] = (int)i;
+	for (uint32_t v = 0; v < s->n_objects; v++) {
+		if (!(w->mark[v] & M_TARGET) || !mask[v])
+			continue;
+		uint64_t m = mask[v];
+		int single = (m & (m - 1)) == 0;
+		while (m) {
+			int b = __builtin_ctzll(m);
+			m &= m - 1;
+			if (of_bit[b] < 0)
+				continue;
+			group *g = &w->g.v[of_bit[b]];
+			g->count++;
+			g->size += s->size[v];
+			if (single) {
+				g->only_count++;
+				g->only_size += s->size[v];
+			}
+		}
+	}
+	*masks_out = mask;
+	return 0;
+}
+
+/* The nearest target below object v, following `down`. */
+static uint32_t nearest_target(const search *w, uint32_t v)
+{
+	while (w->down[v] != GL_NONE)
+		v = w->down[v];
+	return v;
+}
+
+/*
+ * The chain of holder x: the chain to where its reference starts, the
+ * object it reaches, then down to its nearest target. *at gets the chain
+ * index of the object the holder names (a closure's cell contents are one
+ * or two steps below the tuple).
+ */
+static int chain_of(const search *w, const cand *x, gl_path *p, size_t *at)
+{
+	gl_path head = {0};
+	size_t below = 0;
+	for (uint32_t v = x->held; w->down[v] != GL_NONE; v = w->down[v])
+		below++;
+	if (x->from != GL_NONE && gl_chain(w->a, x->from, &head) < 0)
+		return -1;
+	if (x->from != GL_NONE && !head.len) {
+		/* its start is no root's (only through references not searched):
+		 * the chain starts there */
+		head.ids = gl_alloc_array(1, sizeof *head.ids);
+		head.edges = gl_alloc_array(1, sizeof *head.edges);
+		if (!head.ids || !head.edges) {
+			gl_path_free(&head);
+			return -1;
+		}
+		head.ids[0] = x->from;
+		head.edges[0] = GL_NONE;
+		head.len = 1;
+	}
+	size_t len = head.len + 1 + below;
+	p->ids = gl_alloc_array(len, sizeof *p->ids);
+	p->edges = gl_alloc_array(len, sizeof *p->edges);
+	if (!p->ids || !p->edges) {
+		gl_path_free(&head);
+		gl_path_free(p);
+		return -1;
+	}
+	if (head.len) {
+		memcpy(p->ids, head.ids, head.len * sizeof *p->ids);
+		memcpy(p->edges, head.edges, head.len * sizeof *p->edges);
+	}
+	size_t k = head.len;
+	p->ids[k] = x->held;
+	p->edges[k] = x->via;
+	k++;
+	for (uint32_t v = x->held; w->down[v] != GL_NONE; v = w->down[v]) {
+		p->ids[k] = w->down[v];
+		p->edges[k] = w->dedge[v];
+		k++;
+	}
+	p->len = k;
+	gl_path_free(&head);
+	/* a pattern's own index counts from the step before its reference */
+	*at = x->from == GL_NONE ? k - 1 - below : k - 1 - below + (x->h.at > 1 ? x->h.at - 1 : 0);
+	if (*at >= k)
+		*at = k - 1;
+	return 0;
+}
+
+/*
+ * The deepest object on the chain p of group g's first holder (from `at`
+ * down to the target's referrer) from which every target the group keeps
+ * is reached through objects carrying its bit: what the group's words name
+ * for a set. `at` when there is none within the budget.
+ */
+static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, const uint64_t *mask,
+		       uint32_t *stamp, uint32_t *stamp_now)
+{
+	const gl_snap *s = w->s;
+	if (g->count <= 1 && g->exact)
+		return p->len - 1;
+	if (!g->exact || !mask)
+		return at;
+	uint64_t bit = 1ull << g->bit;
+	uint64_t budget = COVER_BUDGET;
+	for (size_t i = p->len - 1; i-- > at;) {
+		uint32_t start = p->ids[i];
+		(*stamp_now)++;
+		size_t head = 0, tail = 0;
+		uint64_t found = 0;
+		stamp[start] = *stamp_now;
+		w->queue[tail++] = start;
+		while (head < tail) {
+			if (!budget--)
+				return at;
+			uint32_t u = w->queue[head++];
+			if (w->mark[u] & M_TARGET)
+				found++;
+			for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
+				uint32_t v = s->out_dst[e];
+				if (followed(w, e) && (mask[v] & bit) && stamp[v] != *stamp_now) {
+					stamp[v] = *stamp_now;
+					w->queue[tail++] = v;
+				}
+			}
+		}
+		if (found >= g->count)
+			return i;
+	}
+	return at;
+}
+
+/* Targets no holder of the search keeps: garbage, graphleak's own, or kept
+ * through references the search does not follow (an instance's __class__
+ * for a class defined in a function): those get the holder of their
+ * chain, counted one target at a time. */
+static int unheld(search *w, const uint64_t *mask, int many, gl_holds *out)
+{
+	const gl_analysis *a = w->a;
+	const gl_snap *s = w->s;
+	if (!many && w->c.n)
+		return 0; /* one target, and its holders */
+	for (uint32_t v = 0; v < s->n_objects; v++) {
+		if (!(w->mark[v] & M_TARGET) || (mask && mask[v]))
+			continue;
+		if (a->dist[v] == GL_NONE) {
+			out->unheld++;
+			out->unheld_bytes += s->size[v];
+			continue;
+		}
+		gl_path p;
+		gl_holder h;
+		if (gl_chain(a, v, &p) < 0)
+			return -1;
+		if (w->mark[p.ids[0]] & M_OWN) {
+			out->own_only++;
+			out->own_only_bytes += s->size[v];
+			gl_path_free(&p);
+			continue;
+		}
+		/* the nearest holder on the chain (j: the step of its reference) */
+		size_t j = p.len;
+		while (--j >= 1)
+			if (gl_holder_at(a, &p, j, &h))
+				break;
+		uint32_t from = GL_NONE, via = GL_NONE, held = p.ids[0];
+		size_t hi = 0; /* chain index of held */
+		if (j >= 1) {
+			from = p.ids[j - 1];
+			via = p.edges[j];
+			held = p.ids[j];
+			hi = j;
+			h.at -= j - 1; /* counted from `from`, as the search counts it */
+		} else {
+			gl_holder_of_root(a, p.ids[0], &h);
+		}
+		/* the way down from held to v, for its chain */
+		for (size_t i = p.len - 1; i-- > hi;) {
+			uint32_t x = p.ids[i];
+			if (w->mark[x] & M_SEEN)
+				continue;
+			w->mark[x] |= M_SEEN;
+			w->down[x] = p.ids[i + 1];
+			w->dedge[x] = p.edges[i + 1];
+			w->depth[x] = w->depth[p.ids[i + 1]] + 1;
+		}
+		gl_path_free(&p);
+		size_t ci, before = w->c.n;
+		if (add_cand(w, &h, from, via, held, &ci) < 0)
+			return -1;
+		if (ci >= before && join_group(w, (uint32_t)ci) < 0)
+			return -1;
+		group *g = &w->g.v[w->c.v[ci].group];
+		g->count++;
+		g->size += s->size[v];
+		g->only_count++;
+		g->only_size += s->size[v];
+	}
+	return 0;
+}
+
+static int cmp_holds_many(const void *x, const void *y)
+{
+	const gl_hold *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count > b->count ? -1 : 1;
+	if (a->size != b->size)
+		return a->size > b->size ? -1 : 1;
+	int ra = gl_hold_rank(a->h.kind), rb = gl_hold_rank(b->h.kind);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* A module's place in sys.modules comes first for the module itself. */
+static int rank_one(const gl_hold *h)
+{
+	return h->h.kind == GL_HOLD_SYS_MODULES && h->depth == 0 ? -1 : gl_hold_rank(h->h.kind);
+}
+
+static int cmp_holds_one(const void *x, const void *y)
+{
+	const gl_hold *a = x, *b = y;
+	int ra = rank_one(a), rb = rank_one(b);
+	if (ra != rb)
+		return ra < rb ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+void gl_holds_free(gl_holds *h)
+{
+	for (size_t i = 0; i < h->n; i++) {
+		gl_holder_free(&h->v[i].h);
+		free(h->v[i].text);
+		gl_path_free(&h->v[i].chain);
+	}
+	free(h->v);
+	memset(h, 0, sizeof *h);
+}
+
+/* Step 3: the words of the hold o (group g, its first holder x). */
+static int name_hold(search *w, gl_hold *o, const group *g, const cand *x, int many, const uint64_t *mask,
+		     uint32_t **stamp, uint32_t *stamp_now)
+{
+	const gl_analysis *a = w->a;
+	if (chain_of(w, x, &o->chain, &o->at) < 0)
+		return -1;
+	o->named_to = o->chain.len - 1;
+	if (many) {
+		if (!*stamp && !(*stamp = gl_calloc_array((size_t)w->s->n_objects + 1, sizeof **stamp)))
+			return -1;
+		o->named_to = named_to(w, g, &o->chain, o->at, mask, *stamp, stamp_now);
+	}
+	/* an instance's __dict__ is the instance, as far as words go */
+	if (o->named_to > o->at && gl_edge_kind(w->s, o->chain.edges[o->named_to]) == GL_EK_FIELD &&
+	    w->s->edge_payload[o->chain.edges[o->named_to]] == a->sid_dict)
+		o->named_to--;
+	gl_holder_say(a, &o->h, &o->h.text);
+	gl_sb t = {0};
+	gl_sb_puts(&t, gl_sb_str(&o->h.text));
+	/* a named holder by its full path; a root is said as itself (its
+	 * chain shows the way down) */
+	int root_kind = o->h.kind == GL_HOLD_THREAD || o->h.kind == GL_HOLD_EXTERNAL || o->h.kind == GL_HOLD_ROOT;
+	if (o->named_to > o->at && !root_kind) {
+		gl_path part = {o->chain.ids, o->chain.edges, o->named_to + 1};
+		gl_path_suffix(a, &part, o->at, 10, &t);
+	}
+	if (g->ncand > 1) {
+		char n1[GL_FMT_BUF];
+		gl_sb_printf(&t, " (%s of them)", gl_fmt_count(n1, g->ncand));
+	}
+	int failed = gl_sb_failed(&t) || gl_sb_failed(&o->h.text);
+	o->text = failed ? NULL : strdup(gl_sb_str(&t));
+	gl_sb_free(&t);
+	return o->text ? 0 : -1;
+}
+
+int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_t max, gl_holds *out,
+		  gl_err *err)
+{
+	const gl_snap *s = a->s;
+	uint32_t N = s->n_objects;
+	memset(out, 0, sizeof *out);
+	if (!(a->done & GL_AN_PATHS) || !s->in_off)
+		return gl_err_set(err, "internal: finding holders needs chains and reverse references");
+	search w;
+	memset(&w, 0, sizeof w);
+	w.a = a;
+	w.s = s;
+	size_t nn = N ? N : 1;
+	w.mark = gl_calloc_array(nn, 1);
+	w.down = gl_alloc_array(nn, sizeof *w.down);
+	w.dedge = gl_alloc_array(nn, sizeof *w.dedge);
+	w.depth = gl_alloc_array(nn, sizeof *w.depth);
+	w.queue = gl_alloc_array(nn + 1, sizeof *w.queue);
+	w.follow = gl_calloc_array((size_t)s->n_edges / 64 + 1, sizeof *w.follow);
+	uint64_t *mask = NULL;
+	uint32_t *stamp = NULL, stamp_now = 0;
+	int rc = -1;
+	if (!w.mark || !w.down || !w.dedge || !w.depth || !w.queue || !w.follow)
+		goto done;
+	static const char *const skip[] = {"__globals__", "__builtins__", "f_globals", "f_builtins",
+					   "f_back", "f_code", "__class__"};
+	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
+		uint32_t sid = gl_snap_sid(s, skip[i]);
+		if (sid)
+			w.skip[w.nskip++] = sid;
+	}
+	w.sid_self = gl_snap_sid(s, "__self__");
+	if (!w.sid_self)
+		w.sid_self = GL_NONE;
+	if (a->sys_modules != GL_NONE)
+		w.mark[a->sys_modules] |= M_ROOT;
+	for (uint32_t i = 0; i < a->n_frames; i++)
+		w.mark[a->frames[i].id] |= M_ROOT;
+	for (uint32_t i = 0; i < a->n_hroots; i++)
+		w.mark[a->hroots[i]] |= M_ROOT;
+	for (uint32_t i = 0; i < a->n_own; i++)
+		w.mark[a->own[i]] |= M_OWN;
+	if (search_back(&w, targets, n) < 0)
+		goto done;
+	for (size_t i = 0; i < w.c.n; i++)
+		if (join_group(&w, (uint32_t)i) < 0)
+			goto done;
+	/* the targets, once each */
+	for (size_t i = 0; i < n; i++) {
+		uint32_t t = targets[i];
+		if (t < N && (w.mark[t] & M_TARGET) && !(w.mark[t] & M_QUEUED)) {
+			w.mark[t] |= M_QUEUED;
+			out->targets++;
+			out->bytes += s->size[t];
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (targets[i] < N)
+			w.mark[targets[i]] &= (uint8_t)~M_QUEUED;
+	int many = out->targets > 1;
+	if (many && w.g.n && count(&w, &mask) < 0)
+		goto done;
+	if (!many)
+		for (size_t i = 0; i < w.g.n; i++) {
+			w.g.v[i].count = w.g.v[i].only_count = out->targets;
+			w.g.v[i].size = w.g.v[i].only_size = out->bytes;
+		}
+	if (unheld(&w, mask, many, out) < 0)
+		goto done;
+	if (!many && w.g.n > 1)
+		for (size_t i = 0; i < w.g.n; i++)
+			w.g.v[i].only_count = w.g.v[i].only_size = 0;
+
+	/* one hold per group, in order */
+	size_t ng = w.g.n;
+	out->v = gl_calloc_array(ng ? ng : 1, sizeof *out->v);
+	if (!out->v)
+		goto done;
+	for (size_t i = 0; i < ng; i++) {
+		const group *g = &w.g.v[i];
+		const cand *x = &w.c.v[g->rep];
+		gl_hold *o = &out->v[i];
+		o->h = x->h;
+		memset(&o->h.text, 0, sizeof o->h.text);
+		o->group = (uint32_t)i;
+		o->depth = x->depth;
+		o->order = x->order;
+		o->count = g->count;
+		o->size = g->size;
+		o->only_count = g->only_count;
+		o->only_size = g->only_size;
+		o->exact = g->exact;
+		o->places = g->ncand;
+		o->example = nearest_target(&w, x->held);
+	}
+	out->n = ng;
+	gl_sort(out->v, ng, sizeof *out->v, many ? cmp_holds_many : cmp_holds_one);
+	size_t named = max == 0 || max > ng ? ng : max;
+	for (size_t i = 0; i < named; i++) {
+		gl_hold *o = &out->v[i];
+		const group *g = &w.g.v[o->group];
+		if (name_hold(&w, o, g, &w.c.v[g->rep], many, mask, &stamp, &stamp_now) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	if (rc < 0) {
+		gl_holds_free(out);
+		gl_err_set(err, "out of memory finding holders");
+	}
+	free(w.mark), free(w.down), free(w.dedge), free(w.depth), free(w.queue), free(w.follow);
+	free(w.slot), free(w.gslot), free(mask), free(stamp);
+	for (size_t i = 0; i < w.g.n; i++)
+		free(w.g.v[i].text);
+	gl_vec_free(&w.g);
+	gl_vec_free(&w.c);
+	return rc;
+}
