@@ -335,7 +335,10 @@ static int more_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_m
 	}
 	if (!m->dominated && m->cluster == GL_NONE) {
 		gl_lbl_br(b);
-		gl_sb_printf(b, "%s of ", m->ekind == GL_SG_MIXED ? "references" : kind_words(m->ekind));
+		if (m->referring)
+			gl_sb_puts(b, "referring to ");
+		else
+			gl_sb_printf(b, "%s of ", m->ekind == GL_SG_MIXED ? "references" : kind_words(m->ekind));
 		node_name(a, sg, m->from, b);
 	}
 	gl_lbl_br(b);
@@ -552,7 +555,8 @@ static int build_graph(build *bd, const gl_analysis *a, const gl_subgraph *sg, c
 		if (more_label(a, sg, m, &bd->lbl) < 0 || set(n, "label", gl_sb_str(&bd->lbl)) ||
 		    apply_style(n, &st_more, 0) || set(n, "fontcolor", "#424242"))
 			return -1;
-		Agedge_t *e = agedge(g, bd->nodes[m->from], n, NULL, 1);
+		Agedge_t *e = m->referring ? agedge(g, n, bd->nodes[m->from], NULL, 1)
+					   : agedge(g, bd->nodes[m->from], n, NULL, 1);
 		if (!e || set(e, "style", m->dominated ? "dotted" : "dashed") || set(e, "color", "#9e9e9e"))
 			return -1;
 	}

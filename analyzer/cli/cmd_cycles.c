@@ -33,8 +33,14 @@ static const char cycles_usage[] =
 	"  gc.garbage        objects the collector could not free, or kept with\n"
 	"                    gc.DEBUG_SAVEALL, and who holds them\n"
 	"\n"
+	"Cycles of one shape (the same types joined by the same labelled references)\n"
+	"are one line with their count, bytes and example addresses: 5,940 Session ->\n"
+	"Transaction -> Cursor cycles are one finding, not 5,940. Cycles of the\n"
+	"program's objects come before those that class and function definitions\n"
+	"leave behind.\n"
+	"\n"
 	"options:\n"
-	"  -n, --limit N   show the N biggest cycles of each kind (default 5)\n"
+	"  -n, --limit N   show the N biggest shapes of each kind (default 5; 0: all)\n"
 	"  --json          print {\"python\", \"gc\", \"garbage\": {...},\n"
 	"                  \"finalizer_cycles\": [...], \"gc_garbage\": {...}}\n"
 	"  --redact        show str and bytes values as length + hash (names stay)\n"
@@ -45,22 +51,74 @@ static const char cycles_usage[] =
 
 typedef gl_vec(uint32_t) u32vec;
 
-/* The members of component comp, in id order. */
-static int members(const gl_analysis *a, uint32_t comp, u32vec *ids)
+/* The members of component comp, in id order (from the member lists
+ * built once: start[comp] .. start[comp + 1] in byid). */
+typedef struct {
+	uint32_t *start; /* n_comp + 1 */
+	uint32_t *byid;
+} comp_index;
+
+static int comp_index_build(const gl_analysis *a, comp_index *ci)
 {
-	ids->n = 0;
-	for (uint32_t v = 0; v < a->s->n_objects; v++)
-		if (a->comp[v] == comp && gl_vec_push(ids, v) < 0)
-			return -1;
+	uint32_t n = a->s->n_objects, nc = a->n_comp;
+	ci->start = gl_calloc_array((size_t)nc + 2, sizeof *ci->start);
+	ci->byid = gl_alloc_array(n ? n : 1, sizeof *ci->byid);
+	if (!ci->start || !ci->byid)
+		return -1;
+	for (uint32_t v = 0; v < n; v++)
+		ci->start[a->comp[v] + 2]++;
+	for (uint32_t c = 0; c < nc; c++)
+		ci->start[c + 2] += ci->start[c + 1];
+	for (uint32_t v = 0; v < n; v++)
+		ci->byid[ci->start[a->comp[v] + 1]++] = v;
 	return 0;
 }
 
-/* The type mix of component comp. 0 or -1 (out of memory). */
-static int cycle_mix(const gl_analysis *a, uint32_t comp, u32vec *ids, report_mix **m, size_t *nm)
+static void comp_index_free(comp_index *ci)
 {
-	if (members(a, comp, ids) < 0)
-		return -1;
-	return report_type_mix(a->s, ids->v, ids->n, m, nm);
+	free(ci->start), free(ci->byid);
+}
+
+/* The type mix of component comp. 0 or -1 (out of memory). */
+static int cycle_mix(const gl_analysis *a, const comp_index *ci, uint32_t comp, report_mix **m, size_t *nm)
+{
+	return report_type_mix(a->s, ci->byid + ci->start[comp], ci->start[comp + 1] - ci->start[comp], m, nm);
+}
+
+/* "0x7f.., 0x7f.., 0x7f.." */
+static json_t *examples_json(const gl_snap *s, const gl_cycle_group *g)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < g->nexamples; i++) {
+		char b[32];
+		snprintf(b, sizeof b, "0x%llx", (unsigned long long)s->addr[g->examples[i]]);
+		json_array_append_new(arr, json_string(b));
+	}
+	return arr;
+}
+
+static void examples_text(const gl_snap *s, const gl_cycle_group *g)
+{
+	for (size_t i = 0; i < g->nexamples; i++)
+		printf("%s0x%llx", i ? ", " : "", (unsigned long long)s->addr[g->examples[i]]);
+}
+
+/* One shape of cycles as text: "5,940 cycles like this: 3 objects, 240 B
+ * each (1.4 MiB in all): 1 app.Session, ..." */
+static void group_line(const gl_analysis *a, const gl_cycle_group *g, const report_mix *m, size_t nm, size_t i)
+{
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
+	if (g->count == 1)
+		printf("  %zu. one cycle: %s objects, %s:", i + 1, gl_fmt_count(n1, g->one.objects),
+		       gl_fmt_bytes(n2, g->one.size));
+	else
+		printf("  %zu. %s cycles of one shape: %s objects, %s each (%s in all):", i + 1,
+		       gl_fmt_count(n1, g->count), gl_fmt_count(n2, g->one.objects), gl_fmt_bytes(n3, g->one.size),
+		       gl_fmt_bytes(n1, g->size));
+	report_mix_text(stdout, a->s, m, nm, 4);
+	printf("\n     e.g. ");
+	examples_text(a->s, g);
+	printf("\n");
 }
 
 int cmd_cycles(int argc, char **argv)
@@ -91,10 +149,13 @@ int cmd_cycles(int argc, char **argv)
 
 	/* (a) garbage: everything unreached, and its cycles */
 	uint64_t g_objects = 0, g_size = 0;
-	u32vec garbage = {0}, ids = {0}, in_garbage = {0};
+	u32vec garbage = {0}, in_garbage = {0};
 	gl_vec(gl_cycle) gcyc = {0}, fcyc = {0};
 	gl_cycle *all = NULL;
 	size_t nall = 0;
+	gl_cycle_group *gg = NULL, *fg = NULL;
+	size_t ngg = 0, nfg = 0;
+	comp_index ci = {0};
 	report_mix *mix = NULL;
 	size_t nmix = 0;
 	for (uint32_t v = 0; v < s->n_objects; v++) {
@@ -123,6 +184,9 @@ int cmd_cycles(int argc, char **argv)
 			fskipped++;
 		}
 	}
+	if (gl_cycles_group(&a, gcyc.v, gcyc.n, &gg, &ngg) < 0 || gl_cycles_group(&a, fcyc.v, fcyc.n, &fg, &nfg) < 0 ||
+	    comp_index_build(&a, &ci) < 0)
+		goto oom;
 	const char *gverdict =
 		!g_objects ? "none: every object is reachable from a root"
 		: !enabled ? "a leak: gc is disabled in this process (gc.disable()), so these cycles are "
@@ -138,28 +202,33 @@ int cmd_cycles(int argc, char **argv)
 		if (report_type_mix(s, garbage.v, garbage.n, &mix, &nmix) < 0)
 			goto oom;
 		json_t *gl = json_array();
-		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
+		for (size_t i = 0; i < ngg && i < limit; i++) {
+			const gl_cycle_group *g = &gg[i];
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, gcyc.v[i].comp, &ids, &m, &nm) < 0)
+			if (cycle_mix(&a, &ci, g->one.comp, &m, &nm) < 0)
 				goto oom;
-			json_array_append_new(gl, json_pack("{s:I, s:I, s:o, s:o}", "objects", (json_int_t)gcyc.v[i].objects,
-							    "size", (json_int_t)gcyc.v[i].size, "types",
-							    report_mix_json(s, m, nm, 8), "object",
-							    report_obj_json(&a, gcyc.v[i].first)));
+			json_t *one = json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:o}", "objects",
+						(json_int_t)g->one.objects, "size", (json_int_t)g->one.size, "types",
+						report_mix_json(s, m, nm, 8), "object", report_obj_json(&a, g->one.first),
+						"count", (json_int_t)g->count, "all_objects", (json_int_t)g->objects,
+						"all_size", (json_int_t)g->size, "examples", examples_json(s, g));
+			json_object_set_new(one, "interpreter", json_boolean(g->one.infra));
+			json_array_append_new(gl, one);
 			free(m);
 		}
 		json_object_set_new(root, "garbage",
-				    json_pack("{s:I, s:I, s:I, s:b, s:s, s:o, s:o}", "objects", (json_int_t)g_objects,
+				    json_pack("{s:I, s:I, s:I, s:I, s:b, s:s, s:o, s:o}", "objects", (json_int_t)g_objects,
 					      "size", (json_int_t)g_size, "cycles_total", (json_int_t)gcyc.n,
-					      "leak", g_objects && never, "verdict", gverdict, "types",
-					      report_mix_json(s, mix, nmix, 8), "cycles", gl));
+					      "shapes_total", (json_int_t)ngg, "leak", g_objects && never, "verdict",
+					      gverdict, "types", report_mix_json(s, mix, nmix, 8), "cycles", gl));
 		json_t *fl = json_array();
-		for (size_t i = 0; i < fcyc.n && i < limit; i++) {
-			gl_cycle *c = &fcyc.v[i];
+		for (size_t i = 0; i < nfg && i < limit; i++) {
+			const gl_cycle_group *g = &fg[i];
+			const gl_cycle *c = &g->one;
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, c->comp, &ids, &m, &nm) < 0)
+			if (cycle_mix(&a, &ci, c->comp, &m, &nm) < 0)
 				goto oom;
 			json_t *one = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}", "objects",
 						(json_int_t)c->objects, "size", (json_int_t)c->size, "with_del",
@@ -168,6 +237,11 @@ int cmd_cycles(int argc, char **argv)
 						"verdict", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)),
 						"types", report_mix_json(s, m, nm, 8));
 			json_object_set_new(one, "object", report_obj_json(&a, c->first));
+			json_object_set_new(one, "count", json_integer((json_int_t)g->count));
+			json_object_set_new(one, "all_objects", json_integer((json_int_t)g->objects));
+			json_object_set_new(one, "all_size", json_integer((json_int_t)g->size));
+			json_object_set_new(one, "examples", examples_json(s, g));
+			json_object_set_new(one, "interpreter", json_boolean(c->infra));
 			if (c->reachable)
 				json_object_set_new(one, "path", report_chain_json(&a, c->first));
 			json_array_append_new(fl, one);
@@ -175,6 +249,7 @@ int cmd_cycles(int argc, char **argv)
 		}
 		json_object_set_new(root, "finalizer_cycles", fl);
 		json_object_set_new(root, "finalizer_cycles_total", json_integer((json_int_t)fcyc.n));
+		json_object_set_new(root, "finalizer_shapes_total", json_integer((json_int_t)nfg));
 		json_object_set_new(root, "finalizer_cycles_not_shown", json_integer((json_int_t)fskipped));
 		free(mix);
 		mix = NULL;
@@ -205,45 +280,45 @@ int cmd_cycles(int argc, char **argv)
 		printf("  types:");
 		report_mix_text(stdout, s, mix, nmix, 6);
 		printf("\n");
-		for (size_t i = 0; i < gcyc.n && i < limit; i++) {
+		for (size_t i = 0; i < ngg && i < limit; i++) {
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, gcyc.v[i].comp, &ids, &m, &nm) < 0)
+			if (cycle_mix(&a, &ci, gg[i].one.comp, &m, &nm) < 0)
 				goto oom;
-			printf("  cycle %zu: %s objects, %s:", i + 1, gl_fmt_count(n1, gcyc.v[i].objects),
-			       gl_fmt_bytes(n2, gcyc.v[i].size));
-			report_mix_text(stdout, s, m, nm, 4);
-			printf("\n");
+			group_line(&a, &gg[i], m, nm, i);
 			free(m);
 		}
-		if (gcyc.n > limit)
-			printf("  ... and %s more cycles (--limit 0 shows all)\n", gl_fmt_count(n1, gcyc.n - (size_t)limit));
+		if (ngg > limit)
+			printf("  ... and %s more shapes (--limit 0 shows all)\n", gl_fmt_count(n1, ngg - (size_t)limit));
+		printf("  (graphleak path %s --id ADDR shows one cycle and what refers to it)\n", snap);
 	}
 
-	printf("\nCycles with finalizers: %s\n", fcyc.n ? gl_fmt_count(n1, fcyc.n) : "none");
-	for (size_t i = 0; i < fcyc.n && i < limit; i++) {
-		gl_cycle *c = &fcyc.v[i];
+	printf("\nCycles with finalizers: %s", fcyc.n ? gl_fmt_count(n1, fcyc.n) : "none");
+	if (nfg && nfg < fcyc.n)
+		printf(", of %s shape%s", gl_fmt_count(n2, nfg), nfg == 1 ? "" : "s");
+	printf("\n");
+	for (size_t i = 0; i < nfg && i < limit; i++) {
+		const gl_cycle_group *g = &fg[i];
+		const gl_cycle *c = &g->one;
 		report_mix *m;
 		size_t nm;
-		if (cycle_mix(&a, c->comp, &ids, &m, &nm) < 0)
+		if (cycle_mix(&a, &ci, c->comp, &m, &nm) < 0)
 			goto oom;
 		char n4[GL_FMT_BUF], n5[GL_FMT_BUF];
-		printf("  cycle %zu: %s objects, %s; %s with __del__, %s with a C finalizer, %s with tp_del\n", i + 1,
-		       gl_fmt_count(n1, c->objects), gl_fmt_bytes(n2, c->size), gl_fmt_count(n3, c->with_del),
+		group_line(&a, g, m, nm, i);
+		printf("     each: %s with __del__, %s with a C finalizer, %s with tp_del\n", gl_fmt_count(n3, c->with_del),
 		       gl_fmt_count(n4, c->with_finalize), gl_fmt_count(n5, c->with_tp_del));
-		printf("    types:");
-		report_mix_text(stdout, s, m, nm, 4);
-		printf("\n    verdict: %s\n", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)));
+		printf("     verdict: %s\n", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)));
 		if (c->reachable) {
 			gl_sb line = {0};
 			report_chain_line(&a, c->first, &line);
-			printf("    held by: %s\n", gl_sb_str(&line));
+			printf("     held by: %s\n", gl_sb_str(&line));
 			gl_sb_free(&line);
 		}
 		free(m);
 	}
-	if (fcyc.n > limit)
-		printf("  ... and %s more (--limit 0 shows all)\n", gl_fmt_count(n1, fcyc.n - (size_t)limit));
+	if (nfg > limit)
+		printf("  ... and %s more shapes (--limit 0 shows all)\n", gl_fmt_count(n1, nfg - (size_t)limit));
 	if (fskipped)
 		printf("  (%s more not shown: live cycles through modules, classes or functions, and cycles\n"
 		       "   whose only finalizers are C ones, such as generators and files)\n",
@@ -269,7 +344,8 @@ oom:
 done:
 	free(mix);
 	gl_vec_free(&garbage);
-	gl_vec_free(&ids);
+	free(gg), free(fg);
+	comp_index_free(&ci);
 	gl_vec_free(&in_garbage);
 	gl_vec_free(&gcyc);
 	gl_vec_free(&fcyc);

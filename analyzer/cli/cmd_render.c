@@ -35,7 +35,12 @@ static const char render_usage[] =
 	"                   part: Profile matches service.Profile): the union of\n"
 	"                   their shortest retainer chains, for a sample of them\n"
 	"                   (shortest chains first, one per direct holder first)\n"
-	"  --id ADDR        the chain that keeps one object alive\n"
+	"  --id ADDR        every holder of one object, each with the chain that\n"
+	"                   keeps it alive (at most 8); for garbage, its cycle and\n"
+	"                   what refers to it\n"
+	"  --referrers ADDR who refers to one object, backwards to --max-depth (3),\n"
+	"                   stopping at holders and roots (like objgraph's\n"
+	"                   show_backrefs)\n"
 	"  --refs ADDR      what one object references, to --max-depth (like\n"
 	"                   objgraph's show_refs)\n"
 	"  --cycles         cyclic garbage and cycles with __del__ (finalizers\n"
@@ -56,9 +61,11 @@ static const char render_usage[] =
 	"  --format FMT       the format, whatever the file is called (svg, png, ...)\n"
 	"  --max-depth N      at most N references per chain, the rest left out in\n"
 	"                     one dashed step (root and holder always shown; default\n"
-	"                     20, 0 no limit); with --refs, how far to follow (3)\n"
+	"                     20, 0 no limit); with --refs and --referrers, how\n"
+	"                     far to follow (3)\n"
 	"  --max-objects K    --backrefs: objects of TYPE drawn (default 5);\n"
-	"                     --refs, --cycles: objects drawn (40); --suspects:\n"
+	"                     --refs, --referrers, --cycles: objects drawn (40);\n"
+	"                     --suspects:\n"
 	"                     suspects drawn (3); --growth: containers drawn (3)\n"
 	"  --min-share P      --suspects: what retains at least P% of the heap (10)\n"
 	"  --redact           safe to post: keeps type, module, class, function,\n"
@@ -75,6 +82,7 @@ static const char render_usage[] =
 	"  graphleak render app.snap --backrefs Profile -o profile.svg\n"
 	"  graphleak render app.snap --backrefs Profile -o chain.png --redact\n"
 	"  graphleak render app.snap --refs 0x7f3a12c45e10 --max-depth 2 -o refs.dot\n"
+	"  graphleak render app.snap --referrers 0x7f3a12c45e10 -o who.svg\n"
 	"  graphleak render app.snap --cycles -o cycles.pdf\n";
 
 typedef gl_vec(uint32_t) u32vec;
@@ -93,7 +101,7 @@ static void default_name(gl_sb *b, const char *what, const char *suffix)
 	gl_sb_puts(b, suffix);
 }
 
-enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS, M_GROWTH };
+enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_REFERRERS, M_CYCLES, M_SUSPECTS, M_GROWTH };
 
 /* A picture of more objects than this is refused: unreadable on any screen
  * or page, and the layout takes minutes (--max-objects 100000 ran 7.2 s and
@@ -106,15 +114,16 @@ enum { M_NONE, M_BACKREFS, M_ID, M_REFS, M_CYCLES, M_SUSPECTS, M_GROWTH };
 int cmd_render(int argc, char **argv)
 {
 	const char *snap = NULL, *out = NULL, *fmtopt = NULL, *type = NULL;
-	int redact = 0, n_back = 0, n_id = 0, n_refs = 0, f_cycles = 0, f_suspects = 0, f_growth = 0;
+	int redact = 0, n_back = 0, n_id = 0, n_refs = 0, n_referrers = 0, f_cycles = 0, f_suspects = 0, f_growth = 0;
 	int n_depth = 0, n_max = 0, n_share = 0;
-	uint64_t id_addr = 0, refs_addr = 0, depth = 0, maxobj = 0;
+	uint64_t id_addr = 0, refs_addr = 0, referrers_addr = 0, depth = 0, maxobj = 0;
 	double share = 0.10;
 	const char *snaps[GL_GROWTH_MAX_SNAPS + 1];
 	const cli_opt opts[] = {
 		{"backrefs", 0, CLI_STR, &type, "TYPE", &n_back},
 		{"id", 0, CLI_ADDR, &id_addr, "ADDR", &n_id},
 		{"refs", 0, CLI_ADDR, &refs_addr, "ADDR", &n_refs},
+		{"referrers", 0, CLI_ADDR, &referrers_addr, "ADDR", &n_referrers},
 		{"cycles", 0, CLI_FLAG, &f_cycles, NULL, NULL},
 		{"suspects", 0, CLI_FLAG, &f_suspects, NULL, NULL},
 		{"growth", 0, CLI_FLAG, &f_growth, NULL, NULL},
@@ -131,16 +140,16 @@ int cmd_render(int argc, char **argv)
 	if (prc != CLI_GO_ON)
 		return cli_exit(prc);
 	size_t nsnaps = (size_t)ca.npos;
-	int modes = n_back + n_id + n_refs + f_cycles + f_suspects + f_growth;
-	int mode = n_back ? M_BACKREFS : n_id ? M_ID : n_refs ? M_REFS : f_cycles ? M_CYCLES : f_suspects ? M_SUSPECTS
-		   : f_growth ? M_GROWTH : M_NONE;
+	int modes = n_back + n_id + n_refs + n_referrers + f_cycles + f_suspects + f_growth;
+	int mode = n_back ? M_BACKREFS : n_id ? M_ID : n_refs ? M_REFS : n_referrers ? M_REFERRERS : f_cycles ? M_CYCLES
+		   : f_suspects ? M_SUSPECTS : f_growth ? M_GROWTH : M_NONE;
 	gl_growth gr;
 	memset(&gr, 0, sizeof gr);
 	if (!nsnaps)
 		return cli_usage_error("render", "no snapshot given");
 	if (modes != 1)
 		return cli_usage_error("render", "give exactly one of --backrefs TYPE, --id ADDR, --refs ADDR, "
-						 "--cycles, --suspects, --growth");
+						 "--referrers ADDR, --cycles, --suspects, --growth");
 	if (mode == M_GROWTH && nsnaps < 2)
 		return cli_usage_error("render", "--growth compares two snapshots or more, oldest first");
 	if (mode != M_GROWTH && nsnaps > 1)
@@ -148,19 +157,19 @@ int cmd_render(int argc, char **argv)
 	if (mode == M_GROWTH && report_sort_by_time(snaps, nsnaps))
 		return GL_EXIT_FAIL;
 	snap = snaps[nsnaps - 1];
-	uint64_t addr = mode == M_ID ? id_addr : refs_addr;
+	uint64_t addr = mode == M_ID ? id_addr : mode == M_REFERRERS ? referrers_addr : refs_addr;
 	char addrbuf[32];
 	snprintf(addrbuf, sizeof addrbuf, "%#llx", (unsigned long long)addr);
 	const char *addrtxt = addrbuf;
 	if (!n_depth)
-		depth = mode == M_REFS ? 3 : 20;
+		depth = mode == M_REFS || mode == M_REFERRERS ? 3 : 20;
 	if (!n_max)
 		maxobj = mode == M_BACKREFS ? 5 : (mode == M_SUSPECTS || mode == M_GROWTH) ? 3 : 40;
 	if (depth > 100000)
 		return cli_usage_error("render", "--max-depth takes a whole number up to 100000, not %llu",
 				       (unsigned long long)depth);
-	if (mode == M_REFS && depth == 0)
-		return cli_usage_error("render", "--max-depth for --refs takes a number from 1");
+	if ((mode == M_REFS || mode == M_REFERRERS) && depth == 0)
+		return cli_usage_error("render", "--max-depth for --refs and --referrers takes a number from 1");
 	if (maxobj == 0 || maxobj > 100000)
 		return cli_usage_error("render", "--max-objects takes a whole number from 1 to 100000, not %llu",
 				       (unsigned long long)maxobj);
@@ -191,6 +200,7 @@ int cmd_render(int argc, char **argv)
 		case M_BACKREFS: default_name(&name, type, "-backrefs.svg"); break;
 		case M_ID: default_name(&name, addrtxt, "-chain.svg"); break;
 		case M_REFS: default_name(&name, addrtxt, "-refs.svg"); break;
+		case M_REFERRERS: default_name(&name, addrtxt, "-referrers.svg"); break;
 		case M_CYCLES: gl_sb_puts(&name, "cycles.svg"); break;
 		case M_GROWTH: gl_sb_puts(&name, "growth.svg"); break;
 		default: gl_sb_puts(&name, "suspects.svg"); break;
@@ -258,7 +268,7 @@ int cmd_render(int argc, char **argv)
 			gl_sb_printf(&sub, "; %s no root reaches", gl_fmt_count(n1, sg.stats.unreached));
 		gl_sb_puts(&tgt, gl_sb_str(&tname));
 		gl_sb_free(&tname);
-	} else if (mode == M_ID || mode == M_REFS) {
+	} else if (mode == M_ID || mode == M_REFS || mode == M_REFERRERS) {
 		uint32_t id = gl_snap_find_addr(s, addr);
 		if (id == GL_NO_ID) {
 			fprintf(stderr, "graphleak render: %s: no object at 0x%llx in this snapshot\n", snap,
@@ -281,6 +291,11 @@ int cmd_render(int argc, char **argv)
 			else if (nh > 1)
 				gl_sb_printf(&sub, "%s holders keep it%s; it is freed only when all let go",
 					     gl_fmt_count(n1, nh), nh > RENDER_HOLDERS ? " (the first 8 drawn)" : "");
+		} else if (mode == M_REFERRERS) {
+			sgrc = gl_sg_referrers(&sg, &a, id, (uint32_t)depth, (size_t)maxobj);
+			gl_sb_printf(&title, "Who refers to %s at 0x%llx", gl_sb_str(&d), (unsigned long long)addr);
+			gl_sb_printf(&sub, "backwards to depth %llu, to the holders; %s objects drawn",
+				     (unsigned long long)depth, gl_fmt_count(n1, sg.nodes.n));
 		} else {
 			sgrc = gl_sg_refs(&sg, &a, id, (uint32_t)depth, (size_t)maxobj);
 			gl_sb_printf(&title, "What %s at 0x%llx references", gl_sb_str(&d), (unsigned long long)addr);
@@ -324,7 +339,8 @@ int cmd_render(int argc, char **argv)
 		fprintf(stderr, "graphleak render: the picture would draw %s objects; beyond %s nobody can read it "
 				"(and Graphviz takes minutes). Draw fewer: --max-objects %d or less%s\n",
 			gl_fmt_count(c1, sg.nodes.n), gl_fmt_count(c2, RENDER_MAX_NODES), mode == M_BACKREFS ? 20 : 200,
-			mode == M_REFS ? ", or a smaller --max-depth" : "; graphleak path lists them all as text");
+			mode == M_REFS || mode == M_REFERRERS ? ", or a smaller --max-depth"
+							       : "; graphleak path lists them all as text");
 		goto done;
 	}
 	ro.title = gl_sb_str(&title);

@@ -378,7 +378,7 @@ int gl_sg_collapse_siblings(gl_subgraph *g, const gl_analysis *a)
 			j++;
 		uint32_t p = g->nodes.v[sibs.v[i].from].id;
 		gl_sg_more m = {sibs.v[i].from, sibs.v[i].kind, sibs.v[i].type, g->nodes.v[sibs.v[i].from].cluster,
-				0, 0, 0, 0};
+				0, 0, 0, 0, 0};
 		size_t d = i; /* drawn edges are sorted: walk them along */
 		for (uint64_t e = s->out_off[p]; e < s->out_off[p + 1]; e++) {
 			while (d < j && sibs.v[d].edge < e)
@@ -535,7 +535,7 @@ static int fold_leftovers(gl_subgraph *g, uint32_t from, leftvec *left)
 	gl_sort(left->v, left->n, sizeof *left->v, cmp_left);
 	size_t first = g->more.n;
 	for (size_t i = 0; i < left->n;) {
-		gl_sg_more m = {from, left->v[i].kind, left->v[i].type, g->nodes.v[from].cluster, 0, 0, 0, 0};
+		gl_sg_more m = {from, left->v[i].kind, left->v[i].type, g->nodes.v[from].cluster, 0, 0, 0, 0, 0};
 		for (; i < left->n && left->v[i].kind == m.ekind && left->v[i].type == m.type; i++) {
 			m.count++;
 			m.size += left->v[i].size;
@@ -614,6 +614,101 @@ done:
 	return rc;
 }
 
+/* ---- --referrers ------------------------------------------------------- */
+
+/* References the backward views do not follow (holders.h): where code
+ * runs, not what it keeps. */
+static int environment_edge(const gl_snap *s, uint32_t e, const uint32_t *sids, size_t n)
+{
+	if (gl_edge_kind(s, e) != GL_EK_FIELD)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (sids[i] && s->edge_payload[e] == sids[i])
+			return 1;
+	return 0;
+}
+
+int gl_sg_referrers(gl_subgraph *g, const gl_analysis *a, uint32_t focus, uint32_t max_depth,
+		    size_t max_objects)
+{
+	const gl_snap *s = a->s;
+	static const char *const env[] = {"__globals__", "__builtins__", "f_globals", "f_builtins",
+					  "f_back", "f_code", "__class__"};
+	uint32_t sids[sizeof env / sizeof env[0]];
+	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
+		sids[i] = gl_snap_sid(s, env[i]);
+	gl_vec(uint32_t) depth = {0};
+	leftvec left = {0};
+	int rc = -1;
+	uint32_t u0 = gl_sg_node_add(g, focus);
+	if (u0 == GL_NONE || gl_vec_push(&depth, 0) < 0)
+		goto done;
+	g->nodes.v[u0].roles |= GL_SG_FOCUS;
+	for (size_t head = 0; head < g->nodes.n; head++) {
+		uint32_t d = depth.v[head];
+		uint32_t v = g->nodes.v[head].id;
+		uint32_t t;
+		if (d >= max_depth || (g->nodes.v[head].roles & GL_SG_HOLDER) || v == a->sys_modules ||
+		    gl_header_root(a, v) != GL_NONE || ((s->flags[v] & GL_OF_FRAME) && gl_thread_of_frame(a, v, &t))) {
+			if (v == a->sys_modules || gl_header_root(a, v) != GL_NONE || (s->flags[v] & GL_OF_FRAME))
+				g->nodes.v[head].roles |= GL_SG_ROOT;
+			continue;
+		}
+		unsigned drawn = 0;
+		for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++) {
+			uint32_t src = s->in_src[r], e = s->in_edge[r];
+			if (environment_edge(s, e, sids, sizeof sids / sizeof sids[0]) || gl_is_own_frame(a, src))
+				continue;
+			uint32_t u = gl_sg_find(g, src);
+			if (drawn < REFS_PER_NODE && (u != GL_NONE || g->nodes.n < max_objects)) {
+				if (u == GL_NONE) {
+					u = gl_sg_node_add(g, src);
+					if (u == GL_NONE || gl_vec_push(&depth, d + 1) < 0)
+						goto done;
+				}
+				if (edge_add(g, u, (uint32_t)head, GL_SG_E_REF, e, GL_SG_NO_EDGE, 0) < 0)
+					goto done;
+				drawn++;
+				/* a holder: its object is marked, its dict or frame not
+				 * searched further */
+				uint32_t ids[2] = {src, v}, edges[2] = {GL_NONE, e};
+				gl_path p = {ids, edges, 2};
+				gl_holder h;
+				if (!(g->nodes.v[head].roles & GL_SG_HOLDER) && gl_holder_at(a, &p, 1, &h)) {
+					gl_holder_say(a, &h, &h.text);
+					gl_sg_holder ho = {(uint32_t)head, h.kind, strdup(gl_sb_str(&h.text))};
+					gl_holder_free(&h);
+					if (!ho.text || gl_vec_push(&g->holders, ho) < 0) {
+						free(ho.text);
+						goto done;
+					}
+					g->nodes.v[head].roles |= GL_SG_HOLDER;
+					g->nodes.v[head].holder = (uint32_t)(g->holders.n - 1);
+				}
+				if (g->nodes.v[u].roles & GL_SG_HOLDER)
+					continue;
+				if (gl_holder_at(a, &p, 1, &h))
+					depth.v[u] = max_depth; /* the holder's dict or frame: not beyond */
+			} else {
+				leftover l = {gl_edge_kind(s, e), s->type[src], s->size[src], retained_of(a, src)};
+				if (gl_vec_push(&left, l) < 0)
+					goto done;
+			}
+		}
+		size_t before = g->more.n;
+		if (fold_leftovers(g, (uint32_t)head, &left) < 0)
+			goto done;
+		for (size_t i = before; i < g->more.n; i++)
+			g->more.v[i].referring = 1;
+	}
+	mark_roles(g, a);
+	rc = 0;
+done:
+	gl_vec_free(&depth);
+	gl_vec_free(&left);
+	return rc;
+}
+
 /* ---- --cycles ---------------------------------------------------------- */
 
 
@@ -660,7 +755,7 @@ static int draw_cycle(gl_subgraph *g, const gl_analysis *a, uint32_t ci, uint32_
 	uint64_t shown = members.n, total = g->clusters.v[ci].objects;
 	gl_vec_free(&members);
 	if (total > shown) {
-		gl_sg_more m = {u, GL_SG_MIXED, GL_SG_MIXED, ci, 0, total - shown, 0, 0};
+		gl_sg_more m = {u, GL_SG_MIXED, GL_SG_MIXED, ci, 0, 0, total - shown, 0, 0};
 		/* size of the rest: the cycle's bytes less the drawn members' */
 		uint64_t drawn_size = 0;
 		for (size_t i = 0; i < g->nodes.n; i++)
@@ -814,7 +909,7 @@ int gl_sg_suspects(gl_subgraph *g, const gl_analysis *a, uint64_t threshold, siz
 			rest_ret -= a->retained[top[j]];
 		}
 		if (nk > nt) {
-			gl_sg_more m = {u, GL_SG_MIXED, GL_SG_MIXED, GL_NONE, 1, nk - nt, rest_size, rest_ret};
+			gl_sg_more m = {u, GL_SG_MIXED, GL_SG_MIXED, GL_NONE, 1, 0, nk - nt, rest_size, rest_ret};
 			if (gl_vec_push(&g->more, m) < 0)
 				goto done;
 		}

@@ -79,6 +79,8 @@ typedef struct gl_sg_more {
 	uint32_t type;     /* type string id, or GL_SG_MIXED */
 	uint32_t cluster;  /* cluster it belongs to, or GL_NONE */
 	int dominated;     /* 1: what a suspect keeps alive, not its references */
+	int referring;     /* 1: objects referring to `from` (--referrers), not
+	                    * referenced by it */
 	uint64_t count;    /* references (objects, for dominated) */
 	uint64_t size;     /* their shallow bytes */
 	uint64_t retained; /* their retained bytes (0 without GL_AN_DOM) */
@@ -205,6 +207,19 @@ int gl_sg_collapse_siblings(gl_subgraph *g, const gl_analysis *a);
  */
 int gl_sg_backrefs(gl_subgraph *g, const gl_analysis *a, const uint32_t *ids, size_t n,
 		   size_t max_objects, uint32_t max_depth);
+
+/*
+ * --referrers: who refers to `focus`, breadth first backwards to max_depth
+ * references away (objgraph's show_backrefs), at most max_objects nodes and
+ * 10 referrers drawn per object, the rest folded per kind and type. It
+ * stops at holders (a global, a class attribute, a thread's local...:
+ * marked GL_SG_HOLDER with their words, the reference that holds drawn
+ * from its dict or frame) and at roots; references that say where code
+ * runs (__globals__, f_globals, __class__, ...) are not followed, as for
+ * every holder (holders.h). 0 or -1 (out of memory).
+ */
+int gl_sg_referrers(gl_subgraph *g, const gl_analysis *a, uint32_t focus, uint32_t max_depth,
+		    size_t max_objects);
 
 /*
  * --refs: what `focus` references, breadth first to max_depth references

@@ -99,6 +99,63 @@ def story_checks(graphleak, story, snap, info):
                   % (story, hit[0]["retained"], e["min_retained"]))
             print("  suspect: %s retains %d bytes (%.0f%%)" % (hit[0]["holder"], hit[0]["retained"],
                                                                100 * hit[0]["share"]))
+    # every holder: each listed one is among the type's holders, keeping at
+    # least that many objects
+    for typ, want in e.get("holders_all", {}).items():
+        rows = holders_of(graphleak, snap, typ)["holders"]
+        got = {h["holder"]: h["count"] for h in rows}
+        for text, n in want:
+            check(got.get(text, 0) >= n, "%s: holder %r of %s keeps %s objects, expected >= %d; holders: %s"
+                  % (story, text, typ, got.get(text), n, list(got.items())[:6]))
+        print("  every holder of %s: %s" % (typ, [(t, got.get(t)) for t, _ in want]))
+    for name, want in e.get("path_id_holders", {}).items():
+        t = [x for x in info["targets"] if x["name"] == name][0]
+        p = gl(graphleak, "path", snap, "--id", t["addr"], "--json")
+        got = [h["holder"] for h in p["holders"]]
+        check(all(w in got for w in want) and p["holders_total"] >= len(want),
+              "%s: path --id %s: holders %s, expected %s among them" % (story, name, got, want))
+        text = subprocess.run([graphleak, "path", snap, "--id", t["addr"]], capture_output=True, text=True,
+                              timeout=300).stdout
+        said = ("held by %d holders" % len(got)) if len(got) > 1 else "held by: "
+        check(all(w in text for w in want) and said in text,
+              "%s: path --id %s text does not list every holder:\n%s" % (story, name, text[:800]))
+        print("  path --id %s: held by %s" % (name, got))
+    if "cycle_shape" in e:
+        c = gl(graphleak, "cycles", snap, "--json")
+        want = e["cycle_shape"]
+        first = c["garbage"]["cycles"][0] if c["garbage"]["cycles"] else None
+        types = sorted(t["type"] for t in first["types"]) if first else []
+        # (before 3.11 each instance's __dict__ is a member of the cycle too)
+        check(first and first["count"] >= want["count"] and set(want["types"]) <= set(types)
+              and set(types) - set(want["types"]) <= {"dict"},
+              "%s: the first garbage shape is %s x %s, expected %d x %s" %
+              (story, first and first["count"], types, want["count"], want["types"]))
+        text = subprocess.run([graphleak, "cycles", snap], capture_output=True, text=True, timeout=300).stdout
+        check("%s cycles of one shape" % format(want["count"], ",") in text,
+              "%s: cycles does not show the shape as one line:\n%s" % (story, text[:1200]))
+        print("  garbage shape: %s x %s" % (first and first["count"], types))
+    if e.get("suspects_point_to_cycles"):
+        s = gl(graphleak, "suspects", snap, "--json")
+        text = subprocess.run([graphleak, "suspects", snap], capture_output=True, text=True, timeout=300).stdout
+        check(s["garbage"]["share"] >= 0.10 and ("graphleak cycles %s" % snap) in text,
+              "%s: suspects does not point to the garbage (share %.2f):\n%s" % (story, s["garbage"]["share"],
+                                                                                  text[:800]))
+        print("  suspects: garbage is %.0f%% of the heap, pointed to cycles" % (100 * s["garbage"]["share"]))
+    if "ambiguous" in e:
+        want = e["ambiguous"]
+        r = subprocess.run([graphleak, "path", snap, "--type", want["name"]], capture_output=True, text=True,
+                           timeout=300)
+        # (the standard library makes a formatter or two of its own: at least)
+        check(r.returncode == 1 and all(("\n  %s (" % t) in r.stderr for t in want["full"]),
+              "%s: --type %s: exit %d, expected a refusal naming %s: %s" % (story, want["name"], r.returncode,
+                                                                            list(want["full"]), r.stderr[:600]))
+        for full, n in want["full"].items():
+            p = holders_of(graphleak, snap, full)
+            check(n <= p["count"] <= n + 5 and p["type"] == full, "%s: --type %s counts %s %s, expected %d"
+                  % (story, full, p["count"], p["type"], n))
+        p = holders_of(graphleak, snap, "builtins.dict")
+        check(p["type"] == "dict" and p["count"] > 0, "%s: --type builtins.dict: %s" % (story, p["type"]))
+        print("  --type %s refused; full names counted apart" % want["name"])
     if "finalizer_cycles" in e or "garbage_min_objects" in e:
         c = gl(graphleak, "cycles", snap, "--json")
         if e.get("gc_disabled"):
