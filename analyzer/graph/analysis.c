@@ -159,6 +159,31 @@ static int find_header_roots(gl_analysis *a, gl_err *err)
 	return 0;
 }
 
+int gl_module_is_library(const gl_analysis *a, uint32_t module)
+{
+	const gl_snap *s = a->s;
+	uint32_t d = gl_field_target(s, module, a->sid_dict);
+	uint32_t f = d == GL_NONE ? GL_NONE : dict_lookup(s, d, "__file__");
+	size_t len;
+	const unsigned char *p = f == GL_NONE ? NULL : gl_snap_preview(s, f, &len);
+	if (f == GL_NONE)
+		return 1; /* built in: the interpreter's */
+	if (!p)
+		return 0; /* a file we cannot read (values withheld): the program's, to be safe */
+	const char *prefix = json_string_value(json_object_get(json_object_get(s->header, "python"), "prefix"));
+	char buf[GL_PREVIEW_MAX + 1];
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	return library_file(buf, prefix);
+}
+
+uint32_t gl_module_named(const gl_analysis *a, const char *name)
+{
+	if (a->sys_modules == GL_NONE)
+		return GL_NONE;
+	return dict_lookup(a->s, a->sys_modules, name);
+}
+
 int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
 {
 	for (uint32_t i = 0; i < a->n_frames; i++)
@@ -203,10 +228,12 @@ static int find_frames(gl_analysis *a, gl_err *err)
 	 * rank[] keeps each frame's place in the preferred order */
 	gl_vec(uint64_t) want = {0};
 	gl_vec(uint32_t) rank = {0};
-	uint32_t nframes = 0;
+	uint32_t nframes = 0, nprog = 0;
 	for (int pass = 0; pass < 2; pass++) {
 		size_t ti;
 		json_t *t;
+		if (pass == 1)
+			nprog = nframes;
 		json_array_foreach(threads, ti, t) {
 			size_t fi;
 			json_t *f;
@@ -294,8 +321,10 @@ static int find_frames(gl_analysis *a, gl_err *err)
 	for (uint32_t i = 0; i < nfound; i++)
 		slot[found_rank[i]] = i;
 	for (size_t r = 0; r < want.n; r++)
-		if (slot[r] != GL_NONE)
+		if (slot[r] != GL_NONE) {
 			a->frames[a->n_frames++] = found[slot[r]];
+			a->n_program_frames += r < nprog;
+		}
 	free(pairs), free(found), free(found_rank), free(slot);
 	gl_vec_free(&want);
 	gl_vec_free(&rank);

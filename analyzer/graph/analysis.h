@@ -59,8 +59,11 @@ typedef struct gl_analysis {
 	uint32_t n_roots;
 	uint32_t n_negative;    /* objects with ext < 0 */
 	uint32_t sys_modules;   /* the sys.modules dict, or GL_NONE */
-	gl_frame_root *frames;  /* thread frames found in the snapshot */
+	gl_frame_root *frames;  /* thread frames found in the snapshot: the
+	                         * program's own first (n_program_frames of
+	                         * them), then the library's */
 	uint32_t n_frames;
+	uint32_t n_program_frames;
 	uint32_t *own;          /* graphleak's own frames (the header marks them) */
 	uint32_t n_own;
 	uint32_t *hroots;       /* roots the header names, and their names */
@@ -110,6 +113,13 @@ void gl_analysis_free(gl_analysis *a);
 int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t);
 /* 1 if id is a frame of graphleak's own code (the snapshot's writer). */
 int gl_is_own_frame(const gl_analysis *a, uint32_t id);
+/* 1 if module is the interpreter's or a library's (no __file__, or one
+ * under the interpreter's prefix: the standard library, site-packages),
+ * 0 if the program's own. */
+int gl_module_is_library(const gl_analysis *a, uint32_t module);
+/* The module sys.modules[name], or GL_NONE. */
+uint32_t gl_module_named(const gl_analysis *a, const char *name);
+
 /* The index into a->hroots of id, or GL_NONE. */
 uint32_t gl_header_root(const gl_analysis *a, uint32_t id);
 

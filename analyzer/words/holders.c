@@ -32,8 +32,9 @@ enum {
 	M_QUEUED = 16 /* in the forward pass's queue */
 };
 
-#define OTHERS_BIT 63
 #define COVER_BUDGET 4000000u /* objects visited naming one holder's path */
+#define EST_PASSES 3          /* over the objects searched, ranking holders */
+#define ROUNDS 4              /* of 64 groups each, counted exactly */
 
 typedef struct cand {
 	gl_holder h;      /* no text */
@@ -74,6 +75,9 @@ typedef struct search {
 	uint32_t skip[8]; /* string ids of the references not searched */
 	int nskip;
 	uint32_t sid_self; /* "__self__" */
+	uint32_t *seen_list; /* the objects the search reached, in that order */
+	size_t nseen_all;
+	uint8_t *reached;  /* step 2: targets some holder reaches (1) */
 } search;
 
 int gl_hold_rank(gl_hold_kind k)
@@ -307,7 +311,12 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 			}
 		}
 	}
-	return 0;
+	/* the search's queue is the list of what it reached; a new one for the
+	 * steps after */
+	w->seen_list = w->queue;
+	w->nseen_all = tail;
+	w->queue = gl_alloc_array((size_t)s->n_objects + 1, sizeof *w->queue);
+	return w->queue ? 0 : -1;
 }
 
 static int followed(const search *w, uint64_t e)
@@ -315,45 +324,7 @@ static int followed(const search *w, uint64_t e)
 	return (w->follow[e >> 6] >> (e & 63)) & 1;
 }
 
-/* For more than 64 groups: the targets nearer to each group than to any
- * other (one forward breadth-first pass from all of them at once, in rank
- * order), counted into the groups: a lower bound of what each keeps. */
-static int nearest_counts(search *w, const uint32_t *order, size_t nc)
-{
-	const gl_snap *s = w->s;
-	uint32_t *owner = gl_alloc_array(s->n_objects ? s->n_objects : 1, sizeof *owner);
-	if (!owner)
-		return -1;
-	for (uint32_t v = 0; v < s->n_objects; v++)
-		owner[v] = GL_NONE;
-	size_t head = 0, tail = 0;
-	for (size_t i = 0; i < nc; i++) {
-		const cand *x = &w->c.v[order[i]];
-		if (owner[x->held] == GL_NONE) {
-			owner[x->held] = x->group;
-			w->queue[tail++] = x->held;
-		}
-	}
-	while (head < tail) {
-		uint32_t u = w->queue[head++];
-		for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
-			uint32_t x = s->out_dst[e];
-			if (followed(w, e) && owner[x] == GL_NONE) {
-				owner[x] = owner[u];
-				w->queue[tail++] = x;
-			}
-		}
-	}
-	for (uint32_t v = 0; v < s->n_objects; v++)
-		if ((w->mark[v] & M_TARGET) && owner[v] != GL_NONE) {
-			w->g.v[owner[v]].count++;
-			w->g.v[owner[v]].size += s->size[v];
-		}
-	free(owner);
-	return 0;
-}
-
-/* insertion sort of candidate indices by cand_cmp (once, few) */
+/* insertion sort of candidate indices by cand_cmp (once per query) */
 static void sort_cands(const search *w, uint32_t *ix, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
@@ -364,58 +335,18 @@ static void sort_cands(const search *w, uint32_t *ix, size_t n)
 		}
 }
 
-/* Step 2: which groups keep which targets (two targets or more). */
-static int count(search *w, uint64_t **masks_out)
+/* Flows `mask` forward from the objects already marked along the
+ * references the search passed; the ring queue holds each object at most
+ * once at a time. */
+static void flow(search *w, uint64_t *mask)
 {
 	const gl_snap *s = w->s;
-	size_t nc = w->c.n, ng = w->g.n;
-	uint64_t *mask = gl_calloc_array(s->n_objects ? s->n_objects : 1, sizeof *mask);
-	uint32_t *order = gl_alloc_array(nc ? nc : 1, sizeof *order); /* ng <= nc */
-	if (!order || !mask) {
-		free(order), free(mask);
-		return -1;
-	}
-	if (ng > 64) {
-		for (size_t i = 0; i < nc; i++)
-			order[i] = (uint32_t)i;
-		sort_cands(w, order, nc);
-		if (nearest_counts(w, order, nc) < 0) {
-			free(order), free(mask);
-			return -1;
-		}
-		/* the 63 groups nearest to the most targets get a bit each */
-		for (size_t i = 0; i < ng; i++)
-			order[i] = (uint32_t)i;
-		for (size_t i = 1; i < ng; i++)
-			for (size_t j = i; j > 0 && w->g.v[order[j - 1]].count < w->g.v[order[j]].count; j--) {
-				uint32_t t = order[j];
-				order[j] = order[j - 1];
-				order[j - 1] = t;
-			}
-		for (size_t i = 0; i < ng; i++) {
-			group *g = &w->g.v[order[i]];
-			if (i < OTHERS_BIT) {
-				g->bit = (int)i;
-				g->count = g->size = 0;
-			} else {
-				g->bit = OTHERS_BIT;
-				g->exact = 0; /* keeps its nearest-target count */
-			}
-		}
-	} else {
-		for (size_t i = 0; i < ng; i++)
-			w->g.v[i].bit = (int)i;
-	}
-	free(order);
-	/* the bits flow forward along the references the search passed; the
-	 * queue holds each object at most once at a time */
 	size_t cap = (size_t)s->n_objects + 1, head = 0, tail = 0, inq = 0;
-	for (size_t i = 0; i < nc; i++) {
-		const cand *x = &w->c.v[i];
-		mask[x->held] |= 1ull << w->g.v[x->group].bit;
-		if (!(w->mark[x->held] & M_QUEUED)) {
-			w->mark[x->held] |= M_QUEUED;
-			w->queue[tail] = x->held;
+	for (size_t i = 0; i < w->nseen_all; i++) {
+		uint32_t v = w->seen_list[i];
+		if (mask[v] && !(w->mark[v] & M_QUEUED)) {
+			w->mark[v] |= M_QUEUED;
+			w->queue[tail] = v;
 			tail = (tail + 1) % cap;
 			inq++;
 		}
@@ -441,34 +372,255 @@ static int count(search *w, uint64_t **masks_out)
 			}
 		}
 	}
-	/* bit -> group, for the counts (the shared bit counts for none) */
-	int of_bit[64];
-	for (int b = 0; b < 64; b++)
-		of_bit[b] = -1;
+}
+
+/*
+ * Step 2: which groups keep which targets (two targets or more): one bit
+ * per group, flowing forward from the objects its holders refer to; 64
+ * groups a round, at most ROUNDS rounds. With more groups than that, the
+ * groups counted are chosen by two measures taken together: the targets
+ * nearest to each (one forward breadth-first pass from all of them at once,
+ * a lower bound that finds the holder next to the objects), and a rough
+ * count of what each reaches (which finds the far holders that keep as
+ * much: the thread whose arguments hold the queue). The others keep their
+ * nearest targets as a lower bound (exact = 0), and "only here" ignores
+ * them.
+ */
+static int count(search *w, uint64_t **masks_out)
+{
+	const gl_snap *s = w->s;
+	size_t nc = w->c.n, ng = w->g.n;
+	uint32_t N = s->n_objects;
+	uint64_t *mask = gl_calloc_array(N ? N : 1, sizeof *mask);
+	uint64_t *final = gl_calloc_array(N ? N : 1, sizeof *final); /* the first round's, for naming */
+	uint32_t *nhit = gl_calloc_array(N ? N : 1, sizeof *nhit);    /* per target: groups reaching it */
+	uint32_t *lastg = gl_alloc_array(N ? N : 1, sizeof *lastg);
+	uint32_t *order = gl_alloc_array(ng ? ng : 1, sizeof *order);
+	uint64_t *nearn = gl_calloc_array(ng ? ng : 1, sizeof *nearn), *nearb = gl_calloc_array(ng ? ng : 1, sizeof *nearb);
+	uint64_t *est = NULL;
+	uint32_t *owner = NULL;
+	int rc = -1;
+	if (!mask || !final || !nhit || !lastg || !order || !nearn || !nearb)
+		goto done;
+	size_t counted = ng <= 64 * ROUNDS ? ng : 64 * ROUNDS;
 	for (size_t i = 0; i < ng; i++)
-		if (w->g.v[i].exact)
-			of_bit[w->g.v[i].bit] = (int)i;
-	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (!(w->mark[v] & M_TARGET) || !mask[v])
-			continue;
-		uint64_t m = mask[v];
-		int single = (m & (m - 1)) == 0;
-		while (m) {
-			int b = __builtin_ctzll(m);
-			m &= m - 1;
-			if (of_bit[b] < 0)
-				continue;
-			group *g = &w->g.v[of_bit[b]];
-			g->count++;
-			g->size += s->size[v];
-			if (single) {
-				g->only_count++;
-				g->only_size += s->size[v];
+		order[i] = (uint32_t)i;
+	if (ng > counted) {
+		/* the nearest targets of each group: its candidates' objects, the
+		 * best holders' first */
+		uint32_t *co = gl_alloc_array(nc ? nc : 1, sizeof *co);
+		owner = gl_alloc_array(N ? N : 1, sizeof *owner);
+		est = gl_calloc_array(N ? N : 1, sizeof *est);
+		if (!co || !owner || !est) {
+			free(co);
+			goto done;
+		}
+		for (size_t i = 0; i < nc; i++)
+			co[i] = (uint32_t)i;
+		sort_cands(w, co, nc);
+		for (uint32_t v = 0; v < N; v++)
+			owner[v] = GL_NONE;
+		size_t head = 0, tail = 0;
+		for (size_t i = 0; i < nc; i++) {
+			const cand *x = &w->c.v[co[i]];
+			if (owner[x->held] == GL_NONE) {
+				owner[x->held] = x->group;
+				w->queue[tail++] = x->held;
 			}
 		}
+		free(co);
+		while (head < tail) {
+			uint32_t u = w->queue[head++];
+			for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
+				uint32_t x = s->out_dst[e];
+				if (followed(w, e) && owner[x] == GL_NONE) {
+					owner[x] = owner[u];
+					w->queue[tail++] = x;
+				}
+			}
+		}
+		for (uint32_t v = 0; v < N; v++)
+			if ((w->mark[v] & M_TARGET) && owner[v] != GL_NONE) {
+				nearn[owner[v]]++;
+				nearb[owner[v]] += s->size[v];
+			}
+		/* a rough count of what each object reaches: the sum over the
+		 * references passed, capped at the whole, a few passes over (shared
+		 * ways count twice: good enough to choose) */
+		uint64_t total = 0;
+		for (size_t i = 0; i < w->nseen_all; i++)
+			total += (w->mark[w->seen_list[i]] & M_TARGET) != 0;
+		for (int pass = 0; pass < EST_PASSES; pass++)
+			for (size_t i = 0; i < w->nseen_all; i++) {
+				uint32_t v = w->seen_list[i];
+				uint64_t sum = (w->mark[v] & M_TARGET) ? 1 : 0;
+				for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1] && sum < total; e++)
+					if (followed(w, e))
+						sum += est[s->out_dst[e]];
+				est[v] = sum < total ? sum : total;
+			}
+		uint64_t *gest = gl_calloc_array(ng, sizeof *gest);
+		uint8_t *picked = gl_calloc_array(ng, 1);
+		uint32_t *by_near = gl_alloc_array(ng, sizeof *by_near), *by_est = gl_alloc_array(ng, sizeof *by_est);
+		if (!gest || !picked || !by_near || !by_est) {
+			free(gest), free(picked), free(by_near), free(by_est);
+			goto done;
+		}
+		for (size_t i = 0; i < nc; i++) {
+			const cand *x = &w->c.v[i];
+			if (est[x->held] > gest[x->group])
+				gest[x->group] = est[x->held];
+		}
+		for (size_t i = 0; i < ng; i++)
+			by_near[i] = by_est[i] = (uint32_t)i;
+		/* (insertion sorts would be quadratic in thousands of groups) */
+		const uint64_t *keys[2] = {nearn, gest};
+		uint32_t *lists[2] = {by_near, by_est};
+		for (int k = 0; k < 2; k++) {
+			const uint64_t *key = keys[k];
+			uint32_t *l = lists[k];
+			/* a shell sort by key, descending, ties by group index */
+			for (size_t gap = ng / 2; gap > 0; gap /= 2)
+				for (size_t i = gap; i < ng; i++) {
+					uint32_t t = l[i];
+					size_t j = i;
+					while (j >= gap && (key[l[j - gap]] < key[t] || (key[l[j - gap]] == key[t] && l[j - gap] > t))) {
+						l[j] = l[j - gap];
+						j -= gap;
+					}
+					l[j] = t;
+				}
+		}
+		/* groups by the object their first holder refers to: holders of one
+		 * object (a thread's frames that all have the queue as a local) are
+		 * chosen together, so they are counted alike */
+		uint32_t *by_obj = gl_alloc_array(ng, sizeof *by_obj), *pos = gl_alloc_array(ng, sizeof *pos);
+		if (!by_obj || !pos) {
+			free(by_obj), free(pos), free(gest), free(picked), free(by_near), free(by_est);
+			goto done;
+		}
+		for (size_t i = 0; i < ng; i++)
+			by_obj[i] = (uint32_t)i;
+		for (size_t gap = ng / 2; gap > 0; gap /= 2)
+			for (size_t i = gap; i < ng; i++) {
+				uint32_t t = by_obj[i];
+				uint32_t ht = w->c.v[w->g.v[t].rep].held;
+				size_t j = i;
+				while (j >= gap && w->c.v[w->g.v[by_obj[j - gap]].rep].held > ht) {
+					by_obj[j] = by_obj[j - gap];
+					j -= gap;
+				}
+				by_obj[j] = t;
+			}
+		for (size_t i = 0; i < ng; i++)
+			pos[by_obj[i]] = (uint32_t)i;
+		/* alternate: the nearest to the most, then the one reaching the most */
+		size_t n = 0, in = 0, ie = 0;
+		while (n < counted) {
+			uint32_t gsel = GL_NONE;
+			if (n % 2 == 0) {
+				while (in < ng && picked[by_near[in]])
+					in++;
+				if (in < ng)
+					gsel = by_near[in];
+			} else {
+				while (ie < ng && picked[by_est[ie]])
+					ie++;
+				if (ie < ng)
+					gsel = by_est[ie];
+			}
+			if (gsel == GL_NONE)
+				break;
+			picked[gsel] = 1;
+			order[n++] = gsel;
+			/* and the holders of the same object */
+			uint32_t h = w->c.v[w->g.v[gsel].rep].held;
+			size_t lo = pos[gsel];
+			while (lo > 0 && w->c.v[w->g.v[by_obj[lo - 1]].rep].held == h)
+				lo--;
+			for (size_t k = lo; k < ng && n < counted && w->c.v[w->g.v[by_obj[k]].rep].held == h; k++)
+				if (!picked[by_obj[k]]) {
+					picked[by_obj[k]] = 1;
+					order[n++] = by_obj[k];
+				}
+		}
+		free(by_obj), free(pos);
+		size_t m = n;
+		for (size_t i = 0; i < ng; i++)
+			if (!picked[i])
+				order[m++] = (uint32_t)i;
+		free(gest), free(picked), free(by_near), free(by_est);
 	}
-	*masks_out = mask;
-	return 0;
+	for (size_t i = 0; i < ng; i++) {
+		group *g = &w->g.v[i];
+		g->count = g->size = 0;
+		g->bit = -1;
+	}
+	for (size_t i = counted; i < ng; i++) {
+		group *g = &w->g.v[order[i]];
+		g->exact = 0;
+		g->count = nearn[order[i]];
+		g->size = nearb[order[i]];
+	}
+	/* the rounds: 64 groups each */
+	int32_t *gi_bit = gl_alloc_array(ng ? ng : 1, sizeof *gi_bit); /* group -> its index in the round */
+	if (!gi_bit)
+		goto done;
+	for (size_t r0 = 0; r0 < counted; r0 += 64) {
+		size_t r1 = r0 + 64 < counted ? r0 + 64 : counted;
+		memset(mask, 0, (size_t)N * sizeof *mask);
+		for (size_t i = 0; i < ng; i++)
+			gi_bit[i] = -1;
+		for (size_t k = r0; k < r1; k++)
+			gi_bit[order[k]] = (int32_t)(k - r0);
+		for (size_t i = 0; i < nc; i++) {
+			const cand *x = &w->c.v[i];
+			if (gi_bit[x->group] >= 0)
+				mask[x->held] |= 1ull << gi_bit[x->group];
+		}
+		flow(w, mask);
+		for (uint32_t v = 0; v < N; v++) {
+			if (!(w->mark[v] & M_TARGET) || !mask[v])
+				continue;
+			for (uint64_t bits = mask[v]; bits; bits &= bits - 1) {
+				uint32_t gi = order[r0 + (size_t)__builtin_ctzll(bits)];
+				group *g = &w->g.v[gi];
+				g->count++;
+				g->size += s->size[v];
+				nhit[v]++;
+				lastg[v] = gi;
+			}
+		}
+		if (r0 == 0) {
+			memcpy(final, mask, (size_t)N * sizeof *mask);
+			for (size_t k = r0; k < r1; k++)
+				w->g.v[order[k]].bit = (int)(k - r0);
+		}
+	}
+	free(gi_bit);
+	/* "only here": one group counted reaches it, and no group left out is
+	 * nearest to it */
+	for (uint32_t v = 0; v < N; v++) {
+		if (!(w->mark[v] & M_TARGET) || nhit[v] != 1)
+			continue;
+		if (owner && owner[v] != GL_NONE && !w->g.v[owner[v]].exact)
+			continue;
+		group *g = &w->g.v[lastg[v]];
+		g->only_count++;
+		g->only_size += s->size[v];
+	}
+	/* the targets some group reaches, for unheld() */
+	w->reached = gl_calloc_array(N ? N : 1, 1);
+	if (!w->reached)
+		goto done;
+	for (uint32_t v = 0; v < N; v++)
+		w->reached[v] = (w->mark[v] & M_TARGET) && (nhit[v] || (owner && owner[v] != GL_NONE));
+	*masks_out = final;
+	final = NULL;
+	rc = 0;
+done:
+	free(mask), free(final), free(nhit), free(lastg), free(order), free(nearn), free(nearb), free(est), free(owner);
+	return rc;
 }
 
 /* The nearest target below object v, following `down`. */
@@ -548,7 +700,7 @@ static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, c
 	const gl_snap *s = w->s;
 	if (g->count <= 1 && g->exact)
 		return p->len - 1;
-	if (!g->exact || !mask)
+	if (!g->exact || !mask || g->bit < 0)
 		return at;
 	uint64_t bit = 1ull << g->bit;
 	uint64_t budget = COVER_BUDGET;
@@ -583,14 +735,14 @@ static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, c
  * through references the search does not follow (an instance's __class__
  * for a class defined in a function): those get the holder of their
  * chain, counted one target at a time. */
-static int unheld(search *w, const uint64_t *mask, int many, gl_holds *out)
+static int unheld(search *w, int many, gl_holds *out)
 {
 	const gl_analysis *a = w->a;
 	const gl_snap *s = w->s;
 	if (!many && w->c.n)
 		return 0; /* one target, and its holders */
 	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (!(w->mark[v] & M_TARGET) || (mask && mask[v]))
+		if (!(w->mark[v] & M_TARGET) || (w->reached && w->reached[v]))
 			continue;
 		if (a->dist[v] == GL_NONE) {
 			out->unheld++;
@@ -648,16 +800,102 @@ static int unheld(search *w, const uint64_t *mask, int many, gl_holds *out)
 	return 0;
 }
 
+/* 1 if holder h is the interpreter's or a library's rather than the
+ * program's: a global of a standard-library module, a frame of library
+ * code, a root. Among holders that keep about as many objects, the
+ * program's come first: the place to change is in the program. */
+static int is_library(const gl_analysis *a, const gl_holder *h)
+{
+	const gl_snap *s = a->s;
+	switch (h->kind) {
+	case GL_HOLD_MODULE:
+		return gl_module_is_library(a, h->owner);
+	case GL_HOLD_CLASS: {
+		/* its module, by the name in its __dict__['__module__'] */
+		uint32_t d = gl_field_target(s, h->owner, a->sid_dict);
+		for (uint64_t e = d == GL_NONE ? 0 : s->out_off[d]; d != GL_NONE && e < s->out_off[d + 1]; e++) {
+			uint32_t key = gl_value_key(s, (uint32_t)e);
+			size_t n;
+			const unsigned char *p;
+			if (key == GL_NONE || !gl_preview_eq(s, key, "__module__") ||
+			    !(p = gl_snap_preview(s, s->out_dst[e], &n)))
+				continue;
+			char name[GL_PREVIEW_MAX + 1];
+			memcpy(name, p, n);
+			name[n] = '\0';
+			uint32_t m = gl_module_named(a, name);
+			return m == GL_NONE ? 0 : gl_module_is_library(a, m);
+		}
+		return 0;
+	}
+	case GL_HOLD_SYS_MODULES:
+		return h->edge == UINT64_MAX || gl_module_is_library(a, s->out_dst[h->edge]);
+	case GL_HOLD_FRAME:
+	case GL_HOLD_THREAD:
+		for (uint32_t i = 0; i < a->n_frames; i++)
+			if (a->frames[i].id == h->owner)
+				return i >= a->n_program_frames;
+		return 0;
+	case GL_HOLD_DEFAULTS:
+	case GL_HOLD_CLOSURE:
+	case GL_HOLD_LRU_CACHE: {
+		uint32_t g = gl_field_target(s, h->owner, gl_snap_sid(s, "__globals__"));
+		uint32_t m = g == GL_NONE ? GL_NONE : gl_dict_owner(a, g);
+		return m != GL_NONE && (s->flags[m] & GL_OF_MODULE) ? gl_module_is_library(a, m) : 0;
+	}
+	case GL_HOLD_ROOT:
+	case GL_HOLD_EXTERNAL:
+	case GL_HOLD_NONE:
+		break;
+	}
+	return 1;
+}
+
+/* Counts alike within 5% fall in one band (bands of a geometric scale, so
+ * the order is a true order). */
+static int count_band(uint64_t n)
+{
+	int b = 0;
+	double x = (double)n;
+	while (x >= 1.05) {
+		x /= 1.05;
+		b++;
+	}
+	return b;
+}
+
+/* Among frames alike, the program's own before the library's: the order of
+ * a->frames (analysis.h), kept in `pref`. */
+static uint32_t frame_pref(const gl_analysis *a, const gl_holder *h)
+{
+	if (h->kind != GL_HOLD_FRAME && h->kind != GL_HOLD_THREAD)
+		return 0;
+	for (uint32_t i = 0; i < a->n_frames; i++)
+		if (a->frames[i].id == h->owner)
+			return i;
+	return a->n_frames;
+}
+
+/* For a set: most objects first (within 5%, alike), then the program's
+ * before the library's, the tightest (of two that keep about as many, the
+ * one that keeps fewer others besides: the queue before the thread whose
+ * arguments hold the queue), the nearest, the places code names first. */
 static int cmp_holds_many(const void *x, const void *y)
 {
 	const gl_hold *a = x, *b = y;
+	if (a->band != b->band)
+		return a->band > b->band ? -1 : 1;
+	if (a->library != b->library)
+		return a->library < b->library ? -1 : 1;
 	if (a->count != b->count)
-		return a->count > b->count ? -1 : 1;
-	if (a->size != b->size)
-		return a->size > b->size ? -1 : 1;
+		return a->count < b->count ? -1 : 1;
+	if (a->depth != b->depth)
+		return a->depth < b->depth ? -1 : 1;
 	int ra = gl_hold_rank(a->h.kind), rb = gl_hold_rank(b->h.kind);
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -671,10 +909,16 @@ static int cmp_holds_one(const void *x, const void *y)
 {
 	const gl_hold *a = x, *b = y;
 	int ra = rank_one(a), rb = rank_one(b);
+	if ((ra < 0) != (rb < 0))
+		return ra < rb ? -1 : 1;
+	if (a->library != b->library)
+		return a->library < b->library ? -1 : 1;
 	if (ra != rb)
 		return ra < rb ? -1 : 1;
 	if (a->depth != b->depth)
 		return a->depth < b->depth ? -1 : 1;
+	if (a->pref != b->pref)
+		return a->pref < b->pref ? -1 : 1;
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
@@ -793,7 +1037,7 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 			w.g.v[i].count = w.g.v[i].only_count = out->targets;
 			w.g.v[i].size = w.g.v[i].only_size = out->bytes;
 		}
-	if (unheld(&w, mask, many, out) < 0)
+	if (unheld(&w, many, out) < 0)
 		goto done;
 	if (!many && w.g.n > 1)
 		for (size_t i = 0; i < w.g.n; i++)
@@ -813,6 +1057,9 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 		o->group = (uint32_t)i;
 		o->depth = x->depth;
 		o->order = x->order;
+		o->pref = frame_pref(a, &x->h);
+		o->library = is_library(a, &x->h);
+		o->band = count_band(g->count);
 		o->count = g->count;
 		o->size = g->size;
 		o->only_count = g->only_count;
@@ -837,6 +1084,7 @@ done:
 		gl_err_set(err, "out of memory finding holders");
 	}
 	free(w.mark), free(w.down), free(w.dedge), free(w.depth), free(w.queue), free(w.follow);
+	free(w.seen_list), free(w.reached);
 	free(w.slot), free(w.gslot), free(mask), free(stamp);
 	for (size_t i = 0; i < w.g.n; i++)
 		free(w.g.v[i].text);

@@ -58,7 +58,9 @@ typedef struct gl_hold {
 	uint32_t places;    /* holders said in these same words, counted and
 	                     * shown as one: the closures of 1,200 functions of
 	                     * one name (text ends "(1,200 of them)") */
-	uint32_t group, depth, order; /* (internal: the order of the list) */
+	int library;        /* the interpreter's or a library's, not the program's */
+	uint32_t group, depth, order, pref; /* (internal: the order of the list) */
+	int band;
 	uint64_t count;     /* targets it keeps */
 	uint64_t size;      /* their bytes */
 	uint64_t only_count;/* of them, those no other holder keeps */
@@ -68,8 +70,11 @@ typedef struct gl_hold {
 } gl_hold;
 
 typedef struct gl_holds {
-	gl_hold *v;           /* most targets first (for one target: named
-	                       * holders first, then the nearest) */
+	gl_hold *v;           /* most targets first (counts within 5% alike:
+	                       * then the program's holders before the
+	                       * library's, the nearest first); for one target:
+	                       * the program's first, named ones before roots,
+	                       * the nearest first */
 	size_t n;
 	uint64_t targets;     /* the set */
 	uint64_t bytes;

@@ -68,6 +68,52 @@ def run_target(graphleak, python, name, tmp):
             print(err[-2000:])
 
 
+def test_at_exit(graphleak, python, tmp):
+    """Two snapshots while it runs, the last at exit: only the growing list
+    is growing; the global whose co-holders (threads) ended is not, nor is
+    sys.modules; graphleak's own frames are in no report."""
+    print("at_exit (%s)" % python)
+    snap = os.path.join(tmp, "at_exit.snap")
+    pidfile = os.path.join(tmp, "at_exit.pid")
+    env = dict(os.environ, GL_PIDFILE=pidfile)
+    p = subprocess.Popen([graphleak, "run", "--at-exit", "-o", snap, "--", python, os.path.join(HERE, "at_exit.py")],
+                         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    snaps = [snap, snap[:-5] + "-2.snap", snap[:-5] + "-3.snap"]
+    try:
+        if not check(wait_for(pidfile, 30), "at_exit: the target did not start"):
+            return
+        time.sleep(0.5)
+        for s in snaps[:2]:
+            p.send_signal(signal.SIGUSR2)
+            if not check(wait_for(s, 30), "at_exit: no snapshot %s" % s):
+                return
+            time.sleep(0.6)
+        os.kill(int(open(pidfile).read()), signal.SIGTERM)
+        err = p.communicate(timeout=60)[1]
+        if not check(p.returncode == 0 and os.path.exists(snaps[2]),
+                     "at_exit: exit %s, no snapshot at exit: %s" % (p.returncode, err[-1500:])):
+            return
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.communicate(timeout=30)
+    r = subprocess.run([graphleak, "growth"] + snaps + ["--json", "--limit", "0"], capture_output=True, text=True)
+    if not check(r.returncode == 0, "at_exit: growth failed: %s" % r.stderr):
+        return
+    g = json.loads(r.stdout)
+    holders = [c["holder"] for c in g["growing"]]
+    check(holders and holders[0] == "module __main__, global results",
+          "at_exit: growing %s, expected module __main__, global results first" % holders)
+    check("sys.modules" not in holders and "module __main__, global shared" not in holders,
+          "at_exit: reported as growing: %s (their retained size rose only because the threads ended)" % holders)
+    text = subprocess.run([graphleak, "growth"] + snaps, capture_output=True, text=True).stdout
+    for cmd in (["suspects", snaps[2]], ["path", snaps[2], "--type", "dict", "--limit", "0"]):
+        text += subprocess.run([graphleak] + cmd, capture_output=True, text=True).stdout
+    own = [l for l in text.splitlines() if "graphleak_run" in l or "dump()" in l or "main.<locals>" in l]
+    check(not own, "at_exit: graphleak's own frames in a report: %s" % own[:3])
+    print("  growing: %s; graphleak's frames in no report" % holders[:3])
+
+
 def test_watch(graphleak, python, tmp):
     """graphleak watch on a plain process (no shim loaded: dump --pid
     injects it): with --count, and stopped by SIGINT (Ctrl-C)."""
@@ -183,7 +229,8 @@ def main():
             check(fresh and (want == fresh[0]["holder"] or want.startswith(fresh[0]["holder"] + ".")),
                   "%s: new objects mostly held by %s, expected %r" % (name, fresh and fresh[0]["holder"], want))
         if not sys.argv[3:]:
-            ran += 1
+            ran += 2
+            test_at_exit(graphleak, python, tmp)
             test_watch(graphleak, python, tmp)
     bad = len({f.split(":")[0] for f in failures})
     print("%d passed, %d failed" % (ran - bad, bad))

@@ -53,7 +53,7 @@ SESSION=$("$gl" export hostile.snap | grep -m1 '"type":"app.Session"' | sed 's/.
 # --- every mode, SVG well-formed and DOT parsed back ---------------------
 for m in "--backrefs Session" "--backrefs Item" "--backrefs Node" "--id $SESSION" "--refs $CACHE" \
 	 "--cycles" "--suspects --min-share 1" "--backrefs Session --redact" "--refs $CACHE --redact" \
-	 "--id $EVIL"; do
+	 "--id $EVIL" "--referrers $SESSION" "--referrers $SESSION --redact"; do
 	name=$(echo "$m" | tr -c 'a-zA-Z0-9\n' '_')
 	# shellcheck disable=SC2086
 	run "$gl" render hostile.snap $m -o "$name.svg"
@@ -79,6 +79,9 @@ if grep -P '^node .*\tperipheries=2\tfillcolor=#ffe082\tlabel=ROOT HOLDER: modul
 else bad "root holder node not marked in $P"; fi
 has __backrefs_Session.svg 'ROOT HOLDER: module app, global cache'
 has __backrefs_Session.svg 'ROOT HOLDER: the nearest'
+# who refers to one Session, backwards: the cache's dict, the holder marked
+has "__referrers_${SESSION}.svg" 'ROOT HOLDER: module app, global cache'
+has "__referrers_${SESSION}.svg" 'Who refers to app.Session'
 has h__backrefs_list.svg 'ROOT HOLDER: thread worker-1, frame consume(), local backlog'
 has h__backrefs_list.svg 'ROOT HOLDER: class Registry, attribute _instances'
 has h__backrefs_list.svg 'ROOT HOLDER: function remember, __defaults__[0]'
@@ -113,7 +116,7 @@ has thread.svg 'thread &lt;thread &amp; co&gt;'
 
 # --- --redact: the secret appears nowhere -----------------------------------
 for f in __backrefs_Session___redact.svg __backrefs_Session___redact.dot "__refs_${CACHE}___redact.svg" \
-	 "__refs_${CACHE}___redact.dot"; do
+	 "__refs_${CACHE}___redact.dot" "__referrers_${SESSION}___redact.svg"; do
 	hasnt "$f" "$SECRET"
 done
 has "__refs_${CACHE}___redact.svg" 'str(21) #'
