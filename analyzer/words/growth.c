@@ -469,6 +469,16 @@ static int every_holder(gl_growth *g, gl_grower *r, gl_err *err)
 		free(r->holder);
 		r->holder = first;
 		r->holder_kind = hs.v[0].h.kind;
+		/* the chain through it, so that the two agree */
+		gl_sb line = {0};
+		if (gl_path_line(g->last, &hs.v[0].chain, &line) == 0) {
+			char *c = strdup(gl_sb_str(&line));
+			if (c) {
+				free(r->chain);
+				r->chain = c;
+			}
+		}
+		gl_sb_free(&line);
 		for (size_t i = 1; i < named; i++) {
 			r->also[r->nalso] = strdup(hs.v[i].text);
 			if (!r->also[r->nalso]) {

@@ -29,7 +29,8 @@ enum {
 	M_TARGET = 2, /* one of the set */
 	M_ROOT = 4,   /* sys.modules, a thread's frame, a root the header names */
 	M_OWN = 8,    /* graphleak's own frame */
-	M_QUEUED = 16 /* in the forward pass's queue */
+	M_QUEUED = 16, /* in the forward pass's queue */
+	M_NAMED = 32   /* named by a global or class attribute of the program's */
 };
 
 #define COVER_BUDGET 4000000u /* objects visited naming one holder's path */
@@ -187,6 +188,8 @@ static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, 
 {
 	if ((w->c.n + 1) * 2 > w->cap) {
 		size_t ncap = w->cap ? w->cap * 2 : 64;
+		while (ncap < (w->c.n + 1) * 2)
+			ncap *= 2;
 		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
 		if (!ns)
 			return -1;
@@ -276,12 +279,6 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 				return -1;
 			continue;
 		}
-		if (a->ext[v] > 0) {
-			/* held from C: a holder, and whatever holds it holds v too */
-			gl_holder_of_root(a, v, &h);
-			if (add_cand(w, &h, GL_NONE, GL_NONE, v, NULL) < 0)
-				return -1;
-		}
 		ids[1] = v;
 		edges[0] = GL_NONE;
 		size_t len = 2;
@@ -290,6 +287,12 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 			ids[len++] = w->down[x];
 		}
 		p.len = len;
+		if (a->ext[v] > 0) {
+			/* held from C: a holder, and whatever holds it holds v too */
+			gl_holder_of_root(a, v, &h);
+			if (add_cand(w, &h, GL_NONE, GL_NONE, v, NULL) < 0)
+				return -1;
+		}
 		for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++) {
 			uint32_t u = s->in_src[r], e = s->in_edge[r];
 			if ((w->mark[u] & M_OWN) || skipped(w, u, e, v))
@@ -970,6 +973,43 @@ static int name_hold(search *w, gl_hold *o, const group *g, const cand *x, int m
 	return o->text ? 0 : -1;
 }
 
+/*
+ * Leaves out the library's holders whose way to the targets passes through
+ * an object the program names (a global or class attribute of the
+ * program's own modules): uvicorn's config, asyncio's loop and threading's
+ * thread table all keep the FastAPI app that `module app, global app`
+ * names; they hold the app, not the carts under it in a way of their own,
+ * and listing them buries the answer. The program's own holders are all
+ * kept, whatever they pass through.
+ */
+static void prune_library(search *w)
+{
+	const gl_analysis *a = w->a;
+	size_t k = 0;
+	uint8_t *named = w->mark; /* M_NAMED, a bit of mark */
+	for (size_t i = 0; i < w->c.n; i++) {
+		const cand *x = &w->c.v[i];
+		if ((x->h.kind == GL_HOLD_MODULE || x->h.kind == GL_HOLD_CLASS) && !is_library(a, &x->h))
+			named[x->held] |= M_NAMED;
+	}
+	for (size_t i = 0; i < w->c.n; i++) {
+		cand *x = &w->c.v[i];
+		int drop = 0;
+		if (is_library(a, &x->h))
+			for (uint32_t v = w->down[x->held]; v != GL_NONE && !drop; v = w->down[v])
+				drop = (named[v] & M_NAMED) != 0;
+		if (!drop) {
+			x->order = (uint32_t)k;
+			w->c.v[k++] = *x;
+		}
+	}
+	w->c.n = k;
+	/* the index by (kind, owner, held) is rebuilt at the next add */
+	free(w->slot);
+	w->slot = NULL;
+	w->cap = 0;
+}
+
 int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_t max, gl_holds *out,
 		  gl_err *err)
 {
@@ -1014,6 +1054,7 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 		w.mark[a->own[i]] |= M_OWN;
 	if (search_back(&w, targets, n) < 0)
 		goto done;
+	prune_library(&w);
 	for (size_t i = 0; i < w.c.n; i++)
 		if (join_group(&w, (uint32_t)i) < 0)
 			goto done;

@@ -72,6 +72,25 @@ def expect_fastapi_cache(out):
     check(picture_marks(out, h), "the picture does not mark %r" % h)
 
 
+def expect_fastapi_state(out):
+    """Carts in app.state, and an AnyIO worker thread's idle frame whose
+    local `result` is the sessions dict: both holders named, app.state by its
+    full path first; uvicorn's and asyncio's ways to the app not listed."""
+    h = "module app, global app.state._state['sessions']"
+    t = "thread AnyIO worker thread, frame WorkerThread.run(), local result"
+    grower_holder(out, h)
+    path_holder(out, h)
+    holders = [x["holder"] for x in load(out, "path.json")["holders"]]
+    # (one or several workers, "(3 of them)", as the load happened to spread)
+    alike = lambda x: x == t or x.startswith(t + " (")
+    check(any(alike(x) for x in holders), "path: %r not among the holders %s" % (t, holders[:6]))
+    check(not any("uvicorn" in x or "asyncio" in x or "threading" in x for x in holders),
+          "path: the library's ways to the app listed: %s" % [x for x in holders if "uvicorn" in x][:3])
+    s = load(out, "suspects.json")["suspects"]
+    check(s and s[0]["holder"] == h and any(alike(x["holder"]) for x in s[0]["holders"]),
+          "suspects: first %s, its holders %s" % (s and s[0]["holder"], s and [x["holder"] for x in s[0]["holders"]]))
+
+
 def expect_sqlalchemy_bindparam(out):
     h = "module __main__, global recent_queries"
     grower_holder(out, h)
