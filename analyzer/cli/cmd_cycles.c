@@ -107,14 +107,14 @@ static void examples_text(const gl_snap *s, const gl_cycle_group *g)
  * each (1.4 MiB in all): 1 app.Session, ..." */
 static void group_line(const gl_analysis *a, const gl_cycle_group *g, const report_mix *m, size_t nm, size_t i)
 {
-	char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
+	char n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF], n4[GL_FMT_BUF];
 	if (g->count == 1)
 		printf("  %zu. one cycle: %s objects, %s:", i + 1, gl_fmt_count(n1, g->one.objects),
 		       gl_fmt_bytes(n2, g->one.size));
 	else
 		printf("  %zu. %s cycles of one shape: %s objects, %s each (%s in all):", i + 1,
 		       gl_fmt_count(n1, g->count), gl_fmt_count(n2, g->one.objects), gl_fmt_bytes(n3, g->one.size),
-		       gl_fmt_bytes(n1, g->size));
+		       gl_fmt_bytes(n4, g->size));
 	report_mix_text(stdout, a->s, m, nm, 4);
 	printf("\n     e.g. ");
 	examples_text(a->s, g);
