@@ -338,6 +338,20 @@ static void sort_cands(const search *w, uint32_t *ix, size_t n)
 		}
 }
 
+/* A group index with a key to sort it by (ascending key, then index). */
+typedef struct keyed {
+	uint64_t key;
+	uint32_t index;
+} keyed;
+
+static int cmp_keyed(const void *x, const void *y)
+{
+	const keyed *a = x, *b = y;
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
 /* Flows `mask` forward from the objects already marked along the
  * references the search passed; the ring queue holds each object at most
  * once at a time. */
@@ -474,47 +488,35 @@ static int count(search *w, uint64_t **masks_out)
 			if (est[x->held] > gest[x->group])
 				gest[x->group] = est[x->held];
 		}
-		for (size_t i = 0; i < ng; i++)
-			by_near[i] = by_est[i] = (uint32_t)i;
-		/* (insertion sorts would be quadratic in thousands of groups) */
+		/* each list by its key, descending, ties by group index */
 		const uint64_t *keys[2] = {nearn, gest};
 		uint32_t *lists[2] = {by_near, by_est};
+		keyed *kv = gl_alloc_array(ng, sizeof *kv);
+		if (!kv) {
+			free(gest), free(picked), free(by_near), free(by_est);
+			goto done;
+		}
 		for (int k = 0; k < 2; k++) {
-			const uint64_t *key = keys[k];
-			uint32_t *l = lists[k];
-			/* a shell sort by key, descending, ties by group index */
-			for (size_t gap = ng / 2; gap > 0; gap /= 2)
-				for (size_t i = gap; i < ng; i++) {
-					uint32_t t = l[i];
-					size_t j = i;
-					while (j >= gap && (key[l[j - gap]] < key[t] || (key[l[j - gap]] == key[t] && l[j - gap] > t))) {
-						l[j] = l[j - gap];
-						j -= gap;
-					}
-					l[j] = t;
-				}
+			for (size_t i = 0; i < ng; i++)
+				kv[i] = (keyed){~keys[k][i], (uint32_t)i}; /* ascending ~key: descending key */
+			gl_sort(kv, ng, sizeof *kv, cmp_keyed);
+			for (size_t i = 0; i < ng; i++)
+				lists[k][i] = kv[i].index;
 		}
 		/* groups by the object their first holder refers to: holders of one
 		 * object (a thread's frames that all have the queue as a local) are
 		 * chosen together, so they are counted alike */
 		uint32_t *by_obj = gl_alloc_array(ng, sizeof *by_obj), *pos = gl_alloc_array(ng, sizeof *pos);
 		if (!by_obj || !pos) {
-			free(by_obj), free(pos), free(gest), free(picked), free(by_near), free(by_est);
+			free(by_obj), free(pos), free(gest), free(picked), free(by_near), free(by_est), free(kv);
 			goto done;
 		}
 		for (size_t i = 0; i < ng; i++)
-			by_obj[i] = (uint32_t)i;
-		for (size_t gap = ng / 2; gap > 0; gap /= 2)
-			for (size_t i = gap; i < ng; i++) {
-				uint32_t t = by_obj[i];
-				uint32_t ht = w->c.v[w->g.v[t].rep].held;
-				size_t j = i;
-				while (j >= gap && w->c.v[w->g.v[by_obj[j - gap]].rep].held > ht) {
-					by_obj[j] = by_obj[j - gap];
-					j -= gap;
-				}
-				by_obj[j] = t;
-			}
+			kv[i] = (keyed){w->c.v[w->g.v[i].rep].held, (uint32_t)i};
+		gl_sort(kv, ng, sizeof *kv, cmp_keyed);
+		for (size_t i = 0; i < ng; i++)
+			by_obj[i] = kv[i].index;
+		free(kv);
 		for (size_t i = 0; i < ng; i++)
 			pos[by_obj[i]] = (uint32_t)i;
 		/* alternate: the nearest to the most, then the one reaching the most */
