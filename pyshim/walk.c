@@ -1166,13 +1166,14 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 					emit(w, k, GL_EK_KEY, 0, 0);
 				}
 			}
+			/* the dict's own reference to the key: extra unless reported
+			 * (and always emitted: a VALUE edge follows its KEY) */
 			size_t jk = kv ? refidx_take(w, k) : RI_NONE;
 			if (jk != RI_NONE) {
 				w->labs[jk].kind = GL_EK_KEY;
 				w->labs[jk].done = 1;
 			}
-			if (!kv || jk != RI_NONE)
-				emit(w, k, GL_EK_KEY, jk == RI_NONE, 0);
+			emit(w, k, GL_EK_KEY, jk == RI_NONE, 0);
 			emit(w, v, GL_EK_VALUE, 0, 0);
 		}
 	} else if (ti->ckind == CK_SET) {

@@ -453,7 +453,7 @@ def more_label_checks(objs, header):
     want += ["co_code", "co_varnames"] if PY < (3, 11) else ["co_qualname", "co_exceptiontable", "co_localsplusnames",
                                                               "co_localspluskinds"]
     for c in [co] + nested:
-        cr = objs[id(c)]
+        cr = objs.get(id(c), {"edges": [], "flags": 0, "size": 0})
         for name in want:
             if name in ("co_localsplusnames", "co_localspluskinds"):
                 ok = len(fields(cr, name)) == 1
@@ -462,7 +462,7 @@ def more_label_checks(objs, header):
             check(ok, "code %s: field %s" % (c.co_name, name))
         check(cr["flags"] & F["SIZE_APPROX"] == 0 and cr["size"] == sys.getsizeof(c),
               "code %s: size %d, sys.getsizeof %d" % (c.co_name, cr["size"], sys.getsizeof(c)))
-    if nested:
+    if nested and id(nested[0]) in objs:
         names = fields(objs[id(nested[0])], "co_localsplusnames" if PY >= (3, 11) else "co_varnames")
         check(names and named_edge(objs[names[0]], "index", 1, id("b")), "code: the names of its locals")
         check(named_edge(objs[id(nested[0].co_consts)], "index", nested[0].co_consts.index("nested constant"),
@@ -1332,6 +1332,14 @@ def _abc_part(o, t, live, i):
     return None if cls is None else set(map(id, t)) == set(map(id, _abc._get_dump(cls)[i]))
 
 
+# the types whose labels this snapshot format names from C fields or by
+# position: every labelled edge of theirs is verified, not a sample
+FOCUS_TYPES = {"_asyncio.Future", "_asyncio.Task", "_asyncio.FutureIter", "functools._lru_cache_wrapper", "property",
+               "re.Pattern", "memoryview", "managedbuffer", "traceback", "generator", "coroutine", "code",
+               "collections.OrderedDict", "_abc._abc_data", "_abc_data", "_contextvars.Context", "Context", "KeyError",
+               "ValueError", "RuntimeError", "builtin_method", "operator.attrgetter", "module", "frame"}
+
+
 def heap_checks():
     keep = {}
     build_real_heap(keep)
@@ -1379,8 +1387,9 @@ def heap_checks():
         o = byid.get(a)
         want = collections.Counter(map(id, gc.get_referents(o))) if o is not None else collections.Counter()
         got = collections.Counter(ids)
-        detail.append((hex(a), tn, "missing %s" % [type(byid.get(x, x)).__name__ for x in (want - got)][:5],
-                       "more %d" % sum((got - want).values())))
+        name = lambda x: type(byid[x]).__name__ if x in byid else hex(x)  # noqa: E731
+        detail.append((hex(a), tn, "missing %s" % [name(x) for x in (want - got)][:5],
+                       "more %s" % [name(x) for x in (got - want)][:5]))
     check(not bad, "heap: non-extra edges differ from gc.get_referents for %d of %d tracked objects: %s"
           % (len(bad), counts[0], detail))
     check(counts[0] >= 0.99 * counts[1], "heap: %d of %d tracked records compared" % tuple(counts))
@@ -1405,6 +1414,7 @@ def heap_checks():
     interned = []
     seen_addr = set()
     size_diff = collections.Counter()
+    focus = []
     snap_only = collections.Counter()
 
     def each(rec):
@@ -1424,6 +1434,8 @@ def heap_checks():
             elif o is not None:
                 nlab[0] += 1
                 item = (a, e[1], e[2], int(e[0], 16), prev)
+                if rec["type"] in FOCUS_TYPES:
+                    focus.append(item)
                 if len(sample) < 2000:
                     sample.append(item)
                 else:
@@ -1460,10 +1472,30 @@ def heap_checks():
           % (len(size_bad), collections.Counter(t for t, _, _ in size_bad).most_common(5)))
     check(not approx_bad, "heap: SIZE_APPROX for types whose __sizeof__ the shim computes: %s"
           % collections.Counter(approx_bad).most_common(5))
-    # labels, by introspection
+    # labels, by introspection: a random sample, and every label of the
+    # focus types
     verified = wrong = 0
     unknown = collections.Counter()
     wrong_ex = []
+    fok = fwrong = 0
+    fwrong_ex = collections.Counter()
+    fby = collections.Counter()
+    for a, kind, name, t, prev in focus:
+        o, tobj = live.get(a), live.get(t)
+        if tobj is None or (kind == "local" and a in me):
+            continue
+        try:
+            ok = label_ok(o, kind, name, tobj, live.get(prev) if prev else None, live)
+        except Exception:
+            ok = None
+        if ok:
+            fok += 1
+            fby[type(o).__name__] += 1
+        elif ok is not None:
+            fwrong += 1
+            fwrong_ex[(type(o).__name__, kind, name, type(tobj).__name__)] += 1
+    check(not fwrong, "heap: %d labels of the focus types are wrong: %s" % (fwrong, fwrong_ex.most_common(8)))
+    check(fok >= 0.8 * len(focus), "heap: only %d of %d labels of the focus types verified" % (fok, len(focus)))
     for a, kind, name, t, prev in sample:
         o, tobj = live.get(a), live.get(t)
         if tobj is None or (kind == "local" and a in me):
@@ -1501,11 +1533,11 @@ def heap_checks():
     check(share < 0.005, "heap: %.2f%% of edges unlabelled: %s" % (100 * share, none_by.most_common(6)))
     sys.stderr.write("heap: %d objects, %d edges, %d unlabelled (%.3f%%: %s); recorded %d bytes, oracle %d (%+.2f%%), "
                      "%d of them in objects the oracle reaches; code objects: %d, %d bytes; SIZE_APPROX: %s; "
-                     "labels verified %d of %d (not verifiable: %s); roots %s\n"
+                     "labels verified %d of %d (not verifiable: %s), of the focus types %d of %d (%s); roots %s\n"
                      % (footer["objects"], st["edges"], st["none"], 100 * share, none_by.most_common(4), total,
                         oracle, 100.0 * (total - oracle) / oracle, recorded_live[0], code_bytes[0], code_bytes[1],
                         approx_types.most_common(6), verified, len(sample), unknown.most_common(8),
-                        interned))
+                        fok, len(focus), fby.most_common(12), interned))
     del live
     gc.enable()
     teardown_real_heap(keep)
