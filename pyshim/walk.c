@@ -156,7 +156,7 @@ enum {
 	F_NAME, F_QUALNAME, F_DOC, F_ANNOTATIONS, F_BUILTINS, F_TYPEPARAMS, F_CELL, F_FUNC,
 	F_SELF, F_MRO, F_BASES, F_BASE, F_SLOTS, F_FBACK, F_FCODE, F_FGLOBALS, F_FBUILTINS,
 	F_FLOCALS, F_FTRACE, F_FFUNC, F_ARGS, F_TRACEBACK, F_CONTEXT, F_CAUSE, F_NOTES,
-	F_TBNEXT, F_TBFRAME, F_MDSTATE, F_GIFRAME, F_GICODE, F_CRFRAME, F_CRCODE, F_AGFRAME,
+	F_TBNEXT, F_MDSTATE, F_GIFRAME, F_GICODE, F_CRFRAME, F_CRCODE, F_AGFRAME,
 	F_AGCODE, F_LRULINKTYPE, F_HTMODULE, F_N_
 };
 static const char *const field_names[F_N_] = {
@@ -165,7 +165,7 @@ static const char *const field_names[F_N_] = {
 	"__builtins__", "__type_params__", "cell_contents", "__func__", "__self__", "__mro__",
 	"__bases__", "__base__", "__slots__", "f_back", "f_code", "f_globals", "f_builtins",
 	"f_locals", "f_trace", "f_func", "args", "__traceback__", "__context__", "__cause__",
-	"__notes__", "tb_next", "tb_frame", "md_state", "gi_frame", "gi_code", "cr_frame",
+	"__notes__", "tb_next", "md_state", "gi_frame", "gi_code", "cr_frame",
 	"cr_code", "ag_frame", "ag_code", "lru_list_elem_type", "ht_module",
 };
 
@@ -886,6 +886,7 @@ static void gather_candidates(walker *w, PyObject *o, typeinfo *ti)
 		 * have a frame object (the gi_frame member) */
 		PyGenObject *g = (PyGenObject *)o;
 		const char *pre = gl_gen_prefix(o);
+		/* its frame field, then its code field (the enum's order) */
 		int ff = pre[0] == 'c' ? F_CRFRAME : pre[0] == 'a' ? F_AGFRAME : F_GIFRAME;
 		fcand(w, g->gi_name, F_NAME);
 		fcand(w, g->gi_qualname, F_QUALNAME);
