@@ -129,6 +129,7 @@ typedef struct {
 	uint8_t is_odict;   /* an OrderedDict: its traverse also reports each key from its list */
 	uint8_t is_lru;     /* a functools.lru_cache wrapper of the known layout (compat.h) */
 	uint8_t is_gen;     /* a generator, coroutine or async generator */
+	uint8_t has_cfields; /* compat.h's table names C fields of it (or of a base) */
 	uint32_t nmembers;
 	member_t *members;
 } typeinfo;
@@ -606,9 +607,11 @@ static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 				return NULL;
 		}
 		/* C fields that no PyMemberDef names, of a few known types (compat.h) */
-		for (const gl_cfield *cf = gl_ctype_fields(t); cf && cf->name; cf++)
+		for (const gl_cfield *cf = gl_ctype_fields(t); cf && cf->name; cf++) {
 			if (add_member(w, ti, cf->off, intern_c(w, cf->name), GL_EK_FIELD, &mcap) < 0)
 				return NULL;
+			ti->has_cfields = 1;
+		}
 		if (t->tp_basicsize == GL_LRU_SIZE && strcmp(t->tp_name, GL_LRU_TP_NAME) == 0)
 			ti->is_lru = 1;
 	}
@@ -1255,10 +1258,12 @@ static void dict_edges(walker *w, PyObject *o)
 
 /* An object whose type has no traverse (not a GC type): nothing reports
  * its references, so its members (T_OBJECT, each a strong reference) and
- * known C fields are extra edges. Code objects are the main case, with
- * what they hold beyond their members (compat.h: co_localsplusnames, ...):
+ * known C fields are extra edges, for the types whose layouts compat.h
+ * knows (trusting a member of any C type to be owned and alive would be a
+ * guess: those get no edges). Code objects are the main case, with what
+ * they hold beyond their members (compat.h: co_localsplusnames, ...):
  * constants (nested code objects among them), names, bytecode, line and
- * exception tables. */
+ * exception tables; then re.Pattern (3.8, 3.9) and _abc_data (3.8). */
 static void member_edges(walker *w, PyObject *o, typeinfo *ti)
 {
 	for (uint32_t i = 0; i < ti->nmembers; i++) {
@@ -1279,7 +1284,8 @@ static void object_edges(walker *w, PyObject *o, typeinfo *ti, int isgc)
 {
 	PyTypeObject *tp = Py_TYPE(o);
 	if (ti->gc_maybe == 0) {
-		member_edges(w, o, ti);
+		if (ti->vkind == VK_CODE || ti->has_cfields)
+			member_edges(w, o, ti);
 		return;
 	}
 	if (!isgc || !tp->tp_traverse)
