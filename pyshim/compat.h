@@ -45,6 +45,10 @@
  *   - type dicts of static builtin types live in the interpreter (3.12+)
  *                                                       -> gl_type_dict()
  *   - code object qualified name (3.11+)               -> gl_code_qualname()
+ *   - type.__sizeof__ (the instances' shared keys), OrderedDict's (its
+ *     node array and nodes) and deque's (its blocks): private layouts
+ *     re-declared, the same in 3.8-3.13
+ *                    -> gl_type_sizeof(), gl_odict_sizeof(), gl_deque_sizeof()
  *   - frame.__sizeof__ and code.__sizeof__: value stack and cell2arg,
  *     co_extra, opcache (3.8-3.10); a variable-size code object and
  *     co_extra (3.11+)                        -> gl_frame_sizeof(), gl_code_sizeof()
