@@ -14,7 +14,8 @@
  *                                   -> gl_gc_tracked(), gl_gc_finalized()
  *   - pre-header that sys.getsizeof() adds: the GC head when the object is
  *     gc-capable (3.8-3.10); the type's whole pre-header, GC head plus
- *     managed dict (and weakref) words (3.11; 3.12+ except static types)
+ *     managed dict (and weakref) words (3.11, 3.12; 3.13 except static
+ *     types)
  *                                                       -> gl_getsizeof_extra()
  *   - instance attributes outside a dict object: values pointer at
  *     obj[-4] (3.11), tagged dict-or-values at obj[-3] (3.12), inline values
@@ -44,6 +45,26 @@
  *   - type dicts of static builtin types live in the interpreter (3.12+)
  *                                                       -> gl_type_dict()
  *   - code object qualified name (3.11+)               -> gl_code_qualname()
+ *   - type.__sizeof__ (the instances' shared keys), OrderedDict's (its
+ *     node array and nodes) and deque's (its blocks): private layouts
+ *     re-declared, the same in 3.8-3.13
+ *                    -> gl_type_sizeof(), gl_odict_sizeof(), gl_deque_sizeof()
+ *   - frame.__sizeof__ and code.__sizeof__: value stack and cell2arg,
+ *     co_extra, opcache (3.8-3.10); a variable-size code object and
+ *     co_extra (3.11+)                        -> gl_frame_sizeof(), gl_code_sizeof()
+ *   - what a code object holds beyond its T_OBJECT members:
+ *     co_localsplusnames and co_localspluskinds (3.11+), the cached co_code
+ *     (3.11) and co_code/co_varnames/co_cellvars/co_freevars (3.12+)
+ *                                                       -> gl_code_extra_refs()
+ *   - a generator's frame: a frame object (3.8-3.10) or a frame embedded in
+ *     the generator (3.11+)                             -> gl_gen_frame_view()
+ *   - interned strings: kept alive by the interpreter's table only from
+ *     3.12 (all of them on 3.12, those interned immortal on 3.13); the
+ *     table is a static of unicodeobject.c before 3.12
+ *                                     -> gl_interned_dict(), gl_interned_kept()
+ *   - C fields of extension types that no PyMemberDef names (asyncio's
+ *     Future and Task, lru_cache wrappers, re.Pattern, ...), per version
+ *                                                       -> gl_ctype_fields()
  *
  * Everything here reads memory only: no Python objects are created and no
  * Python code runs, except where a comment says "pre-walk only".
@@ -86,6 +107,9 @@
 #endif
 #if PY_VERSION_HEX >= 0x030C0000
 #include "internal/pycore_long.h"
+#endif
+#if PY_VERSION_HEX < 0x030B0000
+#include "internal/pycore_code.h" /* struct _PyOpcache, for code.__sizeof__ */
 #endif
 
 #define GL_PY_AT_LEAST(maj, min) (PY_VERSION_HEX >= (((maj) << 24) | ((min) << 16)))
@@ -189,7 +213,8 @@ static inline PyObject *gl_type_dict(PyTypeObject *tp)
 /* What sys.getsizeof() adds to __sizeof__(). */
 static inline size_t gl_getsizeof_extra(PyObject *o)
 {
-#if GL_PY_AT_LEAST(3, 12)
+#if GL_PY_AT_LEAST(3, 13)
+	/* nothing for a static type (3.12.1 still adds its GC head) */
 	if (PyType_CheckExact(o) && !PyType_HasFeature((PyTypeObject *)o, Py_TPFLAGS_HEAPTYPE))
 		return 0;
 	return _PyType_PreHeaderSize(Py_TYPE(o));
@@ -365,36 +390,109 @@ typedef struct {
 } gl_dictkeys38;
 #endif
 
+/* The size of a dict's keys object (_PyDict_KeysSize). */
+static inline size_t gl_dict_keys_sizeof(PyDictKeysObject *k)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	size_t es = k->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
+	size_t dksize = (size_t)1 << k->dk_log2_size;
+	return sizeof(PyDictKeysObject) + ((size_t)1 << k->dk_log2_index_bytes) + ((dksize << 1) / 3) * es;
+#else
+	gl_dictkeys38 *keys = (gl_dictkeys38 *)k;
+	size_t size = (size_t)keys->dk_size;
+	size_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
+	return sizeof(gl_dictkeys38) + ix * size + 3 * sizeof(void *) * ((size << 1) / 3);
+#endif
+}
+
 /* dict.__sizeof__() */
 static inline size_t gl_dict_sizeof(PyObject *o)
 {
 	PyDictObject *mp = (PyDictObject *)o;
 	size_t res = (size_t)Py_TYPE(o)->tp_basicsize;
+	/* a split table's values; 3.13 counts them even when they are embedded
+	 * in the owner (a __dict__ materialised over inline values), although
+	 * the owner's allocation holds them: so does sys.getsizeof() */
+	if (mp->ma_values) {
 #if GL_PY_AT_LEAST(3, 11)
-	PyDictKeysObject *keys = mp->ma_keys;
-	if (mp->ma_values
-#if GL_PY_AT_LEAST(3, 13)
-	    && !mp->ma_values->embedded
-#endif
-	)
-		res += (size_t)(keys->dk_nentries + keys->dk_usable) * sizeof(PyObject *);
-	if (keys->dk_refcnt == 1) {
-		size_t es = keys->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
-		size_t dksize = (size_t)1 << keys->dk_log2_size;
-		res += sizeof(PyDictKeysObject) + ((size_t)1 << keys->dk_log2_index_bytes) + ((dksize << 1) / 3) * es;
-	}
+		res += (size_t)(mp->ma_keys->dk_nentries + mp->ma_keys->dk_usable) * sizeof(PyObject *);
 #else
-	gl_dictkeys38 *keys = (gl_dictkeys38 *)mp->ma_keys;
-	size_t size = (size_t)keys->dk_size;
-	size_t usable = (size << 1) / 3;
-	if (mp->ma_values)
-		res += usable * sizeof(PyObject *);
-	if (keys->dk_refcnt == 1) {
-		size_t ix = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
-		res += sizeof(gl_dictkeys38) + ix * size + 3 * sizeof(void *) * usable;
-	}
+		res += (((size_t)((gl_dictkeys38 *)mp->ma_keys)->dk_size << 1) / 3) * sizeof(PyObject *);
 #endif
+	}
+	/* shared keys are counted by their type (type.__sizeof__) */
+#if GL_PY_AT_LEAST(3, 11)
+	if (mp->ma_keys->dk_refcnt == 1)
+#else
+	if (((gl_dictkeys38 *)mp->ma_keys)->dk_refcnt == 1)
+#endif
+		res += gl_dict_keys_sizeof(mp->ma_keys);
 	return res;
+}
+
+/* An OrderedDict (Objects/odictobject.c, the same in 3.8-3.13, not in a
+ * header): the dict, then its linked list of nodes and the array that
+ * finds a key's node. gl_odict_layout_ok() checks it against the type. */
+typedef struct {
+	PyDictObject od_dict;
+	void *od_first, *od_last;
+	void **od_fast_nodes;
+	Py_ssize_t od_fast_nodes_size;
+	void *od_resize_sentinel;
+	size_t od_state;
+	PyObject *od_inst_dict;
+	PyObject *od_weakreflist;
+} gl_odict;
+
+typedef struct {
+	PyObject *key;
+	Py_hash_t hash;
+	void *next, *prev;
+} gl_odict_node;
+
+static inline int gl_odict_layout_ok(void)
+{
+	return PyODict_Type.tp_basicsize == (Py_ssize_t)sizeof(gl_odict) &&
+	       PyODict_Type.tp_dictoffset == (Py_ssize_t)offsetof(gl_odict, od_inst_dict);
+}
+
+/* OrderedDict.__sizeof__(): the dict's, its node array and its nodes. */
+static inline size_t gl_odict_sizeof(PyObject *o)
+{
+	const gl_odict *od = (const gl_odict *)o;
+	size_t res = gl_dict_sizeof(o);
+	if (od->od_fast_nodes_size > 0)
+		res += (size_t)od->od_fast_nodes_size * sizeof(void *);
+	if (od->od_first)
+		res += (size_t)((PyDictObject *)o)->ma_used * sizeof(gl_odict_node);
+	return res;
+}
+
+/* A deque (Modules/_collectionsmodule.c, the same in 3.8-3.13): items in
+ * blocks of 64; deque.__sizeof__() counts the blocks in use. */
+typedef struct {
+	PyObject_VAR_HEAD
+	void *leftblock, *rightblock;
+	Py_ssize_t leftindex, rightindex;
+} gl_deque_head;
+
+#define GL_DEQUE_BLOCKLEN 64
+
+static inline size_t gl_deque_sizeof(PyObject *o)
+{
+	const gl_deque_head *d = (const gl_deque_head *)o;
+	size_t blocks = (size_t)(d->leftindex + Py_SIZE(o) + GL_DEQUE_BLOCKLEN) / GL_DEQUE_BLOCKLEN;
+	return (size_t)Py_TYPE(o)->tp_basicsize + blocks * (GL_DEQUE_BLOCKLEN + 2) * sizeof(void *);
+}
+
+/* type.__sizeof__(): a class with its instances' shared keys. */
+static inline size_t gl_type_sizeof(PyObject *o)
+{
+	PyTypeObject *t = (PyTypeObject *)o;
+	if (!(t->tp_flags & Py_TPFLAGS_HEAPTYPE))
+		return sizeof(PyTypeObject);
+	PyDictKeysObject *k = ((PyHeapTypeObject *)t)->ht_cached_keys;
+	return sizeof(PyHeapTypeObject) + (k ? gl_dict_keys_sizeof(k) : 0);
 }
 
 #if !GL_PY_AT_LEAST(3, 11)
@@ -556,6 +654,7 @@ static inline PyObject *gl_code_qualname(PyCodeObject *co)
  */
 typedef struct {
 	PyObject *code, *globals, *builtins, *locals, *func, *back;
+	PyObject *frame_obj;  /* a generator's frame object (gl_gen_frame_view) */
 	PyObject **localsplus;
 	Py_ssize_t nlocals;
 	PyObject *names[3];   /* name tuples, concatenated in order */
@@ -611,25 +710,159 @@ static inline int gl_frame_view_get(PyObject *fo, gl_frame_view *v)
 	return 0;
 }
 
-/* The tuple (borrowed) whose last co_nfreevars entries are the names of a
- * code object's free variables, in the order of a function's __closure__:
- * co_freevars up to 3.10 (*field 0), co_localsplusnames from 3.11 (*field
- * 1), where the free variables come last. *names is NULL when the code has
- * no free variable. Reads fields only: creates nothing. */
-static inline int gl_code_freevar_names(PyCodeObject *co, PyObject **names, int *field)
+/*
+ * What a code object holds beyond the T_OBJECT members of the code type
+ * (co_consts, co_names, co_filename, co_name, co_lnotab or co_linetable,
+ * and co_code, co_varnames, co_cellvars, co_freevars up to 3.10;
+ * co_qualname and co_exceptiontable from 3.11), named as Python names
+ * them. Borrowed, NULL where absent:
+ *   3.11+  co_localsplusnames, co_localspluskinds (the names and kinds of
+ *          locals, cells and free variables; the free variables come last,
+ *          in the order of a function's __closure__; no Python attribute)
+ *   3.11   the co_code bytes, once something asked for them (_co_code)
+ *   3.12+  co_code, co_varnames, co_cellvars, co_freevars, once asked for
+ *          (_co_cached)
+ * Reads fields only: creates nothing.
+ */
+enum { GL_CO_LOCALSPLUSNAMES, GL_CO_LOCALSPLUSKINDS, GL_CO_CODE, GL_CO_VARNAMES, GL_CO_CELLVARS,
+       GL_CO_FREEVARS, GL_CO_N };
+static const char *const gl_code_extra_names[GL_CO_N] = {
+	"co_localsplusnames", "co_localspluskinds", "co_code", "co_varnames", "co_cellvars", "co_freevars",
+};
+
+static inline void gl_code_extra_refs(PyCodeObject *co, PyObject *out[GL_CO_N])
 {
-	*names = NULL;
+	for (int i = 0; i < GL_CO_N; i++)
+		out[i] = NULL;
 #if GL_PY_AT_LEAST(3, 11)
-	*field = 1;
-	if (co->co_nfreevars > 0 && co->co_localsplusnames && PyTuple_Check(co->co_localsplusnames) &&
-	    PyTuple_GET_SIZE(co->co_localsplusnames) >= co->co_nfreevars)
-		*names = co->co_localsplusnames;
-#else
-	*field = 0;
-	if (co->co_freevars && PyTuple_Check(co->co_freevars) && PyTuple_GET_SIZE(co->co_freevars) > 0)
-		*names = co->co_freevars;
+	out[GL_CO_LOCALSPLUSNAMES] = co->co_localsplusnames;
+	out[GL_CO_LOCALSPLUSKINDS] = co->co_localspluskinds;
 #endif
+#if GL_PY_AT_LEAST(3, 12)
+	if (co->_co_cached) {
+		out[GL_CO_CODE] = co->_co_cached->_co_code;
+		out[GL_CO_VARNAMES] = co->_co_cached->_co_varnames;
+		out[GL_CO_CELLVARS] = co->_co_cached->_co_cellvars;
+		out[GL_CO_FREEVARS] = co->_co_cached->_co_freevars;
+	}
+#elif GL_PY_AT_LEAST(3, 11)
+	out[GL_CO_CODE] = co->_co_code;
+#else
+	(void)co;
+#endif
+}
+
+/* co_extra, the per-code data of PEP 523 users (Objects/codeobject.c in
+ * every version; in no installed header) */
+typedef struct {
+	Py_ssize_t ce_size;
+	void *ce_extras[1];
+} gl_code_extra;
+
+/* code.__sizeof__() */
+static inline size_t gl_code_sizeof(PyObject *o)
+{
+	PyCodeObject *co = (PyCodeObject *)o;
+#if GL_PY_AT_LEAST(3, 11)
+	/* the bytecode lives in the object (co_code_adaptive) */
+	size_t res = (size_t)_PyObject_VAR_SIZE(Py_TYPE(o), Py_SIZE(o));
+#else
+	size_t res = (size_t)Py_TYPE(o)->tp_basicsize;
+	if (co->co_cell2arg && co->co_cellvars && PyTuple_Check(co->co_cellvars))
+		res += (size_t)PyTuple_GET_SIZE(co->co_cellvars) * sizeof(Py_ssize_t);
+	/* the opcache, made once the code has run often enough: its map (a
+	 * byte per code unit) and its entries */
+	if (co->co_opcache && co->co_code && PyBytes_Check(co->co_code))
+		res += (size_t)PyBytes_GET_SIZE(co->co_code) / sizeof(_Py_CODEUNIT) +
+		       (size_t)co->co_opcache_size * sizeof(struct _PyOpcache);
+#endif
+	const gl_code_extra *ex = (const gl_code_extra *)co->co_extra;
+	if (ex && ex->ce_size > 0)
+		res += sizeof(gl_code_extra) + (size_t)(ex->ce_size - 1) * sizeof(void *);
+	return res;
+}
+
+/* frame.__sizeof__(): the frame with its locals, cells and value stack. */
+static inline size_t gl_frame_sizeof(PyObject *o)
+{
+	PyFrameObject *f = (PyFrameObject *)o;
+#if GL_PY_AT_LEAST(3, 11)
+	/* the frame type has an item size but no ob_size (that word is f_back):
+	 * the slots are the code's */
+	_PyInterpreterFrame *fr = f->f_frame;
+#if GL_PY_AT_LEAST(3, 13)
+	PyObject *exe = fr ? fr->f_executable : NULL;
+	PyCodeObject *co = (exe && PyCode_Check(exe)) ? (PyCodeObject *)exe : NULL;
+#else
+	PyCodeObject *co = fr ? fr->f_code : NULL;
+#endif
+	if (!co)
+		return (size_t)Py_TYPE(o)->tp_basicsize;
+	return offsetof(PyFrameObject, _f_frame_data) + offsetof(_PyInterpreterFrame, localsplus) +
+	       (size_t)(co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
+#else
+	PyCodeObject *co = f->f_code;
+	if (!co || !co->co_cellvars || !co->co_freevars || !PyTuple_Check(co->co_cellvars) ||
+	    !PyTuple_Check(co->co_freevars))
+		return (size_t)Py_TYPE(o)->tp_basicsize;
+	size_t extras = (size_t)co->co_stacksize + (size_t)co->co_nlocals + (size_t)PyTuple_GET_SIZE(co->co_cellvars) +
+			(size_t)PyTuple_GET_SIZE(co->co_freevars);
+	/* one slot is part of PyFrameObject already */
+	return sizeof(PyFrameObject) + (extras ? extras - 1 : 0) * sizeof(PyObject *);
+#endif
+}
+
+/*
+ * The frame of a generator, coroutine or async generator that has not
+ * finished. 3.8-3.10: it is a frame object (gi_frame, a member), walked as a
+ * frame; -1. 3.11+: the frame is embedded in the generator, whose traverse
+ * reports the frame object (if one was made), the locals dict, function,
+ * code and the slots below the top of its stack: code, func, locals,
+ * frame_obj, the local slots and their names are filled; 0 (-1 once the
+ * frame is cleared).
+ */
+static inline int gl_gen_frame_view(PyObject *o, gl_frame_view *v)
+{
+	memset(v, 0, sizeof *v);
+#if GL_PY_AT_LEAST(3, 11)
+	PyGenObject *gen = (PyGenObject *)o;
+	if (gen->gi_frame_state >= FRAME_CLEARED)
+		return -1;
+	_PyInterpreterFrame *fr = (_PyInterpreterFrame *)gen->gi_iframe;
+#if GL_PY_AT_LEAST(3, 13)
+	v->code = fr->f_executable;
+	v->func = fr->f_funcobj;
+#elif GL_PY_AT_LEAST(3, 12)
+	v->code = (PyObject *)fr->f_code;
+	v->func = fr->f_funcobj;
+#else
+	v->code = (PyObject *)fr->f_code;
+	v->func = (PyObject *)fr->f_func;
+#endif
+	v->locals = fr->f_locals;
+	v->frame_obj = (PyObject *)fr->frame_obj;
+	if (!v->code || !PyCode_Check(v->code))
+		return 0;
+	PyCodeObject *co = (PyCodeObject *)v->code;
+	v->localsplus = fr->localsplus;
+	v->nlocals = fr->stacktop < 0 ? 0 : fr->stacktop < co->co_nlocalsplus ? fr->stacktop : co->co_nlocalsplus;
+	v->names[0] = co->co_localsplusnames;
 	return 0;
+#else
+	(void)o;
+	return -1;
+#endif
+}
+
+/* The prefix of a generator's attributes: gi_ (generator), cr_
+ * (coroutine), ag_ (async generator). */
+static inline const char *gl_gen_prefix(PyObject *o)
+{
+	if (PyCoro_CheckExact(o))
+		return "cr";
+	if (PyAsyncGen_CheckExact(o))
+		return "ag";
+	return "gi";
 }
 
 /* The name of local slot i of a frame view (a str, borrowed) or NULL. */
@@ -643,6 +876,195 @@ static inline PyObject *gl_frame_local_name(const gl_frame_view *v, Py_ssize_t i
 			return PyTuple_GET_ITEM(v->names[k], i);
 		i -= n;
 	}
+	return NULL;
+}
+
+/* ---- interned strings ------------------------------------------------------ */
+
+/*
+ * The interpreter's table of interned strings where it keeps some of them
+ * alive (borrowed), else NULL:
+ *   3.8-3.11  a static dict of Objects/unicodeobject.c, out of reach, whose
+ *             two references per string are not counted: an interned string
+ *             dies with its last other reference (only PyUnicode_InternImmortal,
+ *             unused by CPython itself and deprecated since 3.10, would make
+ *             one the table keeps)
+ *   3.12      interp->cached_objects.interned_strings, a dict; every interned
+ *             string is immortal, so the table keeps all of them alive
+ *   3.13      the same dict; sys.intern() and the compiler intern mortal
+ *             strings again (references not counted), the C API
+ *             (PyUnicode_InternInPlace, PyUnicode_InternFromString) immortal
+ *             ones, which the table keeps alive
+ * The statically allocated strings (_Py_ID, one-character strings) are not
+ * in it (3.12+: a separate runtime hash table): they are not heap objects.
+ */
+static inline PyObject *gl_interned_dict(void)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	PyObject *d = PyInterpreterState_Get()->cached_objects.interned_strings;
+	return (d && PyDict_CheckExact(d)) ? d : NULL;
+#else
+	return NULL;
+#endif
+}
+
+/* Whether the interned table's reference to s keeps s alive: s is interned
+ * immortal (3.12+). */
+static inline int gl_interned_kept(PyObject *s)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	return PyUnicode_CheckExact(s) && PyUnicode_CHECK_INTERNED(s) >= SSTATE_INTERNED_IMMORTAL;
+#else
+	(void)s;
+	return 0;
+#endif
+}
+
+/* Whether s is a name: an interned str that is an identifier, as
+ * str.isidentifier() says (PyUnicode_IsIdentifier reads the characters and
+ * the Unicode database; no Python code, nothing created; interned strings
+ * are always ready, checked anyway since it would ready a legacy one). */
+static inline int gl_str_is_name(PyObject *s)
+{
+	return PyUnicode_CheckExact(s) && gl_str_ready(s) && PyUnicode_CHECK_INTERNED(s) &&
+	       PyUnicode_IsIdentifier(s) == 1;
+}
+
+/* ---- C fields that no PyMemberDef names ----------------------------------- */
+
+/*
+ * References kept in C fields of a few extension types, which their
+ * tp_traverse reports but no PyMemberDef names (so the shim cannot read a
+ * name for them): each field's offset and the name its edge gets (the
+ * attribute of the pure-Python equivalent where there is one, asyncio's
+ * Future and Task; else Python's name for it; else the C field's).
+ * Offsets are per version, read from the structures of Modules/ and
+ * Objects/ of each version and checked by tests/shim/shim_check.py heap
+ * against live objects. An entry applies only to a type whose tp_name and
+ * tp_basicsize are the ones its offsets were read against, so a different
+ * layout gets no labels rather than wrong ones. A field is read within
+ * tp_basicsize (always safe) and only compared with what traverse reported
+ * (or, for a type that has no traverse, recorded as an extra edge).
+ */
+typedef struct {
+	const char *name;
+	Py_ssize_t off;
+} gl_cfield;
+
+typedef struct {
+	const char *tp_name;
+	Py_ssize_t basicsize;
+	gl_cfield fields[14]; /* ends at a NULL name */
+} gl_ctype;
+
+/* _asyncio.Future (FutureObj_HEAD) and _asyncio.Task, Modules/_asynciomodule.c.
+ * fut_callback0 and fut_context0 are the first callback and its context,
+ * which the pure-Python Future keeps as _callbacks[0]. */
+#if GL_PY_AT_LEAST(3, 13)
+#define GL_FUT_FIELDS {"_loop", 16}, {"_callback0", 24}, {"_context0", 32}, {"_callbacks", 40}, \
+	{"_exception", 48}, {"_exception_tb", 56}, {"_result", 64}, {"_source_traceback", 72}, \
+	{"_cancel_message", 80}, {"_cancelled_exc", 88}
+#define GL_FUT_SIZE 104
+#define GL_TASK_FIELDS {"_fut_waiter", 112}, {"_coro", 120}, {"_name", 128}, {"_context", 136}
+#define GL_TASK_SIZE 144
+#elif GL_PY_AT_LEAST(3, 11)
+#define GL_FUT_FIELDS {"_loop", 16}, {"_callback0", 24}, {"_context0", 32}, {"_callbacks", 40}, \
+	{"_exception", 48}, {"_exception_tb", 56}, {"_result", 64}, {"_source_traceback", 72}, \
+	{"_cancel_message", 80}, {"_cancelled_exc", 120}
+#define GL_FUT_SIZE 128
+#define GL_TASK_FIELDS {"_fut_waiter", 128}, {"_coro", 136}, {"_name", 144}, {"_context", 152}
+#define GL_TASK_SIZE 176
+#elif GL_PY_AT_LEAST(3, 10)
+/* fut_cancelled_exc_state, an _PyErr_StackItem: type, value, traceback */
+#define GL_FUT_FIELDS {"_loop", 16}, {"_callback0", 24}, {"_context0", 32}, {"_callbacks", 40}, \
+	{"_exception", 48}, {"_exception_tb", 56}, {"_result", 64}, {"_source_traceback", 72}, \
+	{"_cancel_message", 80}, {"_cancelled_exc_type", 120}, {"_cancelled_exc", 128}, \
+	{"_cancelled_exc_tb", 136}
+#define GL_FUT_SIZE 152
+#define GL_TASK_FIELDS {"_fut_waiter", 152}, {"_coro", 160}, {"_name", 168}, {"_context", 176}
+#define GL_TASK_SIZE 192
+#elif GL_PY_AT_LEAST(3, 9)
+#define GL_FUT_FIELDS {"_loop", 16}, {"_callback0", 24}, {"_context0", 32}, {"_callbacks", 40}, \
+	{"_exception", 48}, {"_result", 56}, {"_source_traceback", 64}, {"_cancel_message", 72}, \
+	{"_cancelled_exc_type", 112}, {"_cancelled_exc", 120}, {"_cancelled_exc_tb", 128}
+#define GL_FUT_SIZE 144
+#define GL_TASK_FIELDS {"_fut_waiter", 144}, {"_coro", 152}, {"_name", 160}, {"_context", 168}
+#define GL_TASK_SIZE 184
+#else
+#define GL_FUT_FIELDS {"_loop", 16}, {"_callback0", 24}, {"_context0", 32}, {"_callbacks", 40}, \
+	{"_exception", 48}, {"_result", 56}, {"_source_traceback", 64}
+#define GL_FUT_SIZE 104
+#define GL_TASK_FIELDS {"_fut_waiter", 104}, {"_coro", 112}, {"_name", 120}, {"_context", 128}
+#define GL_TASK_SIZE 144
+#endif
+
+/*
+ * functools._lru_cache_wrapper, Modules/_functoolsmodule.c. The wrapper
+ * starts with the root of its list of links (functools._lru_list_elem: no
+ * traverse of their own; each holds a key and its result, at 40 and 48, and
+ * the next link at 24; the root is the wrapper itself). Its traverse
+ * reports, per link in list order, the key, the result and (3.10+) the
+ * link's type, then its fields; 3.10+ reports its own type first. The cache
+ * dict maps each key to its link (to the result itself when unbounded,
+ * which has no links). func is what update_wrapper() also stores as
+ * __wrapped__.
+ */
+#if GL_PY_AT_LEAST(3, 10)
+#define GL_LRU_FIELDS {"cache", 72}, {"__wrapped__", 88}, {"kwd_mark", 112}, {"lru_list_elem_type", 120}, \
+	{"cache_info_type", 128}
+#define GL_LRU_SIZE 152
+#define GL_LRU_LINK_TYPE_OFF 120 /* reported once per link, after its key and result */
+#elif GL_PY_AT_LEAST(3, 9)
+#define GL_LRU_FIELDS {"cache", 72}, {"__wrapped__", 88}, {"cache_info_type", 112}
+#define GL_LRU_SIZE 136
+#define GL_LRU_LINK_TYPE_OFF 0
+#else
+#define GL_LRU_FIELDS {"cache", 72}, {"__wrapped__", 88}, {"cache_info_type", 112}
+#define GL_LRU_SIZE 128
+#define GL_LRU_LINK_TYPE_OFF 0
+#endif
+#define GL_LRU_TP_NAME "functools._lru_cache_wrapper"
+
+static const gl_ctype gl_ctypes[] = {
+	{"_asyncio.Future", GL_FUT_SIZE, {GL_FUT_FIELDS, {NULL, 0}}},
+	{"_asyncio.Task", GL_TASK_SIZE, {GL_TASK_FIELDS, {NULL, 0}}},
+	/* what `await future` iterates (FutureIter) */
+	{"_asyncio.FutureIter", 24, {{"future", 16}, {NULL, 0}}},
+	{GL_LRU_TP_NAME, GL_LRU_SIZE, {GL_LRU_FIELDS, {NULL, 0}}},
+	/* _sre's PatternObject: groups, groupindex, indexgroup, pattern (a member) */
+	{"re.Pattern", 96, {{"groupindex", 32}, {"indexgroup", 40}, {NULL, 0}}},
+	/* _abc_data: what the pure-Python ABCMeta keeps as these attributes */
+	{"_abc._abc_data", 48, {{"_abc_registry", 16}, {"_abc_cache", 24}, {"_abc_negative_cache", 32}, {NULL, 0}}},
+	{"_abc_data", 48, {{"_abc_registry", 16}, {"_abc_cache", 24}, {"_abc_negative_cache", 32}, {NULL, 0}}},
+	/* contextvars.Context (Include/internal/pycore_context.h): the context
+	 * entered before it, its mapping of variables */
+	{"_contextvars.Context", 48, {{"ctx_prev", 16}, {"ctx_vars", 24}, {NULL, 0}}},
+	{"Context", 48, {{"ctx_prev", 16}, {"ctx_vars", 24}, {NULL, 0}}},
+	/* operator.attrgetter: the tuple of attribute names */
+	{"operator.attrgetter", 32, {{"attr", 24}, {NULL, 0}}},
+	{"operator.attrgetter", 40, {{"attr", 24}, {NULL, 0}}},
+	/* a memoryview references its buffer, which holds what it views
+	 * (memoryview.obj); the view's own copy of that pointer is borrowed */
+	{"memoryview", (Py_ssize_t)offsetof(PyMemoryViewObject, ob_array), {{"mbuf", offsetof(PyMemoryViewObject, mbuf)}, {NULL, 0}}},
+	{"managedbuffer", (Py_ssize_t)sizeof(_PyManagedBufferObject),
+	 {{"obj", offsetof(_PyManagedBufferObject, master.obj)}, {NULL, 0}}},
+#if GL_PY_AT_LEAST(3, 10)
+	/* prop_name (3.10+), right after prop_doc (__doc__); property.__name__ */
+	{"property", 64, {{"__name__", 48}, {NULL, 0}}},
+#endif
+#if GL_PY_AT_LEAST(3, 9)
+	/* a method bound with its defining class (METH_METHOD) */
+	{"builtin_method", (Py_ssize_t)sizeof(PyCMethodObject),
+	 {{"mm_class", offsetof(PyCMethodObject, mm_class)}, {NULL, 0}}},
+#endif
+};
+
+/* The named C fields of type t itself (not its bases'), or NULL. */
+static inline const gl_cfield *gl_ctype_fields(PyTypeObject *t)
+{
+	for (size_t i = 0; i < sizeof gl_ctypes / sizeof gl_ctypes[0]; i++)
+		if (t->tp_basicsize == gl_ctypes[i].basicsize && strcmp(t->tp_name, gl_ctypes[i].tp_name) == 0)
+			return gl_ctypes[i].fields;
 	return NULL;
 }
 

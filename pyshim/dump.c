@@ -75,8 +75,10 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 
 	gl_heldlist held = {0};
 	gl_sb hj = {0};
-	gl_header_build(&hj, values, collect, &held);
-	gl_walker *w = gl_sb_failed(&hj) ? NULL : gl_walk_new(values, held.frames, held.n);
+	/* the interned strings' table, where it keeps strings alive: a root */
+	PyObject *interned = gl_interned_dict();
+	gl_header_build(&hj, values, collect, &held, interned);
+	gl_walker *w = gl_sb_failed(&hj) ? NULL : gl_walk_new(values, held.frames, held.n, interned);
 	if (!w) {
 		gl_sb_free(&hj);
 		gl_held_release(&held);

@@ -13,7 +13,8 @@ alive) and whenever the process receives SIGUSR2 (the handler runs at a safe
 point in the main thread): where `graphleak dump --pid PID --signal` asked
 for it if it left a request (graphleak.serve_request()), else to the next
 free SNAP-N name (a file is never replaced). --no-values withholds
-str/bytes/int/float values from the snapshots (graphleak.dump(values=False)).
+str/bytes/int/float values from the snapshots, names excepted (interned
+identifiers: graphleak.dump(values=False)).
 
 If the program installs its own SIGUSR2 handler, signal snapshots stop; this
 is said on stderr when it happens. With --at-exit, a program that exits with
@@ -24,6 +25,12 @@ Works on CPython 3.8 to 3.13; uses nothing outside the standard library.
 
 import os
 import sys
+
+# Marks this module's frames as graphleak's own in a snapshot's header
+# ("graphleak": true on each of them; the shim reads the frames' globals):
+# the program's stack is what a report should show, not the bootstrap's
+# main() or its SIGUSR2 and at-exit handlers.
+__graphleak_bootstrap__ = True
 
 
 def _fail(msg, code=2):

@@ -167,6 +167,24 @@ static int thread_has_ident(PyObject *t, unsigned long ident)
 	return r;
 }
 
+/*
+ * Whether frame f runs graphleak's own code: the bootstrap of `graphleak
+ * run` (pyshim/graphleak_run.py, whose module globals say
+ * __graphleak_bootstrap__; it runs as the first __main__, under any file
+ * name) or a Python module of the graphleak package ("graphleak",
+ * "graphleak.*"). Reads the frame's globals without calling anything.
+ */
+static int own_frame(PyFrameObject *f)
+{
+	gl_frame_view v;
+	if (gl_frame_view_get((PyObject *)f, &v) < 0 || !v.globals || !PyDict_Check(v.globals))
+		return 0;
+	if (dict_find(v.globals, "__graphleak_bootstrap__"))
+		return 1;
+	PyObject *name = dict_find(v.globals, "__name__");
+	return str_is(name, "graphleak") || str_has_prefix(name, "graphleak.");
+}
+
 static void sb_frame(gl_sb *j, PyFrameObject *f)
 {
 	PyCodeObject *co = gl_frame_code(f);
@@ -176,7 +194,10 @@ static void sb_frame(gl_sb *j, PyFrameObject *f)
 	sb_pystr(j, gl_code_qualname(co));
 	gl_sb_puts(j, ", \"file\": ");
 	sb_pystr(j, co->co_filename);
-	gl_sb_printf(j, ", \"line\": %d}", PyFrame_GetLineNumber(f));
+	gl_sb_printf(j, ", \"line\": %d", PyFrame_GetLineNumber(f));
+	if (own_frame(f))
+		gl_sb_puts(j, ", \"graphleak\": true");
+	gl_sb_puts(j, "}");
 }
 
 static void build_threads(gl_sb *j, gl_heldlist *held)
@@ -260,7 +281,7 @@ static void build_threads(gl_sb *j, gl_heldlist *held)
 	PyErr_Clear();
 }
 
-void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held)
+void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held, PyObject *interned)
 {
 	gl_sb_puts(j, "{\"format\": \"graphleak-snapshot\", \"format_version\": \"" GL_FMT_VERSION_TEXT "\", ");
 	gl_sb_puts(j, "\"producer\": \"graphleak-shim " GL_SHIM_VERSION "\", ");
@@ -315,6 +336,12 @@ void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held)
 	Py_XDECREF(gc);
 	gl_sb_printf(j, "\"options\": {\"values\": %s}, \"threads\": ", values ? "true" : "false");
 	build_threads(j, held);
-	gl_sb_puts(j, "}");
+	/* named roots: objects the interpreter keeps alive that nothing in the
+	 * heap references (the walk records each) */
+	gl_sb_puts(j, ", \"roots\": [");
+	if (interned)
+		gl_sb_printf(j, "{\"name\": \"interned strings\", \"addr\": \"0x%llx\"}",
+			     (unsigned long long)(uintptr_t)interned);
+	gl_sb_puts(j, "]}");
 }
 

@@ -20,10 +20,11 @@ typedef struct gl_heldlist {
 /*
  * Appends the header JSON (docs/snapshot-format.md) to j: values and
  * collected as the options say. The frames it reads are added to *held.
- * The GIL must be held; no exception is left set. Out of memory shows as
- * gl_sb_failed(j).
+ * interned: the interned strings' table the walk records (or NULL), named
+ * in "roots". The GIL must be held; no exception is left set. Out of
+ * memory shows as gl_sb_failed(j).
  */
-void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held);
+void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held, PyObject *interned);
 
 /* Drops the references and frees the list. */
 void gl_held_release(gl_heldlist *h);

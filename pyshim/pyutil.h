@@ -81,6 +81,15 @@ static inline int str_is(PyObject *s, const char *lit)
 	return (size_t)PyUnicode_GET_LENGTH(s) == n && memcmp(PyUnicode_DATA(s), lit, n) == 0;
 }
 
+/* Whether `s` is an exact, ready str that starts with the ASCII `lit`. */
+static inline int str_has_prefix(PyObject *s, const char *lit)
+{
+	if (!s || !PyUnicode_CheckExact(s) || !gl_str_ready(s) || !PyUnicode_IS_ASCII(s))
+		return 0;
+	size_t n = strlen(lit);
+	return (size_t)PyUnicode_GET_LENGTH(s) >= n && memcmp(PyUnicode_DATA(s), lit, n) == 0;
+}
+
 /* Finds the value of str key `lit` in dict d by iterating (no hashing, no
  * comparison that could run Python code). Borrowed, or NULL. */
 static inline PyObject *dict_find(PyObject *d, const char *lit)

@@ -97,7 +97,8 @@ typedef struct {
 	uint64_t count;
 } bitset;
 
-enum { SZ_DEFAULT, SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_BYTES, SZ_BYTEARRAY, SZ_INT, SZ_APPROX, SZ_N_ };
+enum { SZ_DEFAULT, SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_BYTES, SZ_BYTEARRAY, SZ_INT, SZ_TYPE, SZ_FRAME, SZ_CODE,
+       SZ_ODICT, SZ_DEQUE, SZ_GEN, SZ_APPROX, SZ_N_ };
 enum { SH_GENERIC, SH_LIST, SH_TUPLE, SH_DICT, SH_SET };
 /* what the preview is made of (the checks of record(), once per type) */
 enum { VK_OTHER, VK_STR, VK_BYTES, VK_BYTEARRAY, VK_BOOL, VK_INT, VK_FLOAT, VK_MODULE, VK_TYPE,
@@ -125,6 +126,10 @@ typedef struct {
 	uint8_t ckind;      /* CK_* */
 	uint8_t is_value;   /* str, bytes, bytearray, int (bool too), float: withheld by values=False */
 	uint8_t gc_maybe;   /* 0: never gc (no Py_TPFLAGS_HAVE_GC), 1: always, 2: ask tp_is_gc */
+	uint8_t is_odict;   /* an OrderedDict: its traverse also reports each key from its list */
+	uint8_t is_lru;     /* a functools.lru_cache wrapper of the known layout (compat.h) */
+	uint8_t is_gen;     /* a generator, coroutine or async generator */
+	uint8_t has_cfields; /* compat.h's table names C fields of it (or of a base) */
 	uint32_t nmembers;
 	member_t *members;
 } typeinfo;
@@ -151,14 +156,18 @@ enum {
 	F_CLASS, F_DICT, F_CODE, F_GLOBALS, F_DEFAULTS, F_KWDEFAULTS, F_CLOSURE, F_MODULE,
 	F_NAME, F_QUALNAME, F_DOC, F_ANNOTATIONS, F_BUILTINS, F_TYPEPARAMS, F_CELL, F_FUNC,
 	F_SELF, F_MRO, F_BASES, F_BASE, F_SLOTS, F_FBACK, F_FCODE, F_FGLOBALS, F_FBUILTINS,
-	F_FLOCALS, F_FTRACE, F_FFUNC, F_COFREEVARS, F_COLPNAMES, F_N_
+	F_FLOCALS, F_FTRACE, F_FFUNC, F_ARGS, F_TRACEBACK, F_CONTEXT, F_CAUSE, F_NOTES,
+	F_TBNEXT, F_MDSTATE, F_GIFRAME, F_GICODE, F_CRFRAME, F_CRCODE, F_AGFRAME,
+	F_AGCODE, F_LRULINKTYPE, F_HTMODULE, F_N_
 };
 static const char *const field_names[F_N_] = {
 	"__class__", "__dict__", "__code__", "__globals__", "__defaults__", "__kwdefaults__",
 	"__closure__", "__module__", "__name__", "__qualname__", "__doc__", "__annotations__",
 	"__builtins__", "__type_params__", "cell_contents", "__func__", "__self__", "__mro__",
 	"__bases__", "__base__", "__slots__", "f_back", "f_code", "f_globals", "f_builtins",
-	"f_locals", "f_trace", "f_func", "co_freevars", "co_localsplusnames",
+	"f_locals", "f_trace", "f_func", "args", "__traceback__", "__context__", "__cause__",
+	"__notes__", "tb_next", "md_state", "gi_frame", "gi_code", "cr_frame",
+	"cr_code", "ag_frame", "ag_code", "lru_list_elem_type", "ht_module",
 };
 
 struct gl_walker {
@@ -196,6 +205,15 @@ struct gl_walker {
 	int n_sz;
 	PyTypeObject *deque_type;
 	uint32_t fsid[F_N_];
+	uint32_t csid[GL_CO_N];  /* names of gl_code_extra_refs() */
+	PyObject *interned;      /* the interned strings' table, recorded as a root (or NULL) */
+
+	/* an index of the unclaimed references of one object (refidx_*):
+	 * pointer -> first position, then next[] in traverse order */
+	uintptr_t *ri_key;
+	size_t *ri_head;
+	size_t *ri_next;
+	size_t ri_cap, ri_capnext, ri_mask;
 
 	uint64_t n_tracked, n_untracked, bytes;
 };
@@ -588,9 +606,27 @@ static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 			if (add_member(w, ti, m->offset, intern_c(w, m->name), (uint8_t)slots_kind, &mcap) < 0)
 				return NULL;
 		}
+		/* C fields that no PyMemberDef names, of a few known types (compat.h) */
+		for (const gl_cfield *cf = gl_ctype_fields(t); cf && cf->name; cf++) {
+			if (add_member(w, ti, cf->off, intern_c(w, cf->name), GL_EK_FIELD, &mcap) < 0)
+				return NULL;
+			ti->has_cfields = 1;
+		}
+		if (t->tp_basicsize == GL_LRU_SIZE && strcmp(t->tp_name, GL_LRU_TP_NAME) == 0)
+			ti->is_lru = 1;
 	}
 	if (!sizeof_found)
 		ti->size_mode = SZ_DEFAULT;
+	/* frames and code objects (not subclassable): their own __sizeof__,
+	 * computed from their layout (compat.h) */
+	if (tp == &PyFrame_Type)
+		ti->size_mode = SZ_FRAME;
+	else if (tp == &PyCode_Type)
+		ti->size_mode = SZ_CODE;
+#if GL_PY_AT_LEAST(3, 11)
+	else if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
+		ti->size_mode = SZ_GEN; /* they embed their frame (gen_sizeof) */
+#endif
 	ti->flags = f;
 
 	if (tp == &PyList_Type)
@@ -650,6 +686,8 @@ static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 	ti->ckind = t_list ? CK_LIST : t_tuple ? CK_TUPLE : t_dict ? CK_DICT : t_set ? CK_SET
 		: ti->is_deque ? CK_DEQUE : CK_NONE;
 	ti->gc_maybe = !PyType_IS_GC(tp) ? 0 : tp->tp_is_gc ? 2 : 1;
+	ti->is_odict = (uint8_t)PyType_IsSubtype(tp, &PyODict_Type);
+	ti->is_gen = tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type;
 
 	if (ptrmap_put(w, &w->typemap, tp, (uint32_t)w->ntypes) < 0)
 		return NULL;
@@ -763,11 +801,11 @@ static void fcand(walker *w, PyObject *ptr, int field)
 }
 
 /* Candidate names for the references of o (fields, slots, attributes). */
-static void gather_candidates(walker *w, PyObject *o, typeinfo *ti, gl_frame_view *fv, int *have_fv)
+static void gather_candidates(walker *w, PyObject *o, typeinfo *ti)
 {
 	PyTypeObject *tp = Py_TYPE(o);
+	gl_frame_view fv;
 	w->ncands = 0;
-	*have_fv = 0;
 	if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
 		fcand(w, (PyObject *)tp, F_CLASS);
 	for (uint32_t i = 0; i < ti->nmembers; i++) {
@@ -824,55 +862,166 @@ static void gather_candidates(walker *w, PyObject *o, typeinfo *ti, gl_frame_vie
 			fcand(w, ht->ht_qualname, F_QUALNAME);
 			fcand(w, ht->ht_slots, F_SLOTS);
 #if GL_PY_AT_LEAST(3, 9)
-			fcand(w, ht->ht_module, F_MODULE);
+			/* the module of a C type made by PyType_FromModuleAndSpec
+			 * (PyType_GetModule); __module__ is a str in its dict */
+			fcand(w, ht->ht_module, F_HTMODULE);
 #endif
 		}
 	} else if (PyFrame_Check(o)) {
-		if (gl_frame_view_get(o, fv) == 0) {
-			*have_fv = 1;
-			uint8_t ex = (uint8_t)(fv->executing ? 1 : 0);
-			cand(w, fv->back, GL_EK_FIELD, w->fsid[F_FBACK], 0);
+		if (gl_frame_view_get(o, &fv) == 0) {
+			uint8_t ex = (uint8_t)(fv.executing ? 1 : 0);
+			cand(w, fv.back, GL_EK_FIELD, w->fsid[F_FBACK], 0);
 			cand(w, ((PyFrameObject *)o)->f_trace, GL_EK_FIELD, w->fsid[F_FTRACE], 0);
-			cand(w, fv->code, GL_EK_FIELD, w->fsid[F_FCODE], ex);
-			cand(w, fv->globals, GL_EK_FIELD, w->fsid[F_FGLOBALS], ex);
-			cand(w, fv->builtins, GL_EK_FIELD, w->fsid[F_FBUILTINS], ex);
-			cand(w, fv->locals, GL_EK_FIELD, w->fsid[F_FLOCALS], ex);
-			cand(w, fv->func, GL_EK_FIELD, w->fsid[F_FFUNC], ex);
-			for (Py_ssize_t i = 0; i < fv->nlocals; i++) {
-				PyObject *v = fv->localsplus[i];
+			cand(w, fv.code, GL_EK_FIELD, w->fsid[F_FCODE], ex);
+			cand(w, fv.globals, GL_EK_FIELD, w->fsid[F_FGLOBALS], ex);
+			cand(w, fv.builtins, GL_EK_FIELD, w->fsid[F_FBUILTINS], ex);
+			cand(w, fv.locals, GL_EK_FIELD, w->fsid[F_FLOCALS], ex);
+			cand(w, fv.func, GL_EK_FIELD, w->fsid[F_FFUNC], ex);
+			for (Py_ssize_t i = 0; i < fv.nlocals; i++) {
+				PyObject *v = fv.localsplus[i];
 				if (v)
-					cand(w, v, GL_EK_LOCAL, name_sid(w, gl_frame_local_name(fv, i)), ex);
+					cand(w, v, GL_EK_LOCAL, name_sid(w, gl_frame_local_name(&fv, i)), ex);
 			}
 		}
+	} else if (ti->is_gen) {
+		/* generators, coroutines, async generators: their names, and on
+		 * 3.11+ the frame embedded in them (its locals by name); 3.8-3.10
+		 * have a frame object (the gi_frame member) */
+		PyGenObject *g = (PyGenObject *)o;
+		const char *pre = gl_gen_prefix(o);
+		/* its frame field, then its code field (the enum's order) */
+		int ff = pre[0] == 'c' ? F_CRFRAME : pre[0] == 'a' ? F_AGFRAME : F_GIFRAME;
+		fcand(w, g->gi_name, F_NAME);
+		fcand(w, g->gi_qualname, F_QUALNAME);
+#if GL_PY_AT_LEAST(3, 11) && !GL_PY_AT_LEAST(3, 12)
+		fcand(w, (PyObject *)g->gi_code, ff + 1);
+#endif
+		if (gl_gen_frame_view(o, &fv) == 0) {
+			fcand(w, fv.frame_obj, ff);
+			fcand(w, fv.code, ff + 1); /* gi_code, cr_code, ag_code */
+			fcand(w, fv.func, F_FFUNC);
+			fcand(w, fv.locals, F_FLOCALS);
+			for (Py_ssize_t i = 0; i < fv.nlocals; i++) {
+				PyObject *v = fv.localsplus[i];
+				if (v)
+					cand(w, v, GL_EK_LOCAL, name_sid(w, gl_frame_local_name(&fv, i)), 0);
+			}
+		}
+	} else if (PyExceptionInstance_Check(o)) {
+		/* BaseException's fields (getsets, not members); a subclass's own
+		 * fields are members (StopIteration.value, OSError.filename, ...) */
+		PyBaseExceptionObject *e = (PyBaseExceptionObject *)o;
+		fcand(w, e->args, F_ARGS);
+		fcand(w, e->traceback, F_TRACEBACK);
+		fcand(w, e->context, F_CONTEXT);
+		fcand(w, e->cause, F_CAUSE);
+#if GL_PY_AT_LEAST(3, 11)
+		fcand(w, e->notes, F_NOTES);
+#endif
+	} else if (PyTraceBack_Check(o)) {
+		/* tb_frame is a member; tb_next a getset */
+		fcand(w, (PyObject *)((PyTracebackObject *)o)->tb_next, F_TBNEXT);
 	}
 }
 
-#define MATCH_WINDOW 512
+/* ---- an index of the unclaimed references of one object ---------------- */
 
-/* Assigns candidate labels to the collected references; candidates that
+#define RI_NONE ((size_t)-1)
+
+/* Indexes the references in refs[0..n) that no label claimed yet, so that
+ * refidx_take() finds one by address in constant time, whatever the
+ * object's size (a window around a cursor does not do: an OrderedDict's
+ * traverse reports every key before any value). 0, or -1 out of memory
+ * (the walk is failed). */
+static int refidx_build(walker *w)
+{
+	size_t n = w->nrefs;
+	if (n > SIZE_MAX / 4 / sizeof(uintptr_t)) {
+		w_fail(w, "an object with too many references (%zu)", n);
+		return -1;
+	}
+	size_t cap = 16;
+	while (cap < 2 * n)
+		cap <<= 1;
+	if (cap > w->ri_cap) {
+		uintptr_t *nk = w_realloc(w, w->ri_key, w->ri_cap * sizeof *nk, cap * sizeof *nk);
+		if (!nk)
+			return -1;
+		w->ri_key = nk;
+		size_t *nh = w_realloc(w, w->ri_head, w->ri_cap * sizeof *nh, cap * sizeof *nh);
+		if (!nh)
+			return -1;
+		w->ri_head = nh;
+		w->ri_cap = cap;
+	}
+	if (n > w->ri_capnext) {
+		size_t *nn = w_realloc(w, w->ri_next, w->ri_capnext * sizeof *nn, n * sizeof *nn);
+		if (!nn)
+			return -1;
+		w->ri_next = nn;
+		w->ri_capnext = n;
+	}
+	w->ri_mask = cap - 1;
+	memset(w->ri_key, 0, cap * sizeof *w->ri_key);
+	/* backwards, so that each chain is in traverse order */
+	for (size_t j = n; j-- > 0;) {
+		if (w->labs[j].kind != LAB_NONE)
+			continue;
+		uintptr_t p = (uintptr_t)w->refs[j];
+		size_t h = hash_ptr(p) & w->ri_mask;
+		while (w->ri_key[h] && w->ri_key[h] != p)
+			h = (h + 1) & w->ri_mask;
+		w->ri_next[j] = w->ri_key[h] ? w->ri_head[h] : RI_NONE;
+		w->ri_key[h] = p;
+		w->ri_head[h] = j;
+	}
+	return 0;
+}
+
+/* The position of the first reference to p that no label claimed yet (the
+ * caller claims it), or RI_NONE. */
+static size_t refidx_take(walker *w, PyObject *p)
+{
+	uintptr_t key = (uintptr_t)p;
+	size_t h = hash_ptr(key) & w->ri_mask;
+	while (w->ri_key[h] && w->ri_key[h] != key)
+		h = (h + 1) & w->ri_mask;
+	if (!w->ri_key[h])
+		return RI_NONE;
+	size_t j = w->ri_head[h];
+	while (j != RI_NONE && w->labs[j].kind != LAB_NONE)
+		j = w->ri_next[j];
+	w->ri_head[h] = j == RI_NONE ? RI_NONE : w->ri_next[j];
+	return j;
+}
+
+#define MATCH_SCAN 1024 /* up to this many references, a plain scan finds a candidate */
+
+/* Assigns candidate labels to the collected references (each candidate
+ * claims the first unclaimed reference with its address); candidates that
  * traverse did not report and that are true references (extra) are
- * emitted as extra edges. */
-static void match_candidates(walker *w)
+ * emitted as extra edges. With `indexed`, through the index (refidx). */
+static void match_candidates(walker *w, int indexed)
 {
 	size_t n = w->nrefs;
 	for (size_t c = 0; c < w->ncands; c++) {
 		cand_t *cd = &w->cands[c];
-		int found = 0;
-		size_t lo_end = n < MATCH_WINDOW ? n : MATCH_WINDOW;
-		for (size_t j = 0; j < lo_end && !found; j++)
-			if (w->refs[j] == cd->ptr && w->labs[j].kind == LAB_NONE) {
-				w->labs[j].kind = cd->kind;
-				w->labs[j].payload = cd->payload;
-				found = 1;
-			}
-		for (size_t j = n > MATCH_WINDOW ? (n - MATCH_WINDOW > lo_end ? n - MATCH_WINDOW : lo_end) : n; j < n && !found; j++)
-			if (w->refs[j] == cd->ptr && w->labs[j].kind == LAB_NONE) {
-				w->labs[j].kind = cd->kind;
-				w->labs[j].payload = cd->payload;
-				found = 1;
-			}
-		if (!found && cd->extra)
+		size_t found = RI_NONE;
+		if (indexed) {
+			found = refidx_take(w, cd->ptr);
+		} else {
+			for (size_t j = 0; j < n; j++)
+				if (w->refs[j] == cd->ptr && w->labs[j].kind == LAB_NONE) {
+					found = j;
+					break;
+				}
+		}
+		if (found != RI_NONE) {
+			w->labs[found].kind = cd->kind;
+			w->labs[found].payload = cd->payload;
+		} else if (cd->extra) {
 			emit(w, cd->ptr, cd->kind, 1, cd->payload);
+		}
 	}
 }
 
@@ -901,6 +1050,67 @@ static Py_ssize_t match_item(PyObject **items, Py_ssize_t m, PyObject *ptr, Py_s
 	return -1;
 }
 
+/*
+ * A functools.lru_cache wrapper (compat.h): its traverse reports, per link
+ * of its list, the cached key and result (and the link's type, 3.10+),
+ * between its own type (3.10+) and its fields. Labels them positionally:
+ * KEY then VALUE, so that a cached result is named by its key, as in a
+ * dict. The links are never followed (they are not reported): the shape is
+ * checked from the counts, the fields at the end and (3.10+) the link type
+ * at every third place; anything else leaves them to the generic labels.
+ */
+static void lru_label(walker *w, PyObject *o)
+{
+	size_t n = w->nrefs, s = 0, stride = 2;
+	PyObject **r = w->refs;
+	PyObject *ltype = NULL;
+	if (GL_LRU_LINK_TYPE_OFF) {
+		if (n == 0 || r[0] != (PyObject *)Py_TYPE(o))
+			return;
+		s = 1;
+		stride = 3;
+		ltype = *(PyObject **)((char *)o + GL_LRU_LINK_TYPE_OFF);
+	}
+	/* the fields reported after the links */
+	PyObject *tail[16];
+	size_t nt = 0;
+	const gl_cfield *cf = gl_ctype_fields(Py_TYPE(o));
+	for (; cf && cf->name && nt < 15; cf++) {
+		PyObject *v = *(PyObject **)((char *)o + cf->off);
+		if (v)
+			tail[nt++] = v;
+	}
+	PyObject *d = gl_classic_dict(o);
+	if (d)
+		tail[nt++] = d;
+	if (n < s + nt || (n - s - nt) % stride)
+		return;
+	size_t m = (n - s - nt) / stride;
+	/* the tail, as a multiset */
+	for (size_t k = 0; k < nt; k++) {
+		size_t hits = 0, want = 0;
+		for (size_t j = s + stride * m; j < n; j++)
+			hits += r[j] == tail[k];
+		for (size_t q = 0; q < nt; q++)
+			want += tail[q] == tail[k];
+		if (hits != want)
+			return;
+	}
+	if (ltype)
+		for (size_t i = 0; i < m; i++)
+			if (r[s + stride * i + 2] != ltype)
+				return;
+	for (size_t i = 0; i < m; i++) {
+		size_t j = s + stride * i;
+		w->labs[j].kind = GL_EK_KEY;
+		w->labs[j + 1].kind = GL_EK_VALUE;
+		if (ltype) {
+			w->labs[j + 2].kind = GL_EK_FIELD;
+			w->labs[j + 2].payload = w->fsid[F_LRULINKTYPE];
+		}
+	}
+}
+
 static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 {
 	w->nrefs = 0;
@@ -914,10 +1124,14 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 		w->labs[j].done = 0;
 		w->labs[j].payload = 0;
 	}
-	gl_frame_view fv;
-	int have_fv;
-	gather_candidates(w, o, ti, &fv, &have_fv);
-	match_candidates(w);
+	gather_candidates(w, o, ti);
+	if (ti->is_lru)
+		lru_label(w, o);
+	/* large objects and dict subclasses are matched through an index */
+	int indexed = n > MATCH_SCAN || ti->ckind == CK_DICT;
+	if (indexed && refidx_build(w) < 0)
+		return;
+	match_candidates(w, indexed);
 
 	/* the container part */
 	if (ti->ckind == CK_LIST || ti->ckind == CK_TUPLE) {
@@ -934,35 +1148,36 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 			}
 		}
 	} else if (ti->ckind == CK_DICT) {
+		/* KEY then VALUE per entry, as for a dict. Its traverse reports
+		 * every value, the keys only with a general keys table (else the
+		 * dict's reference to a key is extra); an OrderedDict's also
+		 * reports each key once more, from its linked list, which holds
+		 * it too: that is a second KEY edge */
+		int kv = gl_dict_keys_visited(o);
 		Py_ssize_t pos = 0;
 		PyObject *k, *v;
-		size_t cur = 0;
 		while (PyDict_Next(o, &pos, &k, &v)) {
-			/* find the value among unassigned refs, from the cursor */
-			size_t j = cur, found = (size_t)-1;
-			for (size_t t = 0; t < n && t < 4 * MATCH_WINDOW; t++, j++) {
-				if (j >= n)
-					j = 0;
-				if (w->labs[j].kind == LAB_NONE && w->refs[j] == v) {
-					found = j;
-					break;
+			size_t jv = refidx_take(w, v);
+			if (jv == RI_NONE)
+				continue; /* not reported: not labelled either */
+			w->labs[jv].kind = GL_EK_VALUE;
+			w->labs[jv].done = 1;
+			if (ti->is_odict) {
+				size_t jn = refidx_take(w, k);
+				if (jn != RI_NONE) {
+					w->labs[jn].kind = GL_EK_KEY;
+					w->labs[jn].done = 1;
+					emit(w, k, GL_EK_KEY, 0, 0);
 				}
 			}
-			if (found == (size_t)-1)
-				continue;
-			w->labs[found].kind = GL_EK_VALUE;
-			w->labs[found].done = 1;
-			int kextra = 1;
-			size_t nx = found + 1;
-			if (nx < n && w->labs[nx].kind == LAB_NONE && w->refs[nx] == k) {
-				w->labs[nx].kind = GL_EK_KEY;
-				w->labs[nx].done = 1;
-				kextra = 0;
-				cur = nx + 1;
-			} else {
-				cur = found + 1;
+			/* the dict's own reference to the key: extra unless reported
+			 * (and always emitted: a VALUE edge follows its KEY) */
+			size_t jk = kv ? refidx_take(w, k) : RI_NONE;
+			if (jk != RI_NONE) {
+				w->labs[jk].kind = GL_EK_KEY;
+				w->labs[jk].done = 1;
 			}
-			emit(w, k, GL_EK_KEY, kextra, 0);
+			emit(w, k, GL_EK_KEY, jk == RI_NONE, 0);
 			emit(w, v, GL_EK_VALUE, 0, 0);
 		}
 	} else if (ti->ckind == CK_SET) {
@@ -976,6 +1191,15 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 				w->labs[j].kind = GL_EK_INDEX;
 				w->labs[j].payload = idx++;
 			}
+	} else if (ti->vkind == VK_MODULE) {
+		/* a module reports its __dict__, then what its C state holds
+		 * (PyModuleDef.m_traverse): types, functions, caches of an
+		 * extension module */
+		for (size_t j = 0; j < n; j++)
+			if (w->labs[j].kind == LAB_NONE) {
+				w->labs[j].kind = GL_EK_FIELD;
+				w->labs[j].payload = w->fsid[F_MDSTATE];
+			}
 	}
 	for (size_t j = 0; j < n; j++) {
 		lab_t *l = &w->labs[j];
@@ -988,41 +1212,80 @@ static void generic_edges(walker *w, PyObject *o, typeinfo *ti)
 	}
 }
 
+/* The interned strings' table (a root, compat.h): KEY then VALUE for each
+ * string it keeps alive; an entry whose references are not counted (a
+ * mortal interned string, 3.13) is left out, since the table does not hold
+ * it (so this dict's VALUE edges are a subset of what its traverse
+ * reports). */
+static void interned_edges(walker *w, PyObject *o)
+{
+	Py_ssize_t pos = 0;
+	PyObject *k, *v;
+	while (PyDict_Next(o, &pos, &k, &v)) {
+		if (!gl_interned_kept(k))
+			continue;
+		emit(w, k, GL_EK_KEY, 1, 0);
+		emit(w, v, GL_EK_VALUE, 0, 0);
+	}
+}
+
 /* An exact dict: KEY then VALUE per entry, in order. Its traverse reports
  * the keys only for a general keys table (compat.h); otherwise the keys are
  * extra edges. */
 static void dict_edges(walker *w, PyObject *o)
 {
-	/* a 3.13 __dict__ over its owner's inline values: the values are the
-	 * owner's references (its ATTR edges), not the dict's */
-	if (((PyDictObject *)o)->ma_used == 0 || gl_dict_values_embedded(o))
+	if (((PyDictObject *)o)->ma_used == 0)
 		return;
-	int kextra = !gl_dict_keys_visited(o);
+	if (o == w->interned) {
+		interned_edges(w, o);
+		return;
+	}
+	/* A 3.13 __dict__ over its owner's inline values: its traverse reports
+	 * nothing; the values are its owner's references (the owner's ATTR
+	 * edges, which its traverse reports) and the keys its class's shared
+	 * keys'. Both are extra edges here, so that the keys are in the
+	 * snapshot and the dict's values are named by them; an extra VALUE edge
+	 * is this view of the owner's reference, not another reference. */
+	int emb = gl_dict_values_embedded(o);
+	int kextra = emb || !gl_dict_keys_visited(o);
 	Py_ssize_t pos = 0;
 	PyObject *k, *v;
 	while (PyDict_Next(o, &pos, &k, &v)) {
 		emit(w, k, GL_EK_KEY, kextra, 0);
-		emit(w, v, GL_EK_VALUE, 0, 0);
+		emit(w, v, GL_EK_VALUE, emb, 0);
 	}
 }
 
-/* A code object is not a GC type, so it has no tp_traverse; of its
- * references only the tuple holding the names of its free variables is
- * recorded (its last len(__closure__) entries name a function's closure
- * cells, in order), so that a closure cell can be named by its variable. */
-static void code_edges(walker *w, PyObject *o)
+/* An object whose type has no traverse (not a GC type): nothing reports
+ * its references, so its members (T_OBJECT, each a strong reference) and
+ * known C fields are extra edges, for the types whose layouts compat.h
+ * knows (trusting a member of any C type to be owned and alive would be a
+ * guess: those get no edges). Code objects are the main case, with what
+ * they hold beyond their members (compat.h: co_localsplusnames, ...):
+ * constants (nested code objects among them), names, bytecode, line and
+ * exception tables; then re.Pattern (3.8, 3.9) and _abc_data (3.8). */
+static void member_edges(walker *w, PyObject *o, typeinfo *ti)
 {
-	PyObject *names;
-	int field;
-	if (gl_code_freevar_names((PyCodeObject *)o, &names, &field) == 0 && names)
-		emit(w, names, GL_EK_FIELD, 0, w->fsid[field ? F_COLPNAMES : F_COFREEVARS]);
+	for (uint32_t i = 0; i < ti->nmembers; i++) {
+		PyObject *v = *(PyObject **)((char *)o + ti->members[i].off);
+		if (v)
+			emit(w, v, ti->members[i].kind, 1, ti->members[i].sid);
+	}
+	if (ti->vkind == VK_CODE) {
+		PyObject *ex[GL_CO_N];
+		gl_code_extra_refs((PyCodeObject *)o, ex);
+		for (int i = 0; i < GL_CO_N; i++)
+			if (ex[i])
+				emit(w, ex[i], GL_EK_FIELD, 1, w->csid[i]);
+	}
 }
 
 static void object_edges(walker *w, PyObject *o, typeinfo *ti, int isgc)
 {
 	PyTypeObject *tp = Py_TYPE(o);
-	if (ti->vkind == VK_CODE) {
-		code_edges(w, o);
+	if (ti->gc_maybe == 0) {
+		if (ti->vkind == VK_CODE || ti->has_cfields)
+			member_edges(w, o, ti);
 		return;
 	}
 	if (!isgc || !tp->tp_traverse)
@@ -1243,6 +1506,26 @@ static void record(walker *w, PyObject *o, int tracked)
 	case SZ_INT:
 		size = gl_long_sizeof(o);
 		break;
+	case SZ_TYPE:
+		size = gl_type_sizeof(o);
+		break;
+	case SZ_FRAME:
+		size = gl_frame_sizeof(o);
+		break;
+	case SZ_CODE:
+		size = gl_code_sizeof(o);
+		break;
+	case SZ_ODICT:
+		size = gl_odict_sizeof(o);
+		break;
+	case SZ_DEQUE:
+		size = gl_deque_sizeof(o);
+		break;
+#if GL_PY_AT_LEAST(3, 11)
+	case SZ_GEN:
+		size = gl_gen_sizeof(o);
+		break;
+#endif
 	case SZ_APPROX:
 		flags |= GL_OF_SIZE_APPROX;
 		size = gl_default_sizeof(o);
@@ -1277,7 +1560,11 @@ static void record(walker *w, PyObject *o, int tracked)
 	size_t pvlen = 0;
 	int has_pv = 0, trunc = 0;
 	PyObject *q = NULL; /* a name to preview */
-	if (ti->is_value && !w->values) {
+	/* values=False withholds values, but not names: an interned str that is
+	 * an identifier (attribute, global, class and function names, keys
+	 * that are names; identifier-like literals of the program's own code
+	 * are interned too) */
+	if (ti->is_value && !w->values && !(ti->vkind == VK_STR && gl_str_is_name(o))) {
 		flags |= GL_OF_REDACTED;
 	} else {
 		switch (ti->vkind) {
@@ -1400,6 +1687,9 @@ static void walker_free(walker *w)
 	free(w->refs);
 	free(w->labs);
 	free(w->cands);
+	free(w->ri_key);
+	free(w->ri_head);
+	free(w->ri_next);
 	for (size_t i = 0; i < w->ntypes; i++)
 		free(w->types[i].members);
 	free(w->types);
@@ -1427,7 +1717,7 @@ static void capture_sizeof(walker *w)
 		{&PyBaseObject_Type, SZ_DEFAULT}, {&PyList_Type, SZ_LIST}, {&PyDict_Type, SZ_DICT},
 		{&PySet_Type, SZ_SET}, {&PyUnicode_Type, SZ_STR}, {&PyBytes_Type, SZ_BYTES},
 		{&PyByteArray_Type, SZ_BYTEARRAY}, {&PyLong_Type, SZ_INT}, {&PyFrozenSet_Type, SZ_SET},
-		{&PyTuple_Type, SZ_DEFAULT}, {&PyFloat_Type, SZ_DEFAULT},
+		{&PyTuple_Type, SZ_DEFAULT}, {&PyFloat_Type, SZ_DEFAULT}, {&PyType_Type, SZ_TYPE},
 	};
 	w->n_sz = 0;
 	for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
@@ -1437,6 +1727,18 @@ static void capture_sizeof(walker *w)
 			w->sz_mode[w->n_sz++] = (uint8_t)tab[i].mode;
 		}
 	}
+	/* OrderedDict and deque, whose layouts compat.h re-declares (the
+	 * OrderedDict's is checked against its type) */
+	PyObject *od = gl_odict_layout_ok() ? dict_find(gl_type_dict(&PyODict_Type), "__sizeof__") : NULL;
+	if (od && w->n_sz < 16) {
+		w->sz_desc[w->n_sz] = od;
+		w->sz_mode[w->n_sz++] = SZ_ODICT;
+	}
+	PyObject *dq = w->deque_type ? dict_find(gl_type_dict(w->deque_type), "__sizeof__") : NULL;
+	if (dq && w->n_sz < 16) {
+		w->sz_desc[w->n_sz] = dq;
+		w->sz_mode[w->n_sz++] = SZ_DEQUE;
+	}
 }
 
 
@@ -1444,7 +1746,7 @@ static void capture_sizeof(walker *w)
 /* walk.h                                                                   */
 /* ======================================================================== */
 
-gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld)
+gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld, PyObject *interned)
 {
 	walker *w = calloc(1, sizeof *w);
 	if (!w) {
@@ -1452,7 +1754,7 @@ gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld)
 		return NULL;
 	}
 	w->values = values;
-	capture_sizeof(w);
+	w->interned = interned;
 	PyObject *modules = PySys_GetObject("modules");
 	PyObject *coll = (modules && PyDict_Check(modules)) ? PyDict_GetItemString(modules, "_collections") : NULL;
 	PyObject *dq = coll ? PyObject_GetAttrString(coll, "deque") : NULL;
@@ -1461,6 +1763,7 @@ gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld)
 	if (dq && PyType_Check(dq))
 		w->deque_type = (PyTypeObject *)dq; /* kept alive by the module */
 	Py_XDECREF(dq);
+	capture_sizeof(w);
 	/* gc.garbage items */
 	PyObject *gc = PyImport_ImportModule("gc");
 	PyObject *gb = gc ? PyObject_GetAttrString(gc, "garbage") : NULL;
@@ -1488,6 +1791,8 @@ int gl_walk_run(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, PyObject 
 	w->wr = wr;
 	for (int i = 0; i < F_N_; i++)
 		w->fsid[i] = intern_c(w, field_names[i]);
+	for (int i = 0; i < GL_CO_N; i++)
+		w->csid[i] = intern_c(w, gl_code_extra_names[i]);
 	double t0 = now_mono();
 	for (int g = 0; g < lists->n && !w->failed && !gl_w_failed(w->wr); g++) {
 		PyGC_Head *head = lists->heads[g];
@@ -1504,6 +1809,12 @@ int gl_walk_run(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, PyObject 
 	drain(w, 1);
 	for (size_t i = 0; i < nheld && !w->failed; i++) {
 		note_target(w, held[i]);
+		drain(w, 1);
+	}
+	/* the interned strings' table, a named root of the header: nothing in
+	 * the heap references it */
+	if (w->interned && !w->failed) {
+		note_target(w, w->interned);
 		drain(w, 1);
 	}
 	st->seconds = now_mono() - t0;

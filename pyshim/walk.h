@@ -22,10 +22,13 @@ typedef struct gl_walk_stats {
  * the interpreter (the __sizeof__ of the builtin types, deque's type,
  * gc.garbage) and the frames the header holds (held[0..nheld), whose
  * refcounts the walk corrects). values: 0 withholds str/bytes/int/float
- * values. NULL with an exception set if out of memory; free with
- * gl_walk_free().
+ * values (names excepted: interned identifiers). interned: the interned
+ * strings' table (gl_interned_dict(), borrowed, or NULL), recorded after
+ * everything else as the header's named root, with an edge to each
+ * string it keeps alive. NULL with an exception set if out of memory; free
+ * with gl_walk_free().
  */
-gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld);
+gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld, PyObject *interned);
 
 /*
  * The walk: every object of the collector's `lists` and the untracked
