@@ -192,7 +192,7 @@ static void print_text(const gl_snap *s)
 		ROW("values");
 		printf("%s\n", json_is_true(json_object_get(opt, "values"))
 				       ? "recorded (previews of str, bytes, int, float)"
-				       : "withheld (no str/bytes/int/float previews)");
+				       : "withheld (no str/bytes/int/float previews but names: interned identifiers)");
 	}
 
 	printf("\n");

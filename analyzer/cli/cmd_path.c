@@ -52,6 +52,10 @@ typedef gl_vec(uint32_t) u32vec;
 static void hold_figures(const gl_hold *o, size_t nholders, gl_sb *b)
 {
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
+	if (!o->exact && !o->count) {
+		gl_sb_puts(b, "some of them (not counted: many holders)");
+		return;
+	}
 	gl_sb_printf(b, "%s%s object%s, %s", o->exact ? "" : "at least ", gl_fmt_count(n1, o->count),
 		     o->count == 1 ? "" : "s", gl_fmt_bytes(n2, o->size));
 	if (nholders < 2 || !o->exact)

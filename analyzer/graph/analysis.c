@@ -194,6 +194,42 @@ int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
 	return 0;
 }
 
+/* The bootstrap's globals (graphleak_run.py marks them with the name
+ * __graphleak_bootstrap__): the dicts with that key. */
+static int find_own_globals(gl_analysis *a, gl_err *err)
+{
+	const gl_snap *s = a->s;
+	if (!s->in_off)
+		return 0;
+	for (uint32_t id = 0; id < s->n_objects; id++) {
+		if (!(s->flags[id] & GL_OF_PREVIEW) || !gl_preview_eq(s, id, "__graphleak_bootstrap__") ||
+		    !gl_type_is(s, id, "str"))
+			continue;
+		for (uint64_t r = s->in_off[id]; r < s->in_off[id + 1]; r++) {
+			uint32_t d = s->in_src[r];
+			if (gl_edge_kind(s, s->in_edge[r]) != GL_EK_KEY || !gl_type_is(s, d, "dict"))
+				continue;
+			if (gl_realloc_array((void **)&a->own_globals, (size_t)a->n_own_globals + 1,
+					     sizeof *a->own_globals) < 0)
+				return gl_err_set(err, "out of memory");
+			a->own_globals[a->n_own_globals++] = d;
+		}
+	}
+	return 0;
+}
+
+int gl_is_own_code(const gl_analysis *a, uint32_t id)
+{
+	const gl_snap *s = a->s;
+	if (!a->n_own_globals || !(s->flags[id] & GL_OF_FUNCTION))
+		return 0;
+	uint32_t g = gl_field_target(s, id, a->sid_globals);
+	for (uint32_t i = 0; i < a->n_own_globals && g != GL_NONE; i++)
+		if (a->own_globals[i] == g)
+			return 1;
+	return 0;
+}
+
 int gl_is_own_frame(const gl_analysis *a, uint32_t id)
 {
 	for (uint32_t i = 0; i < a->n_own; i++)
@@ -331,6 +367,11 @@ static int find_frames(gl_analysis *a, gl_err *err)
 	return 0;
 }
 
+static int is_view(const gl_snap *s, uint32_t e)
+{
+	return gl_edge_kind(s, e) == GL_EK_VALUE && gl_edge_extra(s, e);
+}
+
 static int run_roots(gl_analysis *a, gl_err *err)
 {
 	const gl_snap *s = a->s;
@@ -338,14 +379,21 @@ static int run_roots(gl_analysis *a, gl_err *err)
 	a->ext = gl_alloc_array(n, sizeof *a->ext);
 	if (n && !a->ext)
 		return gl_err_set(err, "out of memory computing external references");
+	/* an extra VALUE edge is a view of a reference another edge already
+	 * counts (a 3.13 __dict__ over its owner's inline values:
+	 * docs/snapshot-format.md), not a reference of its own */
 	if (s->in_off) {
-		for (uint32_t v = 0; v < n; v++)
-			a->ext[v] = (int64_t)s->refcnt[v] - (int64_t)(s->in_off[v + 1] - s->in_off[v]);
+		for (uint32_t v = 0; v < n; v++) {
+			int64_t seen = (int64_t)(s->in_off[v + 1] - s->in_off[v]);
+			for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++)
+				seen -= is_view(s, s->in_edge[r]);
+			a->ext[v] = (int64_t)s->refcnt[v] - seen;
+		}
 	} else {
 		for (uint32_t v = 0; v < n; v++)
 			a->ext[v] = (int64_t)s->refcnt[v];
 		for (uint64_t e = 0; e < s->n_edges; e++)
-			a->ext[s->out_dst[e]]--;
+			a->ext[s->out_dst[e]] -= !is_view(s, (uint32_t)e);
 	}
 	uint32_t nr = 0;
 	for (uint32_t v = 0; v < n; v++) {
@@ -359,7 +407,7 @@ static int run_roots(gl_analysis *a, gl_err *err)
 		if (a->ext[v] > 0)
 			a->roots[a->n_roots++] = v;
 	find_sys_modules(a);
-	if (find_header_roots(a, err) < 0)
+	if (find_header_roots(a, err) < 0 || find_own_globals(a, err) < 0)
 		return -1;
 	return find_frames(a, err);
 }
@@ -511,6 +559,7 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 		a->sid_code = gl_snap_sid(s, "__code__");
 		a->sid_freevars = gl_snap_sid(s, "co_freevars");
 		a->sid_lpnames = gl_snap_sid(s, "co_localsplusnames");
+		a->sid_globals = gl_snap_sid(s, "__globals__");
 		a->sys_modules = GL_NONE;
 		if (s->n_objects >= UINT32_MAX - 1)
 			return gl_err_set(err, "too many objects to analyze");
@@ -545,6 +594,7 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 void gl_analysis_free(gl_analysis *a)
 {
 	free(a->ext), free(a->roots), free(a->frames), free(a->own), free(a->hroots), free(a->hroot_names);
+	free(a->own_globals);
 	free(a->parent), free(a->pedge), free(a->dist);
 	gl_domtree_free(&a->dt);
 	free(a->retained), free(a->koff), free(a->kids);

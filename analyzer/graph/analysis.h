@@ -6,7 +6,9 @@
  * Roots. CPython keeps no list of roots. An object is held from outside the
  * heap when its refcount exceeds the references the snapshot sees to it
  * (what the collector computes in subtract_refs): ext[v] = refcnt[v] -
- * in-degree(v). Objects with ext > 0 are the anonymous roots. The named
+ * in-degree(v), where an extra VALUE edge (a view of a reference another
+ * edge counts, docs/snapshot-format.md) is not counted. Objects with ext > 0
+ * are the anonymous roots. The named
  * roots are `sys.modules` (so every module's globals and everything they
  * reach), the frames of every thread's stack (from the header), and the
  * roots the header names ("roots": the interned strings where the
@@ -66,6 +68,8 @@ typedef struct gl_analysis {
 	uint32_t n_program_frames;
 	uint32_t *own;          /* graphleak's own frames (the header marks them) */
 	uint32_t n_own;
+	uint32_t *own_globals;  /* the globals of graphleak's bootstrap */
+	uint32_t n_own_globals;
 	uint32_t *hroots;       /* roots the header names, and their names */
 	const char **hroot_names; /* (strings of the snapshot's header) */
 	uint32_t n_hroots;
@@ -96,6 +100,7 @@ typedef struct gl_analysis {
 	uint32_t sid_code;      /* "__code__" */
 	uint32_t sid_freevars;  /* "co_freevars" (3.8-3.10) */
 	uint32_t sid_lpnames;   /* "co_localsplusnames" (3.11+) */
+	uint32_t sid_globals;   /* "__globals__" */
 } gl_analysis;
 
 /*
@@ -113,6 +118,10 @@ void gl_analysis_free(gl_analysis *a);
 int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t);
 /* 1 if id is a frame of graphleak's own code (the snapshot's writer). */
 int gl_is_own_frame(const gl_analysis *a, uint32_t id);
+/* 1 if id is a function of graphleak's bootstrap (its globals are marked
+ * __graphleak_bootstrap__): the signal handler, the at-exit hook, the
+ * wrapper that watches signal.signal. */
+int gl_is_own_code(const gl_analysis *a, uint32_t id);
 /* 1 if module is the interpreter's or a library's (no __file__, or one
  * under the interpreter's prefix: the standard library, site-packages),
  * 0 if the program's own. */

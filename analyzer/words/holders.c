@@ -758,7 +758,10 @@ static int unheld(search *w, int many, gl_holds *out)
 		gl_holder h;
 		if (gl_chain(a, v, &p) < 0)
 			return -1;
-		if (w->mark[p.ids[0]] & M_OWN) {
+		int own = 0;
+		for (size_t i = 0; i < p.len && !own; i++)
+			own = (w->mark[p.ids[i]] & M_OWN) != 0;
+		if (own) { /* only through graphleak's own frames or functions */
 			out->own_only++;
 			out->own_only_bytes += s->size[v];
 			gl_path_free(&p);
@@ -1054,6 +1057,10 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 		w.mark[a->hroots[i]] |= M_ROOT;
 	for (uint32_t i = 0; i < a->n_own; i++)
 		w.mark[a->own[i]] |= M_OWN;
+	if (a->n_own_globals)
+		for (uint32_t v = 0; v < N; v++)
+			if (gl_is_own_code(a, v))
+				w.mark[v] |= M_OWN;
 	if (search_back(&w, targets, n) < 0)
 		goto done;
 	prune_library(&w);
