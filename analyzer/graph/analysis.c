@@ -184,6 +184,18 @@ uint32_t gl_module_named(const gl_analysis *a, const char *name)
 	return dict_lookup(a->s, a->sys_modules, name);
 }
 
+int gl_edge_is_environment(const gl_analysis *a, uint32_t u, uint32_t e, uint32_t v)
+{
+	const gl_snap *s = a->s;
+	if (gl_edge_kind(s, e) != GL_EK_FIELD)
+		return 0;
+	for (int i = 0; i < a->n_env; i++)
+		if (s->edge_payload[e] == a->sid_env[i])
+			return 1;
+	return a->sid_self && s->edge_payload[e] == a->sid_self && (s->flags[v] & GL_OF_MODULE) &&
+	       gl_type_is(s, u, "builtin_function_or_method");
+}
+
 int gl_thread_of_frame(const gl_analysis *a, uint32_t frame, uint32_t *t)
 {
 	for (uint32_t i = 0; i < a->n_frames; i++)
@@ -560,6 +572,14 @@ int gl_analysis_run(gl_analysis *a, const gl_snap *s, unsigned what, gl_err *err
 		a->sid_freevars = gl_snap_sid(s, "co_freevars");
 		a->sid_lpnames = gl_snap_sid(s, "co_localsplusnames");
 		a->sid_globals = gl_snap_sid(s, "__globals__");
+		a->sid_self = gl_snap_sid(s, "__self__");
+		static const char *const env[] = {"__globals__", "__builtins__", "f_globals", "f_builtins",
+						  "f_back", "f_code", "__class__"};
+		for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+			uint32_t sid = gl_snap_sid(s, env[i]);
+			if (sid)
+				a->sid_env[a->n_env++] = sid;
+		}
 		a->sys_modules = GL_NONE;
 		if (s->n_objects >= UINT32_MAX - 1)
 			return gl_err_set(err, "too many objects to analyze");

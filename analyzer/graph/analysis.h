@@ -101,6 +101,9 @@ typedef struct gl_analysis {
 	uint32_t sid_freevars;  /* "co_freevars" (3.8-3.10) */
 	uint32_t sid_lpnames;   /* "co_localsplusnames" (3.11+) */
 	uint32_t sid_globals;   /* "__globals__" */
+	uint32_t sid_self;      /* "__self__" */
+	uint32_t sid_env[8];    /* the FIELD names gl_edge_is_environment skips */
+	int n_env;
 } gl_analysis;
 
 /*
@@ -131,6 +134,16 @@ uint32_t gl_module_named(const gl_analysis *a, const char *name);
 
 /* The index into a->hroots of id, or GL_NONE. */
 uint32_t gl_header_root(const gl_analysis *a, uint32_t id);
+
+/*
+ * 1 for a reference u -> v (edge e) that says where code runs rather than
+ * what it keeps: a function's __globals__ and __builtins__, a frame's
+ * f_globals, f_builtins, f_back and f_code, an instance's __class__, a C
+ * function's __self__ when that is its module. The searches backwards (every
+ * holder, render --referrers) do not follow them: they would make every
+ * module hold its own globals and every class its instances' holders.
+ */
+int gl_edge_is_environment(const gl_analysis *a, uint32_t u, uint32_t e, uint32_t v);
 
 /* The string id whose bytes equal `name`, or 0 (empty string) if none. */
 uint32_t gl_snap_sid(const gl_snap *s, const char *name);

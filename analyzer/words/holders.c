@@ -73,9 +73,6 @@ typedef struct search {
 	gl_vec(group) g;
 	size_t *gslot;    /* text -> group + 1 */
 	size_t gcap;
-	uint32_t skip[8]; /* string ids of the references not searched */
-	int nskip;
-	uint32_t sid_self; /* "__self__" */
 	uint32_t *seen_list; /* the objects the search reached, in that order */
 	size_t nseen_all;
 	uint8_t *reached;  /* step 2: targets some holder reaches (1) */
@@ -231,21 +228,6 @@ static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, 
 	return 0;
 }
 
-/* 1 for a reference u -> v that says where code runs rather than what it
- * keeps: a function's __globals__, a frame's f_globals, an instance's
- * __class__, a C function's __self__ when that is its module. */
-static int skipped(const search *w, uint32_t u, uint32_t e, uint32_t v)
-{
-	const gl_snap *s = w->s;
-	if (gl_edge_kind(s, e) != GL_EK_FIELD)
-		return 0;
-	for (int i = 0; i < w->nskip; i++)
-		if (s->edge_payload[e] == w->skip[i])
-			return 1;
-	return s->edge_payload[e] == w->sid_self && (s->flags[v] & GL_OF_MODULE) &&
-	       gl_type_is(s, u, "builtin_function_or_method");
-}
-
 /* Step 1: back from the targets to their holders. */
 static int search_back(search *w, const uint32_t *targets, size_t n)
 {
@@ -295,7 +277,7 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 		}
 		for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++) {
 			uint32_t u = s->in_src[r], e = s->in_edge[r];
-			if ((w->mark[u] & M_OWN) || skipped(w, u, e, v))
+			if ((w->mark[u] & M_OWN) || gl_edge_is_environment(a, u, e, v))
 				continue;
 			ids[0] = u;
 			edges[1] = e;
@@ -1039,16 +1021,6 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 	int rc = -1;
 	if (!w.mark || !w.down || !w.dedge || !w.depth || !w.queue || !w.follow)
 		goto done;
-	static const char *const skip[] = {"__globals__", "__builtins__", "f_globals", "f_builtins",
-					   "f_back", "f_code", "__class__"};
-	for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
-		uint32_t sid = gl_snap_sid(s, skip[i]);
-		if (sid)
-			w.skip[w.nskip++] = sid;
-	}
-	w.sid_self = gl_snap_sid(s, "__self__");
-	if (!w.sid_self)
-		w.sid_self = GL_NONE;
 	if (a->sys_modules != GL_NONE)
 		w.mark[a->sys_modules] |= M_ROOT;
 	for (uint32_t i = 0; i < a->n_frames; i++)

@@ -616,27 +616,10 @@ done:
 
 /* ---- --referrers ------------------------------------------------------- */
 
-/* References the backward views do not follow (holders.h): where code
- * runs, not what it keeps. */
-static int environment_edge(const gl_snap *s, uint32_t e, const uint32_t *sids, size_t n)
-{
-	if (gl_edge_kind(s, e) != GL_EK_FIELD)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (sids[i] && s->edge_payload[e] == sids[i])
-			return 1;
-	return 0;
-}
-
 int gl_sg_referrers(gl_subgraph *g, const gl_analysis *a, uint32_t focus, uint32_t max_depth,
 		    size_t max_objects)
 {
 	const gl_snap *s = a->s;
-	static const char *const env[] = {"__globals__", "__builtins__", "f_globals", "f_builtins",
-					  "f_back", "f_code", "__class__"};
-	uint32_t sids[sizeof env / sizeof env[0]];
-	for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
-		sids[i] = gl_snap_sid(s, env[i]);
 	gl_vec(uint32_t) depth = {0};
 	leftvec left = {0};
 	int rc = -1;
@@ -657,7 +640,7 @@ int gl_sg_referrers(gl_subgraph *g, const gl_analysis *a, uint32_t focus, uint32
 		unsigned drawn = 0;
 		for (uint64_t r = s->in_off[v]; r < s->in_off[v + 1]; r++) {
 			uint32_t src = s->in_src[r], e = s->in_edge[r];
-			if (environment_edge(s, e, sids, sizeof sids / sizeof sids[0]) || gl_is_own_frame(a, src))
+			if (gl_edge_is_environment(a, src, e, v) || gl_is_own_frame(a, src) || gl_is_own_code(a, src))
 				continue;
 			uint32_t u = gl_sg_find(g, src);
 			if (drawn < REFS_PER_NODE && (u != GL_NONE || g->nodes.n < max_objects)) {
