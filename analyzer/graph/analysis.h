@@ -194,7 +194,8 @@ int gl_dom_subtree(const gl_analysis *a, uint32_t v, uint32_t **ids, size_t *n);
 /*
  * Sums of w over every dominator subtree (needs GL_AN_DOM): out[v] = the
  * sum of w[x] for x in v's subtree, out[n] over the whole heap (out has
- * n + 1 entries, w n). Explicit order, no recursion. 0 or -1 (OOM).
+ * n + 1 entries, w n; out may be w itself). Explicit order, no
+ * recursion. 0 or -1 (OOM).
  */
 int gl_dom_sums(const gl_analysis *a, const uint64_t *w, uint64_t *out);
 

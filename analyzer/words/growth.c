@@ -303,17 +303,37 @@ int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64
 	return 0;
 }
 
-/* 1 if object id of the last snapshot is in the snapshot whose objects
- * `map` indexes (the same address and type). */
-static int was_there(const gl_snap *s, uint32_t id, const gl_snap *p, const gl_addrmap *map)
+/*
+ * 1 if object id of the last snapshot s is in the snapshot p whose objects
+ * `map` indexes (the same address and type). Type names are compared once
+ * per pair of type strings: same[t] caches, for the last snapshot's type
+ * string t, the string of p that names the same type (GL_NONE: not known
+ * yet; it is reset for each p).
+ */
+static int was_there(const gl_snap *s, uint32_t id, const gl_snap *p, const gl_addrmap *map, uint32_t *same)
 {
 	uint32_t old = gl_addrmap_get(map, s->addr[id]);
 	if (old == GL_NO_ID)
 		return 0;
+	uint32_t ts = s->type[id], to = p->type[old];
+	if (same[ts] != GL_NONE)
+		return same[ts] == to;
 	size_t tl, ol;
-	const char *t = gl_snap_str(s, s->type[id], &tl);
-	const char *o = gl_snap_str(p, p->type[old], &ol);
-	return ol == tl && memcmp(o, t, tl) == 0;
+	const char *t = gl_snap_str(s, ts, &tl);
+	const char *o = gl_snap_str(p, to, &ol);
+	if (ol == tl && memcmp(o, t, tl) == 0) {
+		same[ts] = to;
+		return 1;
+	}
+	return 0;
+}
+
+static uint32_t *same_types(const gl_snap *s)
+{
+	uint32_t *same = gl_alloc_array(s->n_strings ? s->n_strings : 1, sizeof *same);
+	for (uint32_t i = 0; same && i < s->n_strings; i++)
+		same[i] = GL_NONE;
+	return same;
 }
 
 /* Per object of the last snapshot, the objects and bytes under it that the
@@ -322,20 +342,21 @@ static int new_under(gl_growth *g, const gl_snap *first, const gl_addrmap *map, 
 {
 	const gl_snap *s = g->last->s;
 	uint32_t n = s->n_objects;
-	uint64_t *wn = gl_alloc_array((size_t)n + 1, sizeof *wn);
-	uint64_t *wb = gl_alloc_array((size_t)n + 1, sizeof *wb);
+	uint32_t *same = same_types(s);
 	g->new_under_n = gl_alloc_array((size_t)n + 1, sizeof *g->new_under_n);
 	g->new_under_b = gl_alloc_array((size_t)n + 1, sizeof *g->new_under_b);
 	int rc = -1;
-	if (wn && wb && g->new_under_n && g->new_under_b) {
+	if (same && g->new_under_n && g->new_under_b) {
+		/* the weights, summed in place over the dominator tree */
 		for (uint32_t id = 0; id < n; id++) {
-			int fresh = !was_there(s, id, first, map);
-			wn[id] = (uint64_t)fresh;
-			wb[id] = fresh ? s->size[id] : 0;
+			int fresh = !was_there(s, id, first, map, same);
+			g->new_under_n[id] = (uint64_t)fresh;
+			g->new_under_b[id] = fresh ? s->size[id] : 0;
 		}
-		rc = gl_dom_sums(g->last, wn, g->new_under_n) < 0 || gl_dom_sums(g->last, wb, g->new_under_b) < 0 ? -1 : 0;
+		rc = gl_dom_sums(g->last, g->new_under_n, g->new_under_n) < 0 ||
+		     gl_dom_sums(g->last, g->new_under_b, g->new_under_b) < 0 ? -1 : 0;
 	}
-	free(wn), free(wb);
+	free(same);
 	return rc < 0 ? gl_err_set(err, "out of memory comparing with the first snapshot") : 0;
 }
 
@@ -345,16 +366,21 @@ static int fresh_objects(gl_growth *g, const gl_analysis *an, const gl_addrmap *
 {
 	const gl_snap *s = g->last->s, *p = an->s;
 	gl_vec(uint32_t) ids = {0};
+	uint32_t *same = same_types(s);
+	if (!same)
+		return gl_err_set(err, "out of memory finding new objects");
 	for (uint32_t id = 0; id < s->n_objects; id++) {
-		if (was_there(s, id, p, map))
+		if (was_there(s, id, p, map, same))
 			continue;
 		g->fresh_objects++;
 		g->fresh_bytes += s->size[id];
 		if (gl_vec_push(&ids, id) < 0) {
 			gl_vec_free(&ids);
+			free(same);
 			return gl_err_set(err, "out of memory finding new objects");
 		}
 	}
+	free(same);
 	int rc = gl_holds_find(g->last, ids.v, ids.n, 64, &g->fresh, err);
 	gl_vec_free(&ids);
 	return rc;

@@ -30,7 +30,9 @@ enum {
 	M_ROOT = 4,   /* sys.modules, a thread's frame, a root the header names */
 	M_OWN = 8,    /* graphleak's own frame */
 	M_QUEUED = 16, /* in the forward pass's queue */
-	M_NAMED = 32   /* named by a global or class attribute of the program's */
+	M_NAMED = 32,  /* named by a global or class attribute of the program's */
+	M_REACHED = 64,/* a target some holder's bits reach (step 2) */
+	M_VISIT = 128  /* visited by one pass naming a holder's path */
 };
 
 #define COVER_BUDGET 4000000u /* objects visited naming one holder's path */
@@ -64,8 +66,9 @@ typedef struct search {
 	uint8_t *mark;
 	uint32_t *down;   /* the next object toward the nearest target (GL_NONE at one) */
 	uint32_t *dedge;  /* the reference to it */
-	uint32_t *depth;
 	uint32_t *queue;
+	size_t nseen;     /* after the search, queue[0..nseen) is what it reached,
+	                   * nearest first (until step 2 reuses the queue) */
 	uint64_t *follow; /* one bit per reference: passed by the search */
 	gl_vec(cand) c;
 	size_t *slot;     /* (kind, owner, held) -> candidate + 1 */
@@ -73,9 +76,6 @@ typedef struct search {
 	gl_vec(group) g;
 	size_t *gslot;    /* text -> group + 1 */
 	size_t gcap;
-	uint32_t *seen_list; /* the objects the search reached, in that order */
-	size_t nseen_all;
-	uint8_t *reached;  /* step 2: targets some holder reaches (1) */
 } search;
 
 int gl_hold_rank(gl_hold_kind k)
@@ -179,6 +179,17 @@ static int join_group(search *w, uint32_t i)
 	return 0;
 }
 
+/* References from v down to its nearest target. */
+static uint32_t depth_of(const search *w, uint32_t v)
+{
+	uint32_t d = 0;
+	while (w->down[v] != GL_NONE) {
+		v = w->down[v];
+		d++;
+	}
+	return d;
+}
+
 /* Records a holder (once per kind, owner and object held); *index gets
  * its candidate. 0, or -1 (OOM). */
 static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, uint32_t held, size_t *index)
@@ -217,7 +228,7 @@ static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, 
 	x.from = from;
 	x.via = via;
 	x.held = held;
-	x.depth = w->depth[held];
+	x.depth = depth_of(w, held);
 	x.order = (uint32_t)w->c.n;
 	x.group = GL_NONE;
 	if (gl_vec_push(&w->c, x) < 0)
@@ -242,7 +253,6 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 			w->mark[t] |= M_SEEN;
 			w->down[t] = GL_NONE;
 			w->dedge[t] = GL_NONE;
-			w->depth[t] = 0;
 			w->queue[tail++] = t;
 		}
 		w->mark[t] |= M_TARGET;
@@ -291,17 +301,12 @@ static int search_back(search *w, const uint32_t *targets, size_t n)
 				w->mark[u] |= M_SEEN;
 				w->down[u] = v;
 				w->dedge[u] = e;
-				w->depth[u] = w->depth[v] + 1;
 				w->queue[tail++] = u;
 			}
 		}
 	}
-	/* the search's queue is the list of what it reached; a new one for the
-	 * steps after */
-	w->seen_list = w->queue;
-	w->nseen_all = tail;
-	w->queue = gl_alloc_array((size_t)s->n_objects + 1, sizeof *w->queue);
-	return w->queue ? 0 : -1;
+	w->nseen = tail;
+	return 0;
 }
 
 static int followed(const search *w, uint64_t e)
@@ -341,8 +346,7 @@ static void flow(search *w, uint64_t *mask)
 {
 	const gl_snap *s = w->s;
 	size_t cap = (size_t)s->n_objects + 1, head = 0, tail = 0, inq = 0;
-	for (size_t i = 0; i < w->nseen_all; i++) {
-		uint32_t v = w->seen_list[i];
+	for (uint32_t v = 0; v < s->n_objects; v++) {
 		if (mask[v] && !(w->mark[v] & M_QUEUED)) {
 			w->mark[v] |= M_QUEUED;
 			w->queue[tail] = v;
@@ -390,18 +394,21 @@ static int count(search *w, uint64_t **masks_out)
 	const gl_snap *s = w->s;
 	size_t nc = w->c.n, ng = w->g.n;
 	uint32_t N = s->n_objects;
+	size_t counted = ng <= 64 * ROUNDS ? ng : 64 * ROUNDS;
+	int multi = counted > 64; /* rounds after the first: count per target */
 	uint64_t *mask = gl_calloc_array(N ? N : 1, sizeof *mask);
-	uint64_t *final = gl_calloc_array(N ? N : 1, sizeof *final); /* the first round's, for naming */
-	uint32_t *nhit = gl_calloc_array(N ? N : 1, sizeof *nhit);    /* per target: groups reaching it */
-	uint32_t *lastg = gl_alloc_array(N ? N : 1, sizeof *lastg);
+	/* with more than one round: the first round's masks (for naming), and
+	 * per target how many groups reach it (0, 1, 2 = more) and the last */
+	uint64_t *final = multi ? gl_calloc_array(N ? N : 1, sizeof *final) : NULL;
+	uint8_t *nhit = multi ? gl_calloc_array(N ? N : 1, sizeof *nhit) : NULL;
+	uint32_t *lastg = multi ? gl_alloc_array(N ? N : 1, sizeof *lastg) : NULL;
 	uint32_t *order = gl_alloc_array(ng ? ng : 1, sizeof *order);
 	uint64_t *nearn = gl_calloc_array(ng ? ng : 1, sizeof *nearn), *nearb = gl_calloc_array(ng ? ng : 1, sizeof *nearb);
 	uint64_t *est = NULL;
 	uint32_t *owner = NULL;
 	int rc = -1;
-	if (!mask || !final || !nhit || !lastg || !order || !nearn || !nearb)
+	if (!mask || (multi && (!final || !nhit || !lastg)) || !order || !nearn || !nearb)
 		goto done;
-	size_t counted = ng <= 64 * ROUNDS ? ng : 64 * ROUNDS;
 	for (size_t i = 0; i < ng; i++)
 		order[i] = (uint32_t)i;
 	if (ng > counted) {
@@ -414,6 +421,22 @@ static int count(search *w, uint64_t **masks_out)
 			free(co);
 			goto done;
 		}
+		/* a rough count of what each object reaches: in the order the
+		 * search reached them (nearest first; the queue still holds it),
+		 * the sum over the references passed, capped at the whole, a few
+		 * passes over (shared ways count twice: good enough to choose) */
+		uint64_t total = 0;
+		for (size_t i = 0; i < w->nseen; i++)
+			total += (w->mark[w->queue[i]] & M_TARGET) != 0;
+		for (int pass = 0; pass < EST_PASSES; pass++)
+			for (size_t i = 0; i < w->nseen; i++) {
+				uint32_t v = w->queue[i];
+				uint64_t sum = (w->mark[v] & M_TARGET) ? 1 : 0;
+				for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1] && sum < total; e++)
+					if (followed(w, e))
+						sum += est[s->out_dst[e]];
+				est[v] = sum < total ? sum : total;
+			}
 		for (size_t i = 0; i < nc; i++)
 			co[i] = (uint32_t)i;
 		sort_cands(w, co, nc);
@@ -442,21 +465,6 @@ static int count(search *w, uint64_t **masks_out)
 			if ((w->mark[v] & M_TARGET) && owner[v] != GL_NONE) {
 				nearn[owner[v]]++;
 				nearb[owner[v]] += s->size[v];
-			}
-		/* a rough count of what each object reaches: the sum over the
-		 * references passed, capped at the whole, a few passes over (shared
-		 * ways count twice: good enough to choose) */
-		uint64_t total = 0;
-		for (size_t i = 0; i < w->nseen_all; i++)
-			total += (w->mark[w->seen_list[i]] & M_TARGET) != 0;
-		for (int pass = 0; pass < EST_PASSES; pass++)
-			for (size_t i = 0; i < w->nseen_all; i++) {
-				uint32_t v = w->seen_list[i];
-				uint64_t sum = (w->mark[v] & M_TARGET) ? 1 : 0;
-				for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1] && sum < total; e++)
-					if (followed(w, e))
-						sum += est[s->out_dst[e]];
-				est[v] = sum < total ? sum : total;
 			}
 		uint64_t *gest = gl_calloc_array(ng, sizeof *gest);
 		uint8_t *picked = gl_calloc_array(ng, 1);
@@ -569,25 +577,37 @@ static int count(search *w, uint64_t **masks_out)
 		for (uint32_t v = 0; v < N; v++) {
 			if (!(w->mark[v] & M_TARGET) || !mask[v])
 				continue;
+			int one = (mask[v] & (mask[v] - 1)) == 0;
 			for (uint64_t bits = mask[v]; bits; bits &= bits - 1) {
 				uint32_t gi = order[r0 + (size_t)__builtin_ctzll(bits)];
 				group *g = &w->g.v[gi];
 				g->count++;
 				g->size += s->size[v];
-				nhit[v]++;
-				lastg[v] = gi;
+				if (!multi && one) {
+					g->only_count++;
+					g->only_size += s->size[v];
+				} else if (multi) {
+					nhit[v] = nhit[v] < 2 ? nhit[v] + 1 : 2;
+					lastg[v] = gi;
+				}
 			}
 		}
-		if (r0 == 0) {
+		if (r0 == 0 && multi) {
 			memcpy(final, mask, (size_t)N * sizeof *mask);
 			for (size_t k = r0; k < r1; k++)
 				w->g.v[order[k]].bit = (int)(k - r0);
 		}
 	}
 	free(gi_bit);
-	/* "only here": one group counted reaches it, and no group left out is
-	 * nearest to it */
-	for (uint32_t v = 0; v < N; v++) {
+	if (!multi) {
+		for (size_t k = 0; k < counted; k++)
+			w->g.v[order[k]].bit = (int)k;
+		final = mask; /* the only round's */
+		mask = NULL;
+	}
+	/* "only here" after several rounds: one group counted reaches it, and
+	 * no group left out is nearest to it */
+	for (uint32_t v = 0; multi && v < N; v++) {
 		if (!(w->mark[v] & M_TARGET) || nhit[v] != 1)
 			continue;
 		if (owner && owner[v] != GL_NONE && !w->g.v[owner[v]].exact)
@@ -597,11 +617,10 @@ static int count(search *w, uint64_t **masks_out)
 		g->only_size += s->size[v];
 	}
 	/* the targets some group reaches, for unheld() */
-	w->reached = gl_calloc_array(N ? N : 1, 1);
-	if (!w->reached)
-		goto done;
 	for (uint32_t v = 0; v < N; v++)
-		w->reached[v] = (w->mark[v] & M_TARGET) && (nhit[v] || (owner && owner[v] != GL_NONE));
+		if ((w->mark[v] & M_TARGET) &&
+		    ((multi ? nhit[v] != 0 : final[v] != 0) || (owner && owner[v] != GL_NONE)))
+			w->mark[v] |= M_REACHED;
 	*masks_out = final;
 	final = NULL;
 	rc = 0;
@@ -681,8 +700,7 @@ static int chain_of(const search *w, const cand *x, gl_path *p, size_t *at)
  * is reached through objects carrying its bit: what the group's words name
  * for a set. `at` when there is none within the budget.
  */
-static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, const uint64_t *mask,
-		       uint32_t *stamp, uint32_t *stamp_now)
+static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, const uint64_t *mask)
 {
 	const gl_snap *s = w->s;
 	if (g->count <= 1 && g->exact)
@@ -691,31 +709,42 @@ static size_t named_to(search *w, const group *g, const gl_path *p, size_t at, c
 		return at;
 	uint64_t bit = 1ull << g->bit;
 	uint64_t budget = COVER_BUDGET;
+	size_t result = at;
 	for (size_t i = p->len - 1; i-- > at;) {
+		/* one breadth-first pass from p->ids[i], visited marked M_VISIT
+		 * and cleared after (the queue lists them) */
 		uint32_t start = p->ids[i];
-		(*stamp_now)++;
 		size_t head = 0, tail = 0;
 		uint64_t found = 0;
-		stamp[start] = *stamp_now;
+		int out_of_budget = 0;
+		w->mark[start] |= M_VISIT;
 		w->queue[tail++] = start;
 		while (head < tail) {
-			if (!budget--)
-				return at;
+			if (!budget--) {
+				out_of_budget = 1;
+				break;
+			}
 			uint32_t u = w->queue[head++];
 			if (w->mark[u] & M_TARGET)
 				found++;
 			for (uint64_t e = s->out_off[u]; e < s->out_off[u + 1]; e++) {
 				uint32_t v = s->out_dst[e];
-				if (followed(w, e) && (mask[v] & bit) && stamp[v] != *stamp_now) {
-					stamp[v] = *stamp_now;
+				if (followed(w, e) && (mask[v] & bit) && !(w->mark[v] & M_VISIT)) {
+					w->mark[v] |= M_VISIT;
 					w->queue[tail++] = v;
 				}
 			}
 		}
-		if (found >= g->count)
-			return i;
+		for (size_t k = 0; k < tail; k++)
+			w->mark[w->queue[k]] &= (uint8_t)~M_VISIT;
+		if (out_of_budget)
+			break;
+		if (found >= g->count) {
+			result = i;
+			break;
+		}
 	}
-	return at;
+	return result;
 }
 
 /* Targets no holder of the search keeps: garbage, graphleak's own, or kept
@@ -729,7 +758,7 @@ static int unheld(search *w, int many, gl_holds *out)
 	if (!many && w->c.n)
 		return 0; /* one target, and its holders */
 	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (!(w->mark[v] & M_TARGET) || (w->reached && w->reached[v]))
+		if (!(w->mark[v] & M_TARGET) || (w->mark[v] & M_REACHED))
 			continue;
 		if (a->dist[v] == GL_NONE) {
 			out->unheld++;
@@ -773,7 +802,6 @@ static int unheld(search *w, int many, gl_holds *out)
 			w->mark[x] |= M_SEEN;
 			w->down[x] = p.ids[i + 1];
 			w->dedge[x] = p.edges[i + 1];
-			w->depth[x] = w->depth[p.ids[i + 1]] + 1;
 		}
 		gl_path_free(&p);
 		size_t ci, before = w->c.n;
@@ -924,18 +952,14 @@ void gl_holds_free(gl_holds *h)
 }
 
 /* Step 3: the words of the hold o (group g, its first holder x). */
-static int name_hold(search *w, gl_hold *o, const group *g, const cand *x, int many, const uint64_t *mask,
-		     uint32_t **stamp, uint32_t *stamp_now)
+static int name_hold(search *w, gl_hold *o, const group *g, const cand *x, int many, const uint64_t *mask)
 {
 	const gl_analysis *a = w->a;
 	if (chain_of(w, x, &o->chain, &o->at) < 0)
 		return -1;
 	o->named_to = o->chain.len - 1;
-	if (many) {
-		if (!*stamp && !(*stamp = gl_calloc_array((size_t)w->s->n_objects + 1, sizeof **stamp)))
-			return -1;
-		o->named_to = named_to(w, g, &o->chain, o->at, mask, *stamp, stamp_now);
-	}
+	if (many)
+		o->named_to = named_to(w, g, &o->chain, o->at, mask);
 	/* an instance's __dict__ is the instance, as far as words go */
 	if (o->named_to > o->at && gl_edge_kind(w->s, o->chain.edges[o->named_to]) == GL_EK_FIELD &&
 	    w->s->edge_payload[o->chain.edges[o->named_to]] == a->sid_dict)
@@ -1013,13 +1037,11 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 	w.mark = gl_calloc_array(nn, 1);
 	w.down = gl_alloc_array(nn, sizeof *w.down);
 	w.dedge = gl_alloc_array(nn, sizeof *w.dedge);
-	w.depth = gl_alloc_array(nn, sizeof *w.depth);
 	w.queue = gl_alloc_array(nn + 1, sizeof *w.queue);
 	w.follow = gl_calloc_array((size_t)s->n_edges / 64 + 1, sizeof *w.follow);
 	uint64_t *mask = NULL;
-	uint32_t *stamp = NULL, stamp_now = 0;
 	int rc = -1;
-	if (!w.mark || !w.down || !w.dedge || !w.depth || !w.queue || !w.follow)
+	if (!w.mark || !w.down || !w.dedge || !w.queue || !w.follow)
 		goto done;
 	if (a->sys_modules != GL_NONE)
 		w.mark[a->sys_modules] |= M_ROOT;
@@ -1096,7 +1118,7 @@ int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_
 	for (size_t i = 0; i < named; i++) {
 		gl_hold *o = &out->v[i];
 		const group *g = &w.g.v[o->group];
-		if (name_hold(&w, o, g, &w.c.v[g->rep], many, mask, &stamp, &stamp_now) < 0)
+		if (name_hold(&w, o, g, &w.c.v[g->rep], many, mask) < 0)
 			goto done;
 	}
 	rc = 0;
@@ -1105,9 +1127,8 @@ done:
 		gl_holds_free(out);
 		gl_err_set(err, "out of memory finding holders");
 	}
-	free(w.mark), free(w.down), free(w.dedge), free(w.depth), free(w.queue), free(w.follow);
-	free(w.seen_list), free(w.reached);
-	free(w.slot), free(w.gslot), free(mask), free(stamp);
+	free(w.mark), free(w.down), free(w.dedge), free(w.queue), free(w.follow);
+	free(w.slot), free(w.gslot), free(mask);
 	for (size_t i = 0; i < w.g.n; i++)
 		free(w.g.v[i].text);
 	gl_vec_free(&w.g);
