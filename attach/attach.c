@@ -35,7 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/fsuid.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +127,9 @@ typedef struct {
 	char exe_base[256];
 	char libpython[PATH_MAX];/* real path, "" if none mapped */
 	char guess[16];          /* "3.12" from libpython or the executable's name */
+	int nspid;               /* its pid in its own pid namespace (= pid if the same) */
+	int contained;           /* in another mount namespace: a container */
+	int rootfd;              /* /proc/PID/root (O_PATH) when contained, else -1 */
 } target;
 
 /* Still the same live process (not exited, not a zombie, not a reused pid)? */
@@ -395,40 +401,71 @@ static gl_attach_status find_shim(const target *t, const char *pyshim, gl_attach
 
 /* ---- the request directory ----------------------------------------------- */
 
+/*
+ * The request directory is used through file descriptors only: for a
+ * target in our mount namespace it is under $XDG_RUNTIME_DIR or /tmp; for a
+ * contained target (another mount namespace) it is made inside the target's
+ * own root, reached through /proc/PID/root one component at a time without
+ * following symbolic links (a container's /tmp that is a link to /etc must
+ * not lead us into the host's /etc), and the shim is copied into it, since
+ * the target cannot see our files. `dir` and `request` are the paths as the
+ * target sees them; a contained target writes the snapshot there too, and
+ * we copy it out.
+ */
 typedef struct {
-	char dir[PATH_MAX];
+	char dir[PATH_MAX];       /* as the target sees it */
 	char request[PATH_MAX + 16];
 	char token[40];
-	int made;       /* we created dir */
+	char name[64];            /* the directory's name in its parent */
+	int parentfd;             /* its parent, -1 when not opened */
+	int fd;                   /* the directory, -1 when not made */
+	int made;                 /* we created it */
+	int inside;               /* in a contained target's root */
+	char shim[PATH_MAX];      /* contained: the copied shim, as the target sees it */
+	char snapshot[PATH_MAX];  /* contained: the output, as the target sees it */
 } reqdir;
 
-static void join(char *out, size_t len, const char *dir, const char *name)
+/* dir/name into out; -1 (out emptied) when it does not fit */
+static int join(char *out, size_t len, const char *dir, const char *name)
 {
-	snprintf(out, len, "%s/%s", dir, name);
+	int n = snprintf(out, len, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= len) {
+		out[0] = 0;
+		return -1;
+	}
+	return 0;
 }
 
-static int exists_in(const char *dir, const char *name)
+static int exists_in(const reqdir *q, const char *name)
 {
-	char p[PATH_MAX + 32];
 	struct stat st;
-	join(p, sizeof p, dir, name);
-	return lstat(p, &st) == 0;
+	return q->fd >= 0 && fstatat(q->fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 static void reqdir_remove(reqdir *q)
 {
-	if (!q->made)
-		return;
-	/* our files and the target's (result, started, a temporary result) */
-	DIR *d = opendir(q->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-				unlinkat(dirfd(d), e->d_name, 0);
-		closedir(d);
+	if (q->made && q->fd >= 0) {
+		/* our files and the target's (result, started, a temporary
+		 * result, the copied shim, a partial snapshot) */
+		int fd2 = dup(q->fd);
+		DIR *d = fd2 >= 0 ? fdopendir(fd2) : NULL;
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d)))
+				if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+					unlinkat(q->fd, e->d_name, 0);
+			closedir(d);
+		} else if (fd2 >= 0) {
+			close(fd2);
+		}
+		if (q->parentfd >= 0)
+			unlinkat(q->parentfd, q->name, AT_REMOVEDIR);
 	}
-	rmdir(q->dir);
+	if (q->fd >= 0)
+		close(q->fd);
+	if (q->parentfd >= 0)
+		close(q->parentfd);
+	q->fd = q->parentfd = -1;
 	q->made = 0;
 }
 
@@ -448,12 +485,71 @@ static int make_token(char *out, size_t len)
 	return 0;
 }
 
-/* Gives dir (or file) to the target's user when we are root and it is not. */
-static int give(const char *p, const target *t)
+/* Gives a file or directory (by fd) to the target's user when we are root
+ * and it is not: its uid as this (the host's) side sees it, which is what
+ * its user namespace maps its own user to. */
+static int give(int fd, const target *t)
 {
 	if (geteuid() != 0 || t->uid == 0 || (uid_t)t->uid == geteuid())
 		return 0;
-	return chown(p, (uid_t)t->uid, (gid_t)t->gid);
+	return fchown(fd, (uid_t)t->uid, (gid_t)t->gid);
+}
+
+/*
+ * Creating inside a contained target: as its user (the file system uid set
+ * to its uid and gid, as root may), so that what we create is its user's
+ * from the start; a file system mounted in a user namespace that does not
+ * map our uid 0 refuses an inode of ours (EOVERFLOW). Back with as_us().
+ */
+static void as_target(const reqdir *q, const target *t)
+{
+	if (q->inside && geteuid() == 0 && t->uid != 0) {
+		setfsgid((gid_t)t->gid);
+		setfsuid((uid_t)t->uid);
+	}
+}
+
+static void as_us(const reqdir *q)
+{
+	if (q->inside && geteuid() == 0) {
+		setfsuid(0);
+		setfsgid(getegid());
+	}
+}
+
+/* Writes `data` as a new file `name` in q (exclusive, no link followed,
+ * mode), given to the target's user. 0 or -1 (errno). */
+static int write_in(const reqdir *q, const target *t, const char *name, const void *data, size_t len, mode_t mode)
+{
+	as_target(q, t);
+	int fd = openat(q->fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	int e = errno;
+	as_us(q);
+	errno = e;
+	if (fd < 0)
+		return -1;
+	const char *p = data;
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	int ok = done == len && give(fd, t) == 0;
+	e = errno;
+	if (close(fd) < 0 && ok) {
+		ok = 0;
+		e = errno;
+	}
+	if (!ok) {
+		unlinkat(q->fd, name, 0);
+		errno = e;
+		return -1;
+	}
+	return 0;
 }
 
 static gl_attach_status write_request(reqdir *q, const gl_attach_opts *o, const target *t, gl_attach_result *r)
@@ -461,66 +557,274 @@ static gl_attach_status write_request(reqdir *q, const gl_attach_opts *o, const 
 	join(q->request, sizeof q->request, q->dir, "request");
 	if (make_token(q->token, sizeof q->token) < 0)
 		return fail(r, GL_ATTACH_FAIL, "cannot make a token");
+	const char *output = o->output;
+	if (q->inside) {
+		/* written inside the container, copied out by us when complete */
+		join(q->snapshot, sizeof q->snapshot, q->dir, "snapshot.snap");
+		output = q->snapshot;
+	}
 	char body[PATH_MAX + 256];
 	int n = snprintf(body, sizeof body, "graphleak-request 1\noutput=%s\ntoken=%s\ncollect=%d\nvalues=%d\n",
-			 o->output, q->token, o->collect ? 1 : 0, o->values ? 1 : 0);
+			 output, q->token, o->collect ? 1 : 0, o->values ? 1 : 0);
 	if (n < 0 || (size_t)n >= sizeof body)
 		return fail(r, GL_ATTACH_USAGE, "the output path is too long");
-	int fd = open(q->request, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->request, strerror(errno));
-	int ok = write(fd, body, (size_t)n) == n;
-	if (ok && give(q->request, t) < 0)
-		ok = 0;
-	if (close(fd) < 0)
-		ok = 0;
-	if (!ok)
+	if (write_in(q, t, "request", body, (size_t)n, 0600) < 0)
 		return fail(r, GL_ATTACH_FAIL, "cannot write %s: %s", q->request, strerror(errno));
 	return GL_ATTACH_OK;
 }
 
-/* Attach mode: a fresh private directory under $XDG_RUNTIME_DIR or /tmp. */
+/* Opens directory `rel` (relative, components separated by '/') under
+ * `at`, one component at a time, following no symbolic link. -1 (errno) if
+ * a component is missing, not a directory, or a link. */
+static int open_dir_nofollow(int at, const char *rel)
+{
+	char buf[PATH_MAX];
+	if (copy_str(buf, sizeof buf, rel) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = openat(at, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *save = NULL;
+	for (char *c = strtok_r(buf, "/", &save); c && fd >= 0; c = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(fd);
+		errno = e;
+		fd = next;
+	}
+	return fd;
+}
+
+/* Makes q->name (mode 0700, given to the target's user) in q->parentfd and
+ * opens it. 0, or -1 with errno (EEXIST: the name is taken). */
+static int make_dir_at(reqdir *q, const target *t)
+{
+	as_target(q, t);
+	int rc = mkdirat(q->parentfd, q->name, 0700);
+	int e = errno;
+	as_us(q);
+	errno = e;
+	if (rc < 0)
+		return -1;
+	q->made = 1;
+	q->fd = openat(q->parentfd, q->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (q->fd < 0 || give(q->fd, t) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * The place for the request: ours (the directory `base`), or, for a
+ * contained target, the first of its /tmp, /var/tmp, /dev/shm, /run that
+ * exists (no link on the way), is writable and, in attach mode, lets a
+ * library be mapped executable from it (the shim is copied there).
+ * q->parentfd is opened and the parent's path as the target sees it goes
+ * into tdir.
+ */
+static gl_attach_status open_parent(reqdir *q, const target *t, int exec_needed, const char *base, char *tdir,
+				    size_t tlen, gl_attach_result *r)
+{
+	if (!t->contained) {
+		q->parentfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (q->parentfd < 0)
+			return fail(r, GL_ATTACH_FAIL, "cannot open %s: %s", base, strerror(errno));
+		snprintf(tdir, tlen, "%s", base);
+		return GL_ATTACH_OK;
+	}
+	static const char *const cands[] = {"tmp", "var/tmp", "dev/shm", "run"};
+	char why[512] = "";
+	size_t wl = 0;
+	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
+		int fd = open_dir_nofollow(t->rootfd, cands[i]);
+		struct statvfs sv;
+		const char *no = NULL;
+		if (fd < 0)
+			no = errno == ELOOP || errno == ENOTDIR ? "a link or not a directory" : "missing";
+		else if (fstatvfs(fd, &sv) < 0)
+			no = "cannot be examined";
+		else if (sv.f_flag & ST_RDONLY)
+			no = "read-only";
+		else if (exec_needed && (sv.f_flag & ST_NOEXEC))
+			no = "mounted noexec";
+		if (!no) {
+			q->parentfd = fd;
+			q->inside = 1;
+			snprintf(tdir, tlen, "/%s", cands[i]);
+			return GL_ATTACH_OK;
+		}
+		if (fd >= 0)
+			close(fd);
+		int n = snprintf(why + wl, sizeof why - wl, "%s/%s %s", wl ? ", " : "", cands[i], no);
+		if (n > 0 && (size_t)n < sizeof why - wl)
+			wl += (size_t)n;
+	}
+	return fail(r, GL_ATTACH_FAIL,
+		    "process %d runs in a container (another mount namespace) with no directory graphleak can use "
+		    "inside it (%s).\nUse --signal with the program under `graphleak run` in the container, or run "
+		    "graphleak inside the container.",
+		    t->pid, why);
+}
+
+/* Attach mode: a fresh private directory under $XDG_RUNTIME_DIR or /tmp,
+ * or inside a contained target's root. */
 static gl_attach_status make_private_dir(reqdir *q, const target *t, gl_attach_result *r)
 {
 	const char *base = "/tmp";
 	const char *x = getenv("XDG_RUNTIME_DIR");
 	struct stat st;
-	if (x && x[0] == '/' && (uid_t)t->uid == geteuid() && stat(x, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    st.st_uid == geteuid() && strlen(x) < 512)
+	if (!t->contained && x && x[0] == '/' && (uid_t)t->uid == geteuid() && stat(x, &st) == 0 &&
+	    S_ISDIR(st.st_mode) && st.st_uid == geteuid() && strlen(x) < 512)
 		base = x;
-	snprintf(q->dir, sizeof q->dir, "%s/graphleak-%d-XXXXXX", base, t->pid);
-	if (!mkdtemp(q->dir))
-		return fail(r, GL_ATTACH_FAIL, "cannot create a private directory in %s: %s", base, strerror(errno));
+	char tdir[PATH_MAX];
+	gl_attach_status stt = open_parent(q, t, 1, base, tdir, sizeof tdir, r);
+	if (stt != GL_ATTACH_OK)
+		return stt;
+	for (int tries = 0; tries < 100; tries++) {
+		char tok[40];
+		if (make_token(tok, sizeof tok) < 0)
+			return fail(r, GL_ATTACH_FAIL, "cannot make a name");
+		snprintf(q->name, sizeof q->name, "graphleak-%d-%.12s", t->nspid, tok);
+		if (join(q->dir, sizeof q->dir, tdir, q->name) < 0)
+			return fail(r, GL_ATTACH_FAIL, "the directory name %s is too long", tdir);
+		if (make_dir_at(q, t) == 0)
+			return GL_ATTACH_OK;
+		if (errno != EEXIST)
+			break;
+	}
+	return fail(r, GL_ATTACH_FAIL, "cannot create a private directory in %s%s: %s",
+		    q->inside ? "the container's " : "", tdir, strerror(errno));
+}
+
+/* Signal mode: /tmp/graphleak-req-PID (PID as the target sees itself), ours
+ * (or the target's user's, given by root), in its own /tmp when contained. */
+static gl_attach_status make_signal_dir(reqdir *q, const target *t, gl_attach_result *r)
+{
+	char tdir[PATH_MAX];
+	gl_attach_status stt = open_parent(q, t, 0, "/tmp", tdir, sizeof tdir, r);
+	if (stt != GL_ATTACH_OK)
+		return stt;
+	if (strcmp(tdir, "/tmp") != 0)
+		return fail(r, GL_ATTACH_FAIL,
+			    "process %d's container has no writable /tmp, where its handler looks for the request",
+			    t->pid);
+	snprintf(q->name, sizeof q->name, "graphleak-req-%d", t->nspid);
+	snprintf(q->dir, sizeof q->dir, "/tmp/%s", q->name);
+	if (make_dir_at(q, t) == 0)
+		return GL_ATTACH_OK;
+	if (errno != EEXIST)
+		return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
+	struct stat st;
+	if (fstatat(q->parentfd, q->name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode) ||
+	    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == (uid_t)t->uid)) || (st.st_mode & 077))
+		return fail(r, GL_ATTACH_FAIL,
+			    "%s exists and is not a private directory of yours: remove it (someone may "
+			    "be trying to intercept the request)",
+			    q->dir);
+	/* left over from an interrupted run: empty it, make it again */
+	q->fd = openat(q->parentfd, q->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	q->made = 1;
-	if (give(q->dir, t) < 0)
-		return fail(r, GL_ATTACH_FAIL, "cannot give %s to uid %ld: %s", q->dir, t->uid, strerror(errno));
+	int parent = q->parentfd;
+	q->parentfd = dup(parent);
+	reqdir_remove(q);
+	q->parentfd = parent;
+	if (make_dir_at(q, t) < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
 	return GL_ATTACH_OK;
 }
 
-/* Signal mode: /tmp/graphleak-req-PID, ours (or the target's user's, given by root). */
-static gl_attach_status make_signal_dir(reqdir *q, const target *t, gl_attach_result *r)
+/* Copies the regular file at `from` to a new file `to` (fd-relative:
+ * to_dir, to_name; exclusive, no link followed, mode). The new file's fd
+ * goes to *outfd (the caller closes it), or -1 on error (errno). */
+static int copy_file(int from, int to_dir, const char *to_name, mode_t mode, int *outfd)
 {
-	snprintf(q->dir, sizeof q->dir, "/tmp/graphleak-req-%d", t->pid);
-	if (mkdir(q->dir, 0700) < 0) {
-		if (errno != EEXIST)
-			return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
-		struct stat st;
-		if (lstat(q->dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
-		    (st.st_uid != geteuid() && !(geteuid() == 0 && st.st_uid == (uid_t)t->uid)) ||
-		    (st.st_mode & 077))
-			return fail(r, GL_ATTACH_FAIL,
-				    "%s exists and is not a private directory of yours: remove it (someone may "
-				    "be trying to intercept the request)",
-				    q->dir);
-		/* left over from an interrupted run: empty it */
-		q->made = 1;
-		reqdir_remove(q);
-		if (mkdir(q->dir, 0700) < 0)
-			return fail(r, GL_ATTACH_FAIL, "cannot create %s: %s", q->dir, strerror(errno));
+	struct stat st;
+	*outfd = -1;
+	if (fstat(from, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
 	}
-	q->made = 1;
-	if (give(q->dir, t) < 0)
-		return fail(r, GL_ATTACH_FAIL, "cannot give %s to uid %ld: %s", q->dir, t->uid, strerror(errno));
+	int out = openat(to_dir, to_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (out < 0)
+		return -1;
+	off_t left = st.st_size;
+	while (left > 0) {
+		ssize_t n = sendfile(out, from, NULL, (size_t)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int e = n == 0 ? EIO : errno;
+			close(out);
+			unlinkat(to_dir, to_name, 0);
+			errno = e;
+			return -1;
+		}
+		left -= n;
+	}
+	*outfd = out;
+	return 0;
+}
+
+/* Contained attach mode: the shim copied into the request directory (the
+ * target cannot see our files), read-only, the target's user's. */
+static gl_attach_status copy_shim(reqdir *q, const target *t, const char *shim, gl_attach_result *r)
+{
+	const char *base = strrchr(shim, '/');
+	base = base ? base + 1 : shim;
+	int in = open(shim, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return fail(r, GL_ATTACH_NOSHIM, "cannot read the shim %s: %s", shim, strerror(errno));
+	int out;
+	as_target(q, t);
+	int rc = copy_file(in, q->fd, base, 0500, &out);
+	int e = errno;
+	as_us(q);
+	close(in);
+	if (rc == 0 && give(out, t) < 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (out >= 0 && close(out) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+	}
+	if (rc < 0)
+		return fail(r, GL_ATTACH_FAIL, "cannot copy the shim into process %d's container (%s): %s", t->pid,
+			    q->dir, strerror(e));
+	join(q->shim, sizeof q->shim, q->dir, base);
+	return GL_ATTACH_OK;
+}
+
+/* Contained: the snapshot the target wrote inside, copied to o->output
+ * (exclusive, no link followed, 0600), then removed inside. */
+static gl_attach_status copy_out(const gl_attach_opts *o, reqdir *q, gl_attach_result *r)
+{
+	int in = openat(q->fd, "snapshot.snap", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return fail(r, GL_ATTACH_FAIL, "the target reported a snapshot, but %s is missing: %s", q->snapshot,
+			    strerror(errno));
+	char d[PATH_MAX];
+	dirname_of(o->output, d, sizeof d);
+	const char *b = strrchr(o->output, '/');
+	b = b ? b + 1 : o->output;
+	int dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int out = -1;
+	int rc = dfd < 0 ? -1 : copy_file(in, dfd, b, 0600, &out);
+	int e = errno;
+	close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0) {
+		rc = -1;
+		e = errno;
+		unlinkat(dfd, b, 0);
+	}
+	if (dfd >= 0)
+		close(dfd);
+	unlinkat(q->fd, "snapshot.snap", 0);
+	if (rc < 0)
+		return fail(r, GL_ATTACH_WRITE, "cannot copy the snapshot out of the container to %s: %s", o->output,
+			    strerror(e));
+	snprintf(r->path, sizeof r->path, "%s", o->output);
 	return GL_ATTACH_OK;
 }
 
@@ -592,7 +896,12 @@ static gl_attach_status read_result(const gl_attach_opts *o, const target *t, co
 	char path[PATH_MAX + 32];
 	join(path, sizeof path, q->dir, "result");
 	json_error_t je;
-	json_t *j = json_load_file(path, 0, &je);
+	int rfd = openat(q->fd, "result", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	json_t *j = rfd >= 0 ? json_loadfd(rfd, 0, &je) : NULL;
+	if (rfd < 0)
+		snprintf(je.text, sizeof je.text, "%s", strerror(errno));
+	else
+		close(rfd);
 	if (!j)
 		return fail(r, GL_ATTACH_FAIL, "the target's answer %s is unreadable: %s", path, je.text);
 	const char *tok = json_string_value(json_object_get(j, "token"));
@@ -634,7 +943,7 @@ static gl_attach_status read_result(const gl_attach_opts *o, const target *t, co
 		}
 	} else {
 		const char *p = json_string_value(json_object_get(j, "path"));
-		snprintf(r->path, sizeof r->path, "%s", p ? p : o->output);
+		snprintf(r->path, sizeof r->path, "%s", q->inside || !p ? o->output : p);
 		r->objects = (uint64_t)jnum(j, "objects");
 		r->edges = (uint64_t)jnum(j, "edges");
 		r->bytes = (uint64_t)jnum(j, "bytes");
@@ -654,32 +963,32 @@ static gl_attach_status wait_result(const gl_attach_opts *o, const target *t, re
 	double t0 = now_s(), deadline = t0 + o->timeout, dump_deadline = 0, nap = 0.002;
 	int started = 0;
 	for (;;) {
-		if (exists_in(q->dir, "result"))
-			return read_result(o, t, q, r);
+		if (exists_in(q, "result")) {
+			gl_attach_status st = read_result(o, t, q, r);
+			if (st == GL_ATTACH_OK && q->inside)
+				st = copy_out(o, q, r);
+			return st;
+		}
 		double now = now_s();
-		if (!started && exists_in(q->dir, "started")) {
+		if (!started && exists_in(q, "started")) {
 			started = 1;
 			dump_deadline = now + o->dump_timeout;
 			say(o, "the dump has started (%.3f s after the request)", now - t0);
 		}
 		if (!target_alive(t)) {
-			if (exists_in(q->dir, "result"))
+			if (exists_in(q, "result"))
 				continue;
-			remove_partial(o->output, t->pid);
+			if (!q->inside)
+				remove_partial(o->output, t->nspid);
 			return fail(r, GL_ATTACH_EXITED, "process %d exited %s; no snapshot was written", t->pid,
 				    started ? "during the dump" : "before the dump began");
 		}
 		if (!started && (now >= deadline || interrupted)) {
-			if (attach_mode) {
-				char p[PATH_MAX + 32];
-				join(p, sizeof p, q->dir, "cancel");
-				int fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-				if (fd >= 0)
-					close(fd);
-			}
-			if (exists_in(q->dir, "started")) /* it began meanwhile: wait for it */
+			if (attach_mode)
+				write_in(q, t, "cancel", "", 0, 0600);
+			if (exists_in(q, "started")) /* it began meanwhile: wait for it */
 				continue;
-			unlink(q->request);
+			unlinkat(q->fd, "request", 0);
 			if (interrupted)
 				return fail(r, GL_ATTACH_FAIL, "interrupted while waiting for process %d", t->pid);
 			if (attach_mode)
@@ -700,7 +1009,8 @@ static gl_attach_status wait_result(const gl_attach_opts *o, const target *t, re
 			return fail(r, GL_ATTACH_TIMEOUT,
 				    "the dump in process %d started but did not finish within %g s%s; it will still "
 				    "write %s when it finishes",
-				    t->pid, o->dump_timeout, interrupted ? " (interrupted)" : "", o->output);
+				    t->pid, o->dump_timeout, interrupted ? " (interrupted)" : "",
+				    q->inside ? "its snapshot inside its container (removed with the request)" : o->output);
 		sleep_s(nap);
 		if (nap < 0.02)
 			nap *= 1.5;
@@ -739,6 +1049,38 @@ static gl_attach_status check_output(const gl_attach_opts *o, gl_attach_result *
 	return GL_ATTACH_OK;
 }
 
+/* The target's pid in its own namespace, and whether it runs in another
+ * mount namespace (a container): then its root, to reach its files. */
+static gl_attach_status namespaces(target *t, gl_attach_result *r)
+{
+	t->nspid = t->pid;
+	gl_proc_status ps;
+	if (gl_proc_status_read(t->pid, 0, &ps) == 0 && ps.nspid > 0)
+		t->nspid = ps.nspid;
+	char a[64], b[64], p[64];
+	snprintf(p, sizeof p, "/proc/%d/ns/mnt", t->pid);
+	ssize_t na = readlink("/proc/self/ns/mnt", a, sizeof a - 1);
+	ssize_t nb = readlink(p, b, sizeof b - 1);
+	if (nb < 0 && (errno == EACCES || errno == EPERM))
+		return fail(r, GL_ATTACH_PERM,
+			    "not allowed to look at process %d's namespaces (uid %ld); run as its user or root", t->pid,
+			    t->uid);
+	if (na < 0 || nb < 0)
+		return GL_ATTACH_OK; /* no namespaces here: one view of the files */
+	a[na] = b[nb] = 0;
+	if (strcmp(a, b) == 0)
+		return GL_ATTACH_OK;
+	t->contained = 1;
+	snprintf(p, sizeof p, "/proc/%d/root", t->pid);
+	t->rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (t->rootfd < 0)
+		return fail(r, errno == EACCES || errno == EPERM ? GL_ATTACH_PERM : GL_ATTACH_FAIL,
+			    "process %d runs in a container and its root (%s) cannot be opened: %s; graphleak needs the "
+			    "right to trace it (root, or CAP_SYS_PTRACE). Else run graphleak inside the container.",
+			    t->pid, p, strerror(errno));
+	return GL_ATTACH_OK;
+}
+
 static gl_attach_status signal_mode(const gl_attach_opts *o, const target *t, reqdir *q, gl_attach_result *r)
 {
 	if (kill(t->pid, 0) < 0 && errno == EPERM)
@@ -761,6 +1103,9 @@ static gl_attach_status signal_mode(const gl_attach_opts *o, const target *t, re
 		st = write_request(q, o, t, r);
 	if (st != GL_ATTACH_OK)
 		return st;
+	if (q->inside)
+		say(o, "process %d is contained (pid %d in its namespace): the request in its %s", t->pid, t->nspid,
+		    q->dir);
 	say(o, "request in %s; sending signal %d to process %d", q->dir, o->signum, t->pid);
 	if (kill(t->pid, o->signum) < 0)
 		return fail(r, errno == ESRCH ? GL_ATTACH_EXITED : GL_ATTACH_PERM, "cannot signal process %d: %s",
@@ -832,14 +1177,19 @@ static gl_attach_status attach_mode(const gl_attach_opts *o, const target *t, re
 			    "tracer at a time. Detach it first, or use --signal.",
 			    t->pid, t->tracer);
 	gl_attach_status st = make_private_dir(q, t, r);
+	if (st == GL_ATTACH_OK && q->inside)
+		st = copy_shim(q, t, r->shim, r);
 	if (st == GL_ATTACH_OK)
 		st = write_request(q, o, t, r);
 	if (st != GL_ATTACH_OK)
 		return st;
-	say(o, "loading %s into process %d", r->shim, t->pid);
+	if (q->inside)
+		say(o, "process %d is contained (pid %d in its namespace): request and shim in its %s", t->pid,
+		    t->nspid, q->dir);
+	say(o, "loading %s into process %d", q->inside ? q->shim : r->shim, t->pid);
 	gl_inject_opts io = {
 		.pid = t->pid,
-		.library = r->shim,
+		.library = q->inside ? q->shim : r->shim,
 		.symbol = "graphleak_attach_start",
 		.arg = q->request,
 		.timeout = o->timeout,
@@ -881,9 +1231,13 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 		free(q);
 		return fail(r, GL_ATTACH_FAIL, "out of memory");
 	}
+	q->fd = q->parentfd = -1;
+	t->rootfd = -1;
 	sigsave ss;
 	catch_signals(&ss);
 	gl_attach_status st = inspect(o, t, r);
+	if (st == GL_ATTACH_OK)
+		st = namespaces(t, r);
 	if (st == GL_ATTACH_OK)
 		st = check_output(o, r);
 	if (st == GL_ATTACH_OK) {
@@ -902,6 +1256,8 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 		}
 	}
 	reqdir_remove(q);
+	if (t->rootfd >= 0)
+		close(t->rootfd);
 	restore_signals(&ss);
 	r->status = st;
 	r->wall_seconds = now_s() - t0;

@@ -109,6 +109,18 @@ int gl_proc_status_read(int pid, int tid, gl_proc_status *st)
 			st->seccomp = (int)a;
 		else if (sscanf(l, "Threads: %ld", &a) == 1)
 			st->threads = (int)a;
+		else if (strncmp(l, "NSpid:", 6) == 0) {
+			/* the pids from the outermost namespace in, the last is its own */
+			char *end = l + 6;
+			for (;;) {
+				char *e;
+				long v = strtol(end, &e, 10);
+				if (e == end)
+					break;
+				st->nspid = (int)v;
+				end = e;
+			}
+		}
 		else if (strncmp(l, "SigPnd:", 7) == 0)
 			st->sigpnd = strtoull(l + 7, NULL, 16);
 		else if (strncmp(l, "ShdPnd:", 7) == 0)

@@ -35,6 +35,8 @@ typedef struct gl_proc_status {
 	int shadow_stack;        /* x86 CET shadow stack enabled (x86_Thread_features) */
 	unsigned long long sigpnd, shdpnd, sigblk, sigign, sigcgt;
 	int threads;
+	int nspid;               /* its pid in its innermost pid namespace (NSpid's
+	                          * last field); 0 unknown */
 } gl_proc_status;
 
 int gl_proc_status_read(int pid, int tid, gl_proc_status *st);

@@ -679,10 +679,132 @@ def cmd_soak(gl, args):
             json.dump(res, f, indent=1)
 
 
+CONTAINER = os.path.join(HERE, "container.py")
+
+
+class ContainedTarget(Target):
+    """A targets.py process run by container.py: new mount and pid
+    namespaces, its own /tmp (and a user namespace with --userns). self.pid
+    is its pid as the host sees it."""
+
+    def __init__(self, mode, cwd, py, opts=(), env=None):
+        self.mode = mode
+        cmd = [py, CONTAINER] + list(opts) + ["--", py, TARGETS, mode]
+        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=env)
+        self.lines = Lines(self.p.stdout.fileno())
+        first = self._readline(15)
+        if not first.startswith(b"hostpid "):
+            stop(self.p)
+            raise RuntimeError("container.py did not start: %r" % first)
+        self.pid = int(first.split()[1])
+        line = self._readline(15)
+        if not line.startswith(b"ready"):
+            self.kill()
+            raise RuntimeError("contained target %s did not start: %r" % (mode, line))
+        self.port = int(line.split()[1])
+        time.sleep(0.2)
+
+    def alive(self):
+        try:
+            os.kill(self.pid, 0)
+            return self.p.poll() is None
+        except OSError:
+            return False
+
+    def leftovers(self, where="tmp"):
+        """What graphleak left in the container's /tmp (or var/tmp)."""
+        try:
+            return [f for f in os.listdir("/proc/%d/root/%s" % (self.pid, where)) if f.startswith("graphleak")]
+        except OSError as e:
+            return ["(cannot list: %s)" % e]
+
+
+def contained_case(gl, py, work, label, mode, opts=(), extra=(), env=None, uid=None):
+    """One contained target: a dump from outside works, names the holder,
+    leaves nothing behind and the target as it was."""
+    t = ContainedTarget(mode, work, py, opts, env)
+    try:
+        before = t.ping()
+        check(before is not None, "%s: first ping" % label)
+        out = os.path.join(work, "%s-%d.snap" % (label, t.pid))
+        rc, j, se, dt = dump(gl, t.pid, out, "-v", *extra)
+        if check(rc == 0 and j and j.get("ok"), "%s: dump rc %d: %s" % (label, rc, se.strip()[-1500:])):
+            st = os.stat(out)
+            check((st.st_mode & 0o777) == 0o600 and st.st_uid == os.geteuid(),
+                  "%s: the snapshot is ours, mode 0600 (%o, uid %d)" % (label, st.st_mode & 0o777, st.st_uid))
+            rc2, so, se2, _ = run([gl, "path", out, "--type", "Record", "--json"])
+            ok = rc2 == 0 and json.loads(so)["holders"][0]["holder"] == "module __main__, global DATA"
+            check(ok, "%s: the snapshot names the holder of the Records: %s %s" % (label, so[:300], se2[-300:]))
+            rc3, so3, _, _ = run([gl, "info", out, "--json"])
+            hdr = json.loads(so3).get("header", {}) if rc3 == 0 else {}
+            check(hdr.get("pid") == 1, "%s: the header has the pid the target sees (1): %s" % (label, hdr.get("pid")))
+            check("contained" in se, "%s: -v says the target is contained: %s" % (label, se.strip()[-600:]))
+        check(t.alive(), "%s: target alive after the dump" % label)
+        check(t.ping() == before, "%s: state unchanged" % label)
+        for where in ("tmp", "var/tmp"):
+            left = t.leftovers(where)
+            check(not left, "%s: nothing left in the container's /%s (%s)" % (label, where, left))
+        return se
+    finally:
+        t.kill()
+
+
+def cmd_containers(gl, args):
+    """dump --pid of processes in containers made with unshare (container.py):
+    idle and busy, with and without a user namespace mapping the container's
+    root to host uid 100000, a noexec /tmp, cooperative mode; and where it
+    cannot work (nowhere to write, no right to trace), a clear message and
+    the target untouched."""
+    py = sys.executable
+    work = tempfile.mkdtemp(prefix="attach-containers-", dir=args.work)
+    os.chmod(work, 0o755)  # the mapped uid must find targets.py's cwd
+    try:
+        contained_case(gl, py, work, "idle", "select")
+        contained_case(gl, py, work, "busy-userns", "busy", ("--userns", "100000"))
+        contained_case(gl, py, work, "threads-userns", "threads", ("--userns", "100000"))
+        se = contained_case(gl, py, work, "noexec-tmp", "select", ("--tmp", "noexec"))
+        check("/var/tmp/graphleak-" in se, "noexec-tmp: the request went to /var/tmp: %s" % se.strip()[-600:])
+        sd = shim_dir_for(gl, py)
+        env = dict(os.environ, PYTHONPATH=sd or "")
+        contained_case(gl, py, work, "signal", "signal", ("--userns", "100000"), extra=("--signal",), env=env)
+        # nowhere to write inside: refused, target untouched
+        t = ContainedTarget("select", work, py, ("--tmp", "none", "--readonly"))
+        try:
+            before = t.ping()
+            out = os.path.join(work, "ro-%d.snap" % t.pid)
+            expect_error(gl, "readonly", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                         r"no directory graphleak can use inside it.*--signal")
+            check(not os.path.exists(out), "readonly: no snapshot")
+            check(t.alive() and t.ping() == before, "readonly: the target untouched")
+        finally:
+            t.kill()
+        # no right to trace it (graphleak as another user, without CAP_SYS_PTRACE)
+        t = ContainedTarget("select", work, py, ("--userns", "100000"))
+        try:
+            before = t.ping()
+            out = os.path.join("/tmp", "nocap-%d.snap" % t.pid)
+
+            def nobody():
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            rc = subprocess.run([gl, "dump", "--pid", str(t.pid), "-o", out], preexec_fn=nobody,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+            msg = rc.stderr.decode("utf-8", "replace")
+            check(rc.returncode == 1 and re.search(r"not allowed", msg) is not None,
+                  "nocap: exit %d, message %r" % (rc.returncode, msg.strip()))
+            check(not os.path.exists(out), "nocap: no snapshot")
+            check(t.alive() and t.ping() == before, "nocap: the target untouched")
+        finally:
+            t.kill()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["states", "errors", "gil", "load", "soak"])
+    ap.add_argument("what", choices=["states", "errors", "gil", "load", "soak", "containers"])
     ap.add_argument("graphleak")
     ap.add_argument("--report")
     ap.add_argument("--work", default=None)
@@ -695,7 +817,8 @@ def main():
     if args.work:
         os.makedirs(args.work, exist_ok=True)
     t0 = time.time()
-    {"states": cmd_states, "errors": cmd_errors, "gil": cmd_gil, "load": cmd_load, "soak": cmd_soak}[args.what](gl, args)
+    {"states": cmd_states, "errors": cmd_errors, "gil": cmd_gil, "load": cmd_load, "soak": cmd_soak,
+     "containers": cmd_containers}[args.what](gl, args)
     log("%s: %.1f s, %d failure(s)" % (args.what, time.time() - t0, len(FAILURES)))
     sys.exit(1 if FAILURES else 0)
 
