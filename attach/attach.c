@@ -300,20 +300,37 @@ static int exe_dir(char *buf, size_t len)
 	return 0;
 }
 
+/* Where `cmake --install` puts the shims, relative to where it puts the
+ * binary (CMakeLists.txt: ${libdir}/graphleak from ${bindir}). */
+#ifndef GRAPHLEAK_PKGLIBDIR_FROM_BINDIR
+#define GRAPHLEAK_PKGLIBDIR_FROM_BINDIR "../lib/graphleak"
+#endif
+
 int gl_find_pyshim_dir(char *out, size_t len, const char *file)
 {
 	char dir[PATH_MAX];
 	if (exe_dir(dir, sizeof dir) < 0)
 		return -1;
-	const char *cands[] = {"%s/pyshim", "%s/../lib/graphleak/pyshim"};
+	/* a build tree; an installed tree, found from the binary's own place
+	 * (not a prefix compiled in), so that DESTDIR and a moved tree work;
+	 * then the usual libdirs, for an install whose libdir was changed
+	 * after this binary was built */
+	const char *cands[] = {"%s/pyshim", "%s/" GRAPHLEAK_PKGLIBDIR_FROM_BINDIR, "%s/../lib/graphleak",
+			       "%s/../lib64/graphleak"};
 	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
 		struct stat st;
 		char path[PATH_MAX + 64];
 		if ((size_t)snprintf(out, len, cands[i], dir) >= len)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", out, file);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+			/* bin/../lib/graphleak said plainly in messages and --json */
+			char *rp = realpath(out, NULL);
+			if (rp && strlen(rp) < len)
+				memcpy(out, rp, strlen(rp) + 1);
+			free(rp);
 			return 0;
+		}
 	}
 	return -1;
 }
@@ -378,6 +395,12 @@ static gl_attach_status find_shim(const target *t, const char *pyshim, gl_attach
 			    "Build one: cmake -S <graphleak source> -B build -DGRAPHLEAK_PYTHONS=%s && cmake --build build\n"
 			    "(the shims this graphleak has are listed in %s)",
 			    t->pid, t->exe, t->guess[0] ? t->guess : "version unknown", range, t->exe, tsv);
+	}
+	if (dir[0] != '/') { /* an installed manifest names its folders relative to itself */
+		char rel[PATH_MAX];
+		snprintf(rel, sizeof rel, "%s", dir);
+		if ((size_t)snprintf(dir, sizeof dir, "%s/%s", pyshim, rel) >= sizeof dir)
+			return fail(r, GL_ATTACH_NOSHIM, "the shim directory %s/%s is too long", pyshim, rel);
 	}
 	snprintf(r->python, sizeof r->python, "%s", ver);
 	DIR *d = opendir(dir);
@@ -1247,8 +1270,9 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 			char pyshim[PATH_MAX];
 			if (gl_find_pyshim_dir(pyshim, sizeof pyshim, "shims.tsv") < 0)
 				st = fail(r, GL_ATTACH_NOSHIM,
-					  "no shims beside the graphleak binary (pyshim/shims.tsv): build graphleak with "
-					  "the shim enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)");
+					  "no shims beside the graphleak binary (pyshim/shims.tsv in a build, "
+					  "../lib/graphleak/shims.tsv installed): build graphleak with the shim "
+					  "enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)");
 			else
 				st = find_shim(t, pyshim, r);
 			if (st == GL_ATTACH_OK)

@@ -82,8 +82,10 @@ int gl_attach_default_output(int pid, char *out, size_t len);
 
 /*
  * The pyshim directory that holds `file` (shims.tsv, graphleak_run.py):
- * beside the graphleak binary (a build tree) or in ../lib/graphleak/pyshim
- * (an install). Into out (len bytes). 0, or -1 when there is none.
+ * pyshim/ beside the graphleak binary (a build tree) or ../lib/graphleak
+ * from it (an install, wherever it was moved; docs/install.md). Into out
+ * (len bytes). 0, or -1 when there is none. The folders that shims.tsv
+ * names are relative to it in an install, absolute in a build tree.
  */
 int gl_find_pyshim_dir(char *out, size_t len, const char *file);
 

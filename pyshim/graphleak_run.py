@@ -53,12 +53,14 @@ def _find_shim():
                     lines.append(parts)
     except OSError:
         pass
+    # an installed manifest names its folders relative to itself (a moved
+    # tree still works); join() keeps a build tree's absolute ones as they are
     for p_exe, p_ver, p_prefix, p_dir in lines:
         if p_exe == exe:
-            return p_dir
+            return os.path.join(here, p_dir)
     for p_exe, p_ver, p_prefix, p_dir in lines:
         if p_ver == version and p_prefix == prefix:
-            return p_dir
+            return os.path.join(here, p_dir)
     _fail(
         "no shim is built for this Python (CPython %s, %s).\n"
         "graphleak: build one with: cmake -S <graphleak source> -B <build> "

@@ -55,7 +55,7 @@ static const char run_usage[] =
 	"  graphleak run -o app.snap --at-exit -- python3 app.py --port 8000\n"
 	"  graphleak run -- python3 -m myservice & kill -USR2 $!\n";
 
-/* pyshim/graphleak_run.py beside the graphleak binary (or installed). */
+/* graphleak_run.py beside the graphleak binary (build/pyshim/) or installed (../lib/graphleak/). */
 static int find_bootstrap(char *out, size_t len)
 {
 	char dir[PATH_MAX];
@@ -119,9 +119,9 @@ int cmd_run(int argc, char **argv)
 
 	char boot[PATH_MAX];
 	if (find_bootstrap(boot, sizeof boot) < 0) {
-		fprintf(stderr, "graphleak run: the shim's bootstrap (pyshim/graphleak_run.py) is not beside "
-				"the graphleak binary; build the project with the shim enabled "
-				"(cmake -DGRAPHLEAK_BUILD_SHIM=ON)\n");
+		fprintf(stderr, "graphleak run: the shim's bootstrap graphleak_run.py is not beside the graphleak "
+				"binary (pyshim/ in a build, ../lib/graphleak/ installed); build the project with "
+				"the shim enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)\n");
 		return 1;
 	}
 

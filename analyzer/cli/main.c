@@ -33,6 +33,13 @@ static const command commands[] = {
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
+/* The options before the command, parsed by hand in main(); this table only
+ * describes them (`graphleak __complete globals`). */
+static const cli_opt global_opts[] = {
+	{"version", 'V', CLI_FLAG, NULL, NULL, NULL},
+	{"max-memory", 0, CLI_SIZE, NULL, "SIZE", NULL},
+	{0}};
+
 static void usage(FILE *f)
 {
 	fputs("graphleak - find who holds the memory in a leaking Python process\n"
@@ -91,6 +98,38 @@ static int no_command(const char *name)
 	return GL_EXIT_USAGE;
 }
 
+/*
+ * `graphleak __complete commands | globals | options COMMAND`: the command
+ * table ("name TAB summary"), the global options, or a command's option
+ * table (opts.h: cli_describe), one per line. The man page and the bash
+ * completion are generated from these at build time (dist/generate.cmake),
+ * so they always match this binary. Hidden: for the build, not for people.
+ */
+static int complete(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[2], "commands") == 0) {
+		for (size_t i = 0; i < N_COMMANDS; i++)
+			printf("%s\t%s\n", commands[i].name, commands[i].summary);
+		return GL_EXIT_OK;
+	}
+	if (argc == 3 && strcmp(argv[2], "globals") == 0) {
+		cli_describe_table(global_opts);
+		return GL_EXIT_OK;
+	}
+	if (argc == 4 && strcmp(argv[2], "options") == 0) {
+		const command *c = find(argv[3]);
+		if (!c)
+			return no_command(argv[3]);
+		char *cargv[] = {argv[3], NULL};
+		cli_describe = 1;
+		int rc = c->fn(1, cargv);
+		cli_describe = 0;
+		return rc;
+	}
+	fputs("usage: graphleak __complete commands | globals | options COMMAND\n", stderr);
+	return GL_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -138,6 +177,8 @@ int main(int argc, char **argv)
 		char *hargv[] = {argv[2], "--help", NULL};
 		return c->fn(2, hargv);
 	}
+	if (strcmp(a, "__complete") == 0)
+		return complete(argc, argv);
 	const command *c = find(a);
 	if (!c) {
 		if (a[0] == '-') {

@@ -254,10 +254,31 @@ static int store(const cli_args *a, const cli_opt *o, const char *shown, const c
 	return CLI_GO_ON;
 }
 
+int cli_describe;
+
+void cli_describe_table(const cli_opt *opts)
+{
+	for (const cli_opt *o = opts; o->name; o++) {
+		const char *kind = o->kind == CLI_FLAG ? "flag" : o->kind == CLI_OPTVAL ? "optval" : "value";
+		printf("option\t--%s\t", o->name);
+		if (o->letter)
+			printf("-%c", o->letter);
+		else
+			putchar('-');
+		printf("\t%s\t%s\n", kind, o->meta ? o->meta : "-");
+	}
+	printf("option\t--help\t-h\tflag\t-\n"); /* every parser takes it */
+}
+
 int cli_parse(cli_args *a, int argc, char **argv)
 {
 	a->npos = 0;
 	a->program = 0;
+	if (cli_describe) {
+		cli_describe_table(a->opts);
+		printf("args\t%d\t%s\n", a->max_pos, a->takes_program ? "program" : "-");
+		return CLI_HELP_SHOWN;
+	}
 	int options_done = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];

@@ -67,8 +67,26 @@ typedef struct cli_args {
 #define CLI_HELP_SHOWN (-1)
 
 /* Parses argv[1..]: CLI_GO_ON, CLI_HELP_SHOWN (the usage printed), or
- * GL_EXIT_USAGE (a message printed, with a suggestion where one fits). */
+ * GL_EXIT_USAGE (a message printed, with a suggestion where one fits).
+ * While cli_describe is set it parses nothing: it describes the table
+ * (below) on stdout and returns CLI_HELP_SHOWN. */
 int cli_parse(cli_args *a, int argc, char **argv);
+
+/*
+ * For the build's generators of the man page and the bash completion
+ * (dist/generate.cmake), through the hidden `graphleak __complete`: the
+ * option tables themselves, so that neither can disagree with the parser.
+ * Every command reaches cli_parse before doing anything, so calling it with
+ * cli_describe set only describes. A table is one line per option,
+ * tab-separated:
+ *     option  --output  -o  value  SNAP
+ * (the short name or -; flag, value: the next word or after '=', optval:
+ * only after '='; what the value is, or -), -h/--help last; cli_parse adds
+ * "args MAX_POS program|-" (how many positional arguments; whether they are
+ * a program's command line).
+ */
+extern int cli_describe;
+void cli_describe_table(const cli_opt *opts);
 
 /* The exit status for a cli_parse() result that is not CLI_GO_ON. */
 int cli_exit(int parse_rc);

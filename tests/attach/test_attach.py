@@ -31,13 +31,21 @@ SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def shim_dir_for(gl, py):
-    """The shim directory built for interpreter py (shims.tsv beside graphleak)."""
+    """The shim directory built for interpreter py, found as graphleak finds
+    it: shims.tsv in pyshim/ beside it (a build tree) or in ../lib/graphleak
+    (an installed tree, which names its folders relative to the manifest)."""
     exe = os.path.realpath(py)
-    with open(os.path.join(os.path.dirname(gl), "pyshim", "shims.tsv")) as f:
-        for line in f:
-            p = line.rstrip("\n").split("\t")
-            if len(p) == 4 and p[0] == exe:
-                return p[3]
+    here = os.path.dirname(os.path.realpath(gl))
+    for d in ("pyshim", "../lib/graphleak", "../lib64/graphleak"):
+        manifest = os.path.join(here, d, "shims.tsv")
+        if not os.path.isfile(manifest):
+            continue
+        with open(manifest) as f:
+            for line in f:
+                p = line.rstrip("\n").split("\t")
+                if len(p) == 4 and p[0] == exe:
+                    return os.path.normpath(os.path.join(os.path.dirname(manifest), p[3]))
+        return None
     return None
 
 
