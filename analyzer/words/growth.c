@@ -8,6 +8,13 @@
  *  2. failing that, by its chain: walk the earlier snapshot from the same
  *     root along edges with the same labels (the container was replaced:
  *     `cache = dict(cache)`; or its address was reused).
+ * A chain that starts at a thread's frame names a place that does not last:
+ * the frame's locals are rebound between snapshots (an idle worker's
+ * `result` is the registry in one snapshot and a small dict in the next).
+ * For such a container the same address and type are the evidence, and its
+ * chain is not walked in the earlier snapshot; only chains from sys.modules
+ * are. An object the chain leads to that is the same object found by
+ * address is matched by identity, not "replaced".
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "growth.h"
@@ -27,6 +34,7 @@ struct gl_growth_cand {
 	uint64_t length[GL_GROWTH_MAX_SNAPS];
 	uint64_t retained[GL_GROWTH_MAX_SNAPS];
 	int by_chain;      /* matched by chain somewhere */
+	int frame_rooted;  /* its chain starts at a thread's frame */
 	char *type;        /* type name */
 	char *chain;       /* one-line chain in the last snapshot */
 	char *holder;      /* root holder text in the last snapshot */
@@ -159,15 +167,17 @@ static int describe(const gl_analysis *a, uint32_t id, char **chain, char **hold
 }
 
 /* The step labels of id's chain (root description first). */
-static int chain_steps(const gl_analysis *a, uint32_t id, char ***out, size_t *nout)
+static int chain_steps(const gl_analysis *a, uint32_t id, char ***out, size_t *nout, int *frame_rooted)
 {
 	gl_path c;
 	*out = NULL;
 	*nout = 0;
+	*frame_rooted = 0;
 	if (gl_chain(a, id, &c) < 0)
 		return -1;
 	if (!c.len)
 		return 0;
+	*frame_rooted = (a->s->flags[c.ids[0]] & GL_OF_FRAME) != 0;
 	gl_step *st;
 	size_t ns;
 	int rc = gl_chain_steps(a, &c, &st, &ns);
@@ -291,7 +301,7 @@ int gl_growth_begin(gl_growth *g, const gl_analysis *last, size_t nsnaps, uint64
 		const char *t = gl_snap_str(s, s->type[id], &tl);
 		c.type = dup_n(t, tl);
 		if (!c.type || describe(last, id, &c.chain, &c.holder, &c.holder_kind) < 0 ||
-		    chain_steps(last, id, &c.steps, &c.nsteps) < 0 || gl_vec_push(&cand, c) < 0) {
+		    chain_steps(last, id, &c.steps, &c.nsteps, &c.frame_rooted) < 0 || gl_vec_push(&cand, c) < 0) {
 			free(c.type), free(c.chain), free(c.holder);
 			g->cand = cand.v;
 			g->ncand = cand.n;
@@ -409,7 +419,9 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 		gl_growth_cand *c = &g->cand[i];
 		uint32_t old = gl_addrmap_get(&map, ls->addr[c->id[g->nsnaps - 1]]);
 		uint32_t match = GL_NONE;
-		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE) {
+		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE && c->frame_rooted) {
+			match = old;
+		} else if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE) {
 			char *chain, *holder;
 			if (describe(an, old, &chain, &holder, NULL) < 0) {
 				rc = gl_err_set(err, "out of memory following containers");
@@ -419,11 +431,12 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 				match = old;
 			free(chain), free(holder);
 		}
-		if (match == GL_NONE) {
+		if (match == GL_NONE && !c->frame_rooted) {
 			uint32_t r = resolve(an, c->steps, c->nsteps);
 			if (r != GL_NONE && type_eq(s, r, c->type)) {
 				match = r;
-				c->by_chain = 1;
+				if (r != old)
+					c->by_chain = 1;
 			}
 		}
 		if (match != GL_NONE) {

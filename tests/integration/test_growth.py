@@ -24,6 +24,7 @@ EXPECT = {
     "queue_backlog": ("module __main__, global jobs.queue", []),
     "stable_and_growing": ("module __main__, global audit_log", ["module __main__, global settings_cache"]),
     "bindparams": ("module __main__, global statements", []),
+    "thread_local_swap": ("module __main__, global sessions", []),
 }
 failures = []
 
@@ -210,6 +211,10 @@ def main():
                 check(top["verdict"] == "growing at every snapshot", "%s: verdict %r" % (name, top["verdict"]))
                 check(all(top["length"][k] < top["length"][k + 1] for k in range(2)),
                       "%s: lengths %s do not rise" % (name, top["length"]))
+                # none of these programs replaces its container: the same
+                # object at every snapshot, not one that took its place
+                check(top["matched_by"] == "identity" and len(set(top["addrs"])) == 1,
+                      "%s: followed as %s through %s" % (name, top["matched_by"], top["addrs"]))
                 print("  %s: %s items, verdict: %s" % (top["holder"], " -> ".join(map(str, top["length"])),
                                                        top["verdict"]))
             for h in never:
