@@ -6,8 +6,13 @@
  * Steps:
  *   1. the target, from /proc: alive, its uid, not traced, not stopped, its
  *      executable and libpython (maps), hence its interpreter;
- *   2. the shim for that interpreter: shims.tsv beside this binary, matched
- *      by the executable's real path, else by libpython's prefix;
+ *   2. the shim for that interpreter: its version read from the process
+ *      (Py_Version, 3.11+; else the text Py_GetVersion() keeps, through the
+ *      symbol table; else libpython's or the executable's name) and its
+ *      build (a debug or free-threaded one is refused here); the shim of
+ *      that minor version from shims.tsv beside this binary (one shim
+ *      serves every patch release and build of a minor version, and checks
+ *      the layout itself before it walks: pyshim/layout.c);
  *   3. a private directory (mkdtemp, 0700, given to the target's user if we
  *      are root and it is not) holding the request; in signal mode the
  *      well-known /tmp/graphleak-req-PID instead;
@@ -22,7 +27,9 @@
 #define _GNU_SOURCE
 #include "attach.h"
 
+#include "image.h"
 #include "inject.h"
+#include "mem.h"
 #include "procfs.h"
 
 #include <dirent.h>
@@ -127,6 +134,9 @@ typedef struct {
 	char exe_base[256];
 	char libpython[PATH_MAX];/* real path, "" if none mapped */
 	char guess[16];          /* "3.12" from libpython or the executable's name */
+	char version[32];        /* "3.11.2" as read from the process, "" if not */
+	char minor[16];          /* "3.11": what the shim is chosen by */
+	char version_from[96];   /* where it was read, for messages */
 	int nspid;               /* its pid in its own pid namespace (= pid if the same) */
 	int contained;           /* in another mount namespace: a container */
 	int rootfd;              /* /proc/PID/root (O_PATH) when contained, else -1 */
@@ -285,6 +295,110 @@ static gl_attach_status inspect(const gl_attach_opts *o, target *t, gl_attach_re
 	return GL_ATTACH_OK;
 }
 
+/* ---- the interpreter's version and build, read from the process ----------- */
+
+static int parse_version(const char *p, int *maj, int *min, int *mic)
+{
+	*mic = 0;
+	return sscanf(p, "%d.%d.%d", maj, min, mic) >= 2 && *maj >= 2 && *maj <= 9 && *min >= 0 && *min < 100 ? 0 : -1;
+}
+
+/* The mapping (file offset 0) of the file that holds the interpreter:
+ * libpython if one is mapped, else the executable (a static libpython). */
+static const gl_map *interpreter_map(const gl_maps *m, const target *t)
+{
+	const gl_map *g = gl_maps_find_lib(m, "libpython3");
+	if (g)
+		return g;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].path && m->v[i].offset == 0 && strcmp(m->v[i].path, t->exe) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+/*
+ * The target's major.minor (and patch, where it can be read) and build
+ * flavour, from the interpreter's own image, not from its path:
+ *   - Py_Version (3.11+): the constant PY_VERSION_HEX, in .rodata;
+ *   - else the static buffer in which Py_GetVersion() keeps the text of
+ *     sys.version (filled at start-up), found through .symtab where the
+ *     build kept it (pyenv's, python.org's);
+ *   - else the version in libpython's or the executable's file name.
+ * A debug build (Py_REF_DEBUG's symbols) or a free-threaded one (3.13t's)
+ * is refused here, before anything is injected; the shim checks all of it
+ * again, and the layout, before it walks.
+ */
+static gl_attach_status interpreter_version(target *t, gl_attach_result *r)
+{
+	gl_maps maps;
+	memset(&maps, 0, sizeof maps);
+	const char *debug_sym = NULL, *ft_sym = NULL;
+	if (gl_maps_read(t->pid, &maps) == 0) {
+		const gl_map *g = interpreter_map(&maps, t);
+		gl_image img;
+		char err[512];
+		if (g && gl_image_open(t->pid, &maps, g, &img, err, sizeof err) == 0) {
+			const char *base = strrchr(g->path, '/') ? strrchr(g->path, '/') + 1 : g->path;
+			uint64_t size = 0, a = gl_image_data(&img, "Py_Version", &size);
+			unsigned char v[4];
+			if (a && size == 4 && gl_image_read(&img, a, v, 4) == 0) {
+				uint32_t hex = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+				snprintf(t->version, sizeof t->version, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff,
+					 (hex >> 8) & 0xff);
+				snprintf(t->version_from, sizeof t->version_from, "Py_Version in %.80s", base);
+			}
+			static const char *const bufs[] = {"version.0", "version.1", "version.2", "version", NULL};
+			for (size_t i = 0; !t->version[0] && bufs[i]; i++) {
+				char text[96];
+				a = gl_image_data(&img, bufs[i], &size);
+				int maj, min, mic;
+				if (a && size >= sizeof text && gl_mem_read(t->pid, a, text, sizeof text) == 0 &&
+				    (text[sizeof text - 1] = 0, parse_version(text, &maj, &min, &mic) == 0) &&
+				    strstr(text, " (")) {
+					snprintf(t->version, sizeof t->version, "%d.%d.%d", maj, min, mic);
+					snprintf(t->version_from, sizeof t->version_from, "sys.version in %.80s", base);
+				}
+			}
+			static const char *const debug[] = {"_Py_RefTotal", "_Py_GetRefTotal", "_Py_NegativeRefcount",
+							    "_Py_IncRefTotal_DO_NOT_USE_THIS", "_Py_INCREF_IncRefTotal",
+							    "_Py_ForgetReference", "_Py_PrintReferences", NULL};
+			for (size_t i = 0; !debug_sym && debug[i]; i++)
+				if (gl_image_symbol(&img, debug[i], NULL) || gl_image_data(&img, debug[i], NULL))
+					debug_sym = debug[i];
+			static const char *const ft[] = {"_Py_MergeZeroLocalRefcount", "_Py_DecRefShared", NULL};
+			for (size_t i = 0; !ft_sym && ft[i]; i++)
+				if (gl_image_symbol(&img, ft[i], NULL))
+					ft_sym = ft[i];
+			gl_image_close(&img);
+		}
+		gl_maps_free(&maps);
+	}
+	int maj = 0, min = 0, mic = 0;
+	if (t->version[0] && parse_version(t->version, &maj, &min, &mic) == 0) {
+		snprintf(t->minor, sizeof t->minor, "%d.%d", maj, min);
+		snprintf(r->python, sizeof r->python, "%s", t->version);
+	} else if (t->guess[0] && parse_version(t->guess, &maj, &min, &mic) == 0) {
+		snprintf(t->minor, sizeof t->minor, "%d.%d", maj, min);
+		snprintf(t->version_from, sizeof t->version_from, "the name of %.80s",
+			 t->libpython[0] ? "its libpython" : "its executable");
+	}
+	if (debug_sym)
+		return fail(r, GL_ATTACH_NOSHIM,
+			    "process %d runs a debug build of CPython %s (--with-pydebug: %s defines %s). Debug "
+			    "builds are not supported: their reference counting (and, with Py_TRACE_REFS, every "
+			    "object's header) differs from the release build graphleak's shims walk",
+			    t->pid, t->minor[0] ? t->minor : "(version unknown)",
+			    t->libpython[0] ? t->libpython : t->exe, debug_sym);
+	if (ft_sym)
+		return fail(r, GL_ATTACH_NOSHIM,
+			    "process %d runs a free-threaded build of CPython %s (%s defines %s). Free-threaded "
+			    "builds are not supported: they have no GIL to pause the interpreter with, and another "
+			    "object header",
+			    t->pid, t->minor[0] ? t->minor : "(version unknown)",
+			    t->libpython[0] ? t->libpython : t->exe, ft_sym);
+	return GL_ATTACH_OK;
+}
+
 /* ---- the shim for its interpreter ------------------------------------------ */
 
 static int exe_dir(char *buf, size_t len)
@@ -350,51 +464,48 @@ static gl_attach_status find_shim(const target *t, const char *pyshim, gl_attach
 	char tsv[PATH_MAX + 32];
 	snprintf(tsv, sizeof tsv, "%s/shims.tsv", pyshim);
 	FILE *f = fopen(tsv, "re");
-	char prefix[PATH_MAX] = "";
-	if (t->libpython[0]) { /* PREFIX/lib/libpython3.X.so */
-		char d[PATH_MAX];
-		dirname_of(t->libpython, d, sizeof d);
-		dirname_of(d, prefix, sizeof prefix);
-	}
-	char dir[PATH_MAX] = "", ver[64] = "";
+	/* one line per minor version: minor, version built from, interpreter
+	 * built with, folder */
+	char dir[PATH_MAX] = "", have[256] = "";
+	size_t hl = 0;
 	if (f) {
 		char line[4 * PATH_MAX];
-		int pass_found = 0;
-		for (int pass = 0; pass < 2 && !pass_found; pass++) {
-			rewind(f);
-			while (fgets(line, sizeof line, f)) {
-				line[strcspn(line, "\n")] = 0;
-				char *fld[4];
-				char *save = NULL;
-				int k = 0;
-				for (char *tok = strtok_r(line, "\t", &save); tok && k < 4; tok = strtok_r(NULL, "\t", &save))
-					fld[k++] = tok;
-				if (k != 4)
-					continue;
-				int match = pass == 0 ? strcmp(fld[0], t->exe) == 0
-						      : (prefix[0] && strcmp(fld[2], prefix) == 0);
-				if (match) {
-					snprintf(dir, sizeof dir, "%s", fld[3]);
-					snprintf(ver, sizeof ver, "%s", fld[1]);
-					pass_found = 1;
-					break;
-				}
+		while (fgets(line, sizeof line, f)) {
+			line[strcspn(line, "\n")] = 0;
+			char *fld[4];
+			char *save = NULL;
+			int k = 0;
+			for (char *tok = strtok_r(line, "\t", &save); tok && k < 4; tok = strtok_r(NULL, "\t", &save))
+				fld[k++] = tok;
+			if (k != 4)
+				continue;
+			if (hl < sizeof have) {
+				int n = snprintf(have + hl, sizeof have - hl, "%s%s", hl ? ", " : "", fld[0]);
+				hl += n > 0 ? (size_t)n : 0;
 			}
+			if (!dir[0] && t->minor[0] && strcmp(fld[0], t->minor) == 0)
+				snprintf(dir, sizeof dir, "%s", fld[3]);
 		}
 		fclose(f);
 	}
 	if (!dir[0]) {
 		const char *range = "";
-		if (t->guess[0]) {
-			int maj = 0, min = 0;
-			if (sscanf(t->guess, "%d.%d", &maj, &min) == 2 && (maj != 3 || min < 8 || min > 13))
-				range = " (the shim supports CPython 3.8 to 3.13 only)";
-		}
+		int maj = 0, min = 0;
+		if (sscanf(t->minor, "%d.%d", &maj, &min) == 2 && (maj != 3 || min < 8 || min > 13))
+			range = " (graphleak supports CPython 3.8 to 3.13)";
+		if (!t->minor[0])
+			return fail(r, GL_ATTACH_NOSHIM,
+				    "cannot tell which CPython process %d runs (%s): no Py_Version, no version text in "
+				    "its symbol table, no version in its file names",
+				    t->pid, t->exe);
 		return fail(r, GL_ATTACH_NOSHIM,
-			    "no shim is built for this Python: process %d runs %s (Python %s)%s.\n"
-			    "Build one: cmake -S <graphleak source> -B build -DGRAPHLEAK_PYTHONS=%s && cmake --build build\n"
-			    "(the shims this graphleak has are listed in %s)",
-			    t->pid, t->exe, t->guess[0] ? t->guess : "version unknown", range, t->exe, tsv);
+			    "no shim for CPython %s in this graphleak: process %d runs %s (%s, read from %s)%s.\n"
+			    "This graphleak has shims for CPython %s (%s).%s%s%s",
+			    t->minor, t->pid, t->exe, t->version[0] ? t->version : t->minor, t->version_from, range,
+			    have[0] ? have : "none", tsv,
+			    range[0] ? "" : "\nBuild one: cmake -S <graphleak source> -B build -DGRAPHLEAK_PYTHONS=<a python",
+			    range[0] ? "" : t->minor,
+			    range[0] ? "" : " with its headers> && cmake --build build");
 	}
 	if (dir[0] != '/') { /* an installed manifest names its folders relative to itself */
 		char rel[PATH_MAX];
@@ -402,7 +513,6 @@ static gl_attach_status find_shim(const target *t, const char *pyshim, gl_attach
 		if ((size_t)snprintf(dir, sizeof dir, "%s/%s", pyshim, rel) >= sizeof dir)
 			return fail(r, GL_ATTACH_NOSHIM, "the shim directory %s/%s is too long", pyshim, rel);
 	}
-	snprintf(r->python, sizeof r->python, "%s", ver);
 	DIR *d = opendir(dir);
 	if (!d)
 		return fail(r, GL_ATTACH_NOSHIM, "the shim directory %s for %s is missing (rebuild graphleak)", dir, t->exe);
@@ -955,10 +1065,17 @@ static gl_attach_status read_result(const gl_attach_opts *o, const target *t, co
 				hint = "\ngraphleak never replaces a file: choose another name (-o).";
 			st = fail(r, GL_ATTACH_WRITE, "process %d (uid %ld) could not write the snapshot in %s: %s%s",
 				  t->pid, t->uid, d, err, hint);
-		} else if (kind && strcmp(kind, "version") == 0) {
-			st = fail(r, GL_ATTACH_NOSHIM, "the shim does not match the target's interpreter: %s.\nRebuild "
-						       "graphleak for it (cmake -DGRAPHLEAK_PYTHONS=%s ...)",
-				  err, t->exe);
+		} else if (kind && (strcmp(kind, "version") == 0 || strcmp(kind, "build") == 0 ||
+				    strcmp(kind, "layout") == 0)) {
+			/* the shim refused before walking (pyshim/layout.c): nothing
+			 * was read, the process goes on as it was */
+			st = fail(r, GL_ATTACH_NOSHIM,
+				  "the shim refused to walk process %d: %s.\nNothing was read and the process goes on "
+				  "unchanged.%s",
+				  t->pid, err,
+				  strcmp(kind, "build") == 0 ? ""
+				  : "\nIf this interpreter is a CPython 3.8-3.13 release build, build graphleak with its "
+				    "headers (cmake -DGRAPHLEAK_PYTHONS=<it> ...) and report the mismatch");
 		} else if (kind && strcmp(kind, "cancelled") == 0) {
 			st = fail(r, GL_ATTACH_TIMEOUT, "the dump was cancelled after the timeout");
 		} else {
@@ -1179,6 +1296,12 @@ static gl_attach_status injected(const gl_attach_opts *o, const target *t, const
 				    "memory (a container's or systemd's MemoryDenyWriteExecute=). Nothing was loaded "
 				    "and it was left running; use --signal.",
 				    ir->message, t->pid);
+		if (strstr(ir->message, "undefined symbol"))
+			return fail(r, GL_ATTACH_NOSHIM,
+				    "%s.\nThe shim needs a function this interpreter does not have: it was built for "
+				    "another CPython minor version than the process's %s. Nothing was loaded and the "
+				    "process was left running.",
+				    ir->message, t->minor[0] ? t->minor : "(unknown)");
 		return fail(r, GL_ATTACH_FAIL, "%s.\nNothing was loaded and the process was left running.",
 			    ir->message);
 	}
@@ -1274,6 +1397,8 @@ gl_attach_status gl_attach_dump(const gl_attach_opts *o, gl_attach_result *r)
 					  "../lib/graphleak/shims.tsv installed): build graphleak with the shim "
 					  "enabled (cmake -DGRAPHLEAK_BUILD_SHIM=ON)");
 			else
+				st = interpreter_version(t, r);
+			if (st == GL_ATTACH_OK)
 				st = find_shim(t, pyshim, r);
 			if (st == GL_ATTACH_OK)
 				st = attach_mode(o, t, q, r);

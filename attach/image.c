@@ -143,7 +143,7 @@ void gl_image_close(gl_image *img)
 	img->fd = -1;
 }
 
-static uint64_t find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, uint64_t *size)
+static uint64_t find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name, uint64_t *size, int data)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	if (!d || sh->sh_entsize == 0)
@@ -154,7 +154,8 @@ static uint64_t find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char 
 		if (!gelf_getsym(d, (int)i, &s))
 			break;
 		int type = GELF_ST_TYPE(s.st_info);
-		if (s.st_shndx == SHN_UNDEF || s.st_value == 0 || (type != STT_FUNC && type != STT_GNU_IFUNC))
+		if (s.st_shndx == SHN_UNDEF || s.st_value == 0 ||
+		    (data ? type != STT_OBJECT : type != STT_FUNC && type != STT_GNU_IFUNC))
 			continue;
 		const char *sn = elf_strptr(elf, sh->sh_link, s.st_name);
 		if (sn && strcmp(sn, name) == 0) {
@@ -168,7 +169,7 @@ static uint64_t find_in(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char 
 	return 0;
 }
 
-uint64_t gl_image_symbol(gl_image *img, const char *name, uint64_t *size)
+static uint64_t lookup(gl_image *img, const char *name, uint64_t *size, int data)
 {
 	if (!img->elf)
 		return 0;
@@ -178,12 +179,22 @@ uint64_t gl_image_symbol(gl_image *img, const char *name, uint64_t *size)
 			GElf_Shdr sh;
 			if (!gelf_getshdr(scn, &sh) || sh.sh_type != (pass == 0 ? SHT_DYNSYM : SHT_SYMTAB))
 				continue;
-			uint64_t v = find_in(img->elf, scn, &sh, name, size);
+			uint64_t v = find_in(img->elf, scn, &sh, name, size, data);
 			if (v)
 				return img->bias + v;
 		}
 	}
 	return 0;
+}
+
+uint64_t gl_image_symbol(gl_image *img, const char *name, uint64_t *size)
+{
+	return lookup(img, name, size, 0);
+}
+
+uint64_t gl_image_data(gl_image *img, const char *name, uint64_t *size)
+{
+	return lookup(img, name, size, 1);
 }
 
 int gl_image_read(gl_image *img, uint64_t addr, void *buf, size_t len)

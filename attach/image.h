@@ -42,6 +42,9 @@ int gl_image_open_fd(int pid, const gl_map *map);
  * size in *size (may be NULL); 0 if there is none. */
 uint64_t gl_image_symbol(gl_image *img, const char *name, uint64_t *size);
 
+/* The same for a defined data object (STT_OBJECT): Py_Version. */
+uint64_t gl_image_data(gl_image *img, const char *name, uint64_t *size);
+
 /* The file's bytes at address addr (as loaded): 0 or -1. */
 int gl_image_read(gl_image *img, uint64_t addr, void *buf, size_t len);
 

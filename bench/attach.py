@@ -157,12 +157,21 @@ def main():
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     gl = os.path.join(os.path.abspath(args.build), "graphleak")
+    # the interpreter each minor version's shim was built from (shims.tsv:
+    # minor, version, interpreter, folder), and Debian's python3 when a shim
+    # of its minor version serves it
     pythons = []
     with open(os.path.join(args.build, "pyshim", "shims.tsv")) as f:
         for line in f:
             p = line.rstrip("\n").split("\t")
             if len(p) == 4:
-                pythons.append((p[0], p[1]))
+                pythons.append((p[2], p[1]))
+    system = os.path.realpath("/usr/bin/python3")
+    if os.path.exists(system) and all(os.path.realpath(e) != system for e, _ in pythons):
+        v = subprocess.check_output([system, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                                    text=True).strip()
+        if any(v.rsplit(".", 1)[0] == ver.rsplit(".", 1)[0] for _, ver in pythons):
+            pythons.append((system, v))
     work = tempfile.mkdtemp(prefix="bench-attach-")
     states, failed, inj = [], [], []
     for exe, ver in pythons:

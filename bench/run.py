@@ -34,12 +34,14 @@ ROOT = os.path.dirname(HERE)
 
 
 def shim_dir(build, python):
-    real = os.path.realpath(subprocess.check_output([python, "-c", "import sys; print(sys.executable)"],
-                                                    text=True).strip())
+    """The shim of python's minor version (shims.tsv: minor, version, the
+    interpreter it was built from, folder)."""
+    minor = subprocess.check_output([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                    text=True).strip()
     with open(os.path.join(build, "pyshim", "shims.tsv")) as f:
         for line in f:
-            exe, ver, prefix, d = line.rstrip("\n").split("\t")
-            if os.path.realpath(exe) == real:
+            m, ver, built_with, d = line.rstrip("\n").split("\t")
+            if m == minor:
                 return d
     sys.exit("bench: no shim built for %s (build the project first)" % python)
 

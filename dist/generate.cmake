@@ -134,8 +134,8 @@ string(APPEND man ".SH FILES
 .TP
 .I ../lib/graphleak/
 from the directory of the graphleak binary (as /proc/self/exe names it, so a
-moved or DESTDIR-staged tree works): the shim built for each interpreter, in a
-folder of its own, listed with its interpreter in
+moved or DESTDIR-staged tree works): the shim of each CPython minor version, in a
+folder of its own, listed with its version in
 .IR shims.tsv ;
 and
 .IR graphleak_run.py ,

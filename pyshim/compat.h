@@ -22,7 +22,7 @@
  *     after the object header with a valid flag (3.13) -> gl_inline_*(),
  *     gl_managed_dict()
  *   - dict internals for __sizeof__: PyDictKeysObject with dk_size (3.8-3.10,
- *     private struct, re-declared here and checked), dk_log2_size and entry
+ *     private struct, re-declared here and checked in layout.c), dk_log2_size and entry
  *     kinds (3.11+)                                    -> gl_dict_sizeof()
  *   - whether dict_traverse visits a dict's keys: dk_lookup == lookdict
  *     (3.8-3.10, learnt once at import), dk_kind == DICT_KEYS_GENERAL
@@ -36,7 +36,7 @@
  *   - immortal objects (3.12+)                          -> gl_is_immortal()
  *   - frames: PyFrameObject with f_localsplus (3.8-3.10); frame object over
  *     a _PyInterpreterFrame (3.11+, f_code -> f_executable in 3.13, f_func ->
- *     f_funcobj in 3.12)                                -> gl_frame_view()
+ *     f_funcobj in 3.12)                                -> gl_frame_view_get()
  *   - thread stacks: tstate->frame (3.8), PyThreadState_GetFrame() (3.9+,
  *     which materialises frame objects on 3.11+)       -> gl_tstate_frame()
  *   - threads: the main thread's ident in _PyRuntime (every version), the

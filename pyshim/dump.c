@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "header.h"
+#include "layout.h"
 #include "pyutil.h"
 #include "shim.h"
 #include "snapwrite.h"
@@ -28,6 +29,14 @@ int gl_shim_init(void)
 	static int ready;
 	if (ready)
 		return 0;
+	/* one shim per minor version: is this interpreter the one it was
+	 * compiled for? (layout.c) */
+	char err[1024];
+	const char *kind;
+	if (gl_shim_check_build(err, sizeof err, &kind) < 0 || gl_shim_check_runtime(err, sizeof err) < 0) {
+		PyErr_Format(PyExc_ImportError, "graphleak: %s", err);
+		return -1;
+	}
 	if (gl_compat_init() < 0)
 		return -1;
 	ready = 1;

@@ -39,33 +39,35 @@ def _fail(msg, code=2):
 
 
 def _find_shim():
+    """The shim of this interpreter's minor version: shims.tsv beside this
+    file has one line per minor version (minor, the version it was built
+    from, the interpreter it was built with, its folder). The shim itself
+    checks at import that it fits this interpreter (version, build, layout)."""
     here = os.path.dirname(os.path.abspath(__file__))
     manifest = os.path.join(here, "shims.tsv")
-    exe = os.path.realpath(sys.executable) if sys.executable else ""
-    prefix = os.path.realpath(sys.prefix)
+    minor = "%d.%d" % sys.version_info[:2]
     version = "%d.%d.%d" % sys.version_info[:3]
-    lines = []
+    have = []
     try:
         with open(manifest, "r", encoding="utf-8") as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) == 4:
-                    lines.append(parts)
+                if len(parts) != 4:
+                    continue
+                have.append(parts[0])
+                # an installed manifest names its folders relative to itself
+                # (a moved tree still works); join() keeps a build tree's
+                # absolute ones as they are
+                if parts[0] == minor:
+                    return os.path.join(here, parts[3])
     except OSError:
         pass
-    # an installed manifest names its folders relative to itself (a moved
-    # tree still works); join() keeps a build tree's absolute ones as they are
-    for p_exe, p_ver, p_prefix, p_dir in lines:
-        if p_exe == exe:
-            return os.path.join(here, p_dir)
-    for p_exe, p_ver, p_prefix, p_dir in lines:
-        if p_ver == version and p_prefix == prefix:
-            return os.path.join(here, p_dir)
+    exe = os.path.realpath(sys.executable) if sys.executable else ""
     _fail(
-        "no shim is built for this Python (CPython %s, %s).\n"
+        "no shim for CPython %s in this graphleak (%s runs %s; it has shims for %s).\n"
         "graphleak: build one with: cmake -S <graphleak source> -B <build> "
         "-DGRAPHLEAK_PYTHONS=%s && cmake --build <build>"
-        % (version, exe or sys.executable, exe or "/path/to/python3")
+        % (minor, exe or sys.executable, version, ", ".join(have) or "none", exe or "/path/to/python3")
     )
 
 

@@ -43,6 +43,7 @@
  * dumping. Before dumping it creates `started`, so the CLI knows the pause
  * has begun and waits for the dump instead of cancelling.
  */
+#include "layout.h"
 #include "shim.h"
 #include "strbuf.h"
 
@@ -358,15 +359,14 @@ static void *attach_thread(void *arg)
 		ri.error_kind = "python";
 		goto answer;
 	}
-	/* The shim must be the one built for this very interpreter. */
+	/* The shim serves one minor version: is this interpreter the one it
+	 * was compiled for (version, build, layout; layout.c)? Static data
+	 * only, before the GIL is asked for. */
 	{
-		const char *pv = Py_GetVersion();
-		size_t vl = strcspn(pv, " ");
-		if (vl != strlen(PY_VERSION) || strncmp(pv, PY_VERSION, vl) != 0) {
-			set_err(err, sizeof err, "this shim was built for Python %s, the target runs %.*s",
-				PY_VERSION, (int)vl, pv);
+		const char *kind = NULL;
+		if (gl_shim_check_build(err, sizeof err, &kind) < 0) {
 			ri.error = err;
-			ri.error_kind = "version";
+			ri.error_kind = kind;
 			goto answer;
 		}
 	}
@@ -401,6 +401,12 @@ static void *attach_thread(void *arg)
 			PyGILState_Release(g);
 			ri.error = "cancelled by graphleak dump";
 			ri.error_kind = "cancelled";
+			goto answer;
+		}
+		if (gl_shim_check_runtime(err, sizeof err) < 0) {
+			PyGILState_Release(g);
+			ri.error = err;
+			ri.error_kind = "layout";
 			goto answer;
 		}
 		gl_dump_summary s;

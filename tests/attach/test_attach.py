@@ -31,10 +31,12 @@ SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def shim_dir_for(gl, py):
-    """The shim directory built for interpreter py, found as graphleak finds
-    it: shims.tsv in pyshim/ beside it (a build tree) or in ../lib/graphleak
-    (an installed tree, which names its folders relative to the manifest)."""
-    exe = os.path.realpath(py)
+    """The shim directory for interpreter py, found as graphleak finds it:
+    shims.tsv in pyshim/ beside it (a build tree) or in ../lib/graphleak
+    (an installed tree, which names its folders relative to the manifest),
+    the line of py's minor version."""
+    minor = subprocess.run([py, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
     here = os.path.dirname(os.path.realpath(gl))
     for d in ("pyshim", "../lib/graphleak", "../lib64/graphleak"):
         manifest = os.path.join(here, d, "shims.tsv")
@@ -43,7 +45,7 @@ def shim_dir_for(gl, py):
         with open(manifest) as f:
             for line in f:
                 p = line.rstrip("\n").split("\t")
-                if len(p) == 4 and p[0] == exe:
+                if len(p) == 4 and p[0] == minor:
                     return os.path.normpath(os.path.join(os.path.dirname(manifest), p[3]))
         return None
     return None
@@ -388,7 +390,7 @@ def cmd_errors(gl, args):
             try:
                 t.stdout.readline()
                 expect_error(gl, "no shim (3.7)", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
-                             r"no shim is built for this Python.*3\.7.*GRAPHLEAK_PYTHONS=.*python3\.7")
+                             r"no shim for CPython 3\.7 .*3\.7\.16, read from .*supports CPython 3\.8 to 3\.13")
                 check(t.poll() is None, "no shim: target still running")
             finally:
                 t.kill()
@@ -809,10 +811,146 @@ def cmd_containers(gl, args):
         shutil.rmtree(work, ignore_errors=True)
 
 
+# ---- minor: one shim per minor version -------------------------------------------
+
+def py_version(py):
+    r = subprocess.run([py, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
+                       stdout=subprocess.PIPE, universal_newlines=True)
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def pyenv_pythons():
+    root = os.environ.get("PYENV_ROOT") or os.path.join(os.path.expanduser("~"), ".pyenv")
+    return sorted(glob.glob(os.path.join(root, "versions", "*", "bin", "python3")))
+
+
+def manifest_rows(path):
+    with open(path) as f:
+        return [l.rstrip("\n").split("\t") for l in f if l.strip()]
+
+
+def minor_cross(gl, work, builder, other, env):
+    """A graphleak built from `builder` alone dumps `other`, another patch
+    release (another build) of the same minor version."""
+    bv, ov = py_version(builder), py_version(other)
+    label = "built from %s (%s), target %s (%s)" % (builder, bv, other, ov)
+    bdir = os.path.join(work, "build-" + bv)
+    src = os.path.dirname(os.path.dirname(HERE))
+    minor = ".".join(bv.split(".")[:2])
+    cfg = [ "cmake", "-S", src, "-B", bdir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DGRAPHLEAK_PYTHONS=" + builder,
+            "-DGRAPHLEAK_BUILD_TESTS=OFF"]
+    # the compiler without the sanitizer build's preloaded runtime (meant for
+    # the interpreters that load an instrumented shim)
+    benv = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "PYTHONMALLOC")}
+    rc, so, se, dt = run(cfg, timeout=300, env=benv)
+    if not check(rc == 0, "%s: configure: %s" % (label, se[-1500:])):
+        return
+    target = "graphleak_shim_cpython_" + minor.replace(".", "_")
+    rc, so, se, dt = run(["cmake", "--build", bdir, "-j2", "--target", "graphleak", target], timeout=900, env=benv)
+    if not check(rc == 0, "%s: build: %s %s" % (label, so[-1500:], se[-1500:])):
+        return
+    log("minor: %s: built in %.0f s" % (label, dt))
+    rows = manifest_rows(os.path.join(bdir, "pyshim", "shims.tsv"))
+    check(len(rows) == 1 and rows[0][0] == minor and rows[0][1] == bv,
+          "%s: the manifest has the one shim, for %s from %s: %s" % (label, minor, bv, rows))
+    bgl = os.path.join(bdir, "graphleak")
+    t = Target("select", work, py=other, env=env)
+    try:
+        before = t.ping()
+        out = os.path.join(work, "cross-%s.snap" % ov)
+        rc, j, se, dt = dump(bgl, t.pid, out)
+        if check(rc == 0 and j and j.get("ok"), "%s: dump rc %d: %s" % (label, rc, se.strip())):
+            check(j.get("python") == ov, "%s: the result says CPython %s (%s)" % (label, ov, j.get("python")))
+            check(os.path.dirname(j.get("shim", "")) == os.path.join(bdir, "pyshim", "cpython-" + minor),
+                  "%s: the shim of the minor version was loaded (%s)" % (label, j.get("shim")))
+            check(valid_snapshot(gl, out, t.pid), "%s: valid snapshot" % label)
+            log("minor: %s: dump ok, %d objects" % (label, j.get("objects", 0)))
+        check(t.alive() and t.ping() == before, "%s: the target answers as before" % label)
+    finally:
+        t.kill()
+
+
+def cmd_minor(gl, args):
+    work = tempfile.mkdtemp(prefix="attach-minor-", dir=args.work)
+    env = dict(os.environ)
+    try:
+        debian = "/usr/bin/python3"
+        pyenvs = [p for p in pyenv_pythons() if py_version(p)]
+        dv = py_version(debian) if os.path.exists(debian) else None
+        same = [p for p in pyenvs if dv and py_version(p).rsplit(".", 1)[0] == dv.rsplit(".", 1)[0]
+                and py_version(p) != dv]
+        if check(dv and same, "minor: Debian's python3 (%s) and a pyenv build of its minor version (%s)" % (
+                dv, [py_version(p) for p in pyenvs])):
+            # each way: a build from pyenv's alone serves Debian's, and back
+            minor_cross(gl, work, same[0], debian, env)
+            minor_cross(gl, work, debian, same[0], env)
+
+        # the wrong minor version: a manifest that hands each interpreter the
+        # other's shim; refused (by the loader or by the shim's own check),
+        # the target unharmed, and the right shim still works afterwards
+        here = os.path.dirname(os.path.realpath(gl))
+        rows = {r[0]: r for r in manifest_rows(os.path.join(here, "pyshim", "shims.tsv"))}
+        pair = [m for m in ("3.11", "3.12", "3.13", "3.10") if m in rows][:2]
+        if check(len(pair) == 2, "minor: shims of two minor versions to swap (%s)" % sorted(rows)):
+            wrong = os.path.join(work, "wrong")
+            os.makedirs(os.path.join(wrong, "pyshim"))
+            shutil.copy2(os.path.realpath(gl), os.path.join(wrong, "graphleak"))
+            for m in pair:
+                shutil.copytree(rows[m][3], os.path.join(wrong, "pyshim", "cpython-" + m))
+            with open(os.path.join(wrong, "pyshim", "shims.tsv"), "w") as f:
+                for a, b in ((pair[0], pair[1]), (pair[1], pair[0])):
+                    f.write("%s\t%s\t%s\t%s\n" % (a, rows[b][1], rows[b][2], os.path.join(wrong, "pyshim", "cpython-" + b)))
+            wgl = os.path.join(wrong, "graphleak")
+            for m in pair:
+                py = rows[m][2]
+                t = Target("select", work, py=py, env=env)
+                try:
+                    before = t.ping()
+                    out = os.path.join(work, "wrong-%s.snap" % m)
+                    other = [x for x in pair if x != m][0]
+                    se = expect_error(wgl, "wrong minor", [wgl, "dump", "--pid", str(t.pid), "-o", out], 1,
+                                      r"(shim refused to walk process .*this shim is for CPython %s .*runs CPython %s"
+                                      r"|dlopen\(.*cpython-%s.*\) failed in process .*undefined symbol)"
+                                      % (re.escape(other), re.escape(m), re.escape(other)))
+                    check(not os.path.exists(out), "wrong minor: no snapshot written")
+                    check(t.alive() and t.ping() == before, "wrong minor (%s shim in %s): the target answers as before"
+                          % (other, m))
+                    rc, j, se2, dt = dump(gl, t.pid, out)
+                    check(rc == 0 and valid_snapshot(gl, out, t.pid),
+                          "wrong minor: then the right shim dumps it: rc %d %s" % (rc, se2.strip()))
+                    check(t.alive() and t.ping() == before, "wrong minor: the target answers as before at the end")
+                    log("minor: the %s shim in CPython %s: %s" % (other, m, se.strip().splitlines()[0][:160]))
+                finally:
+                    t.kill()
+
+        # the shim's own check, made to fail on cue (GRAPHLEAK_SHIM_TEST_REFUSE
+        # in the target: no debug or free-threaded build is built here)
+        cases = [("layout", r"shim refused to walk .*does not have the layout this shim was compiled for.*"
+                            r"dict objects are \d+ bytes .* there, \d+ .* in the shim"),
+                 ("debug", r"shim refused to walk .*debug build of CPython .*Debug builds are not supported"),
+                 ("free-threaded", r"shim refused to walk .*free-threaded build of CPython .*not supported")]
+        def key(p):
+            return tuple(int(x) for x in py_version(p).split("."))
+        served = sorted((p for p in pyenvs if (3, 8) <= key(p)[:2] <= (3, 13)), key=key)
+        for py in [p for p in (debian, served and served[-1]) if p]:
+            for kind, pattern in cases:
+                t = Target("select", work, py=py, env=dict(env, GRAPHLEAK_SHIM_TEST_REFUSE=kind))
+                try:
+                    before = t.ping()
+                    out = os.path.join(work, "refuse-%s.snap" % kind)
+                    expect_error(gl, "refuse " + kind, [gl, "dump", "--pid", str(t.pid), "-o", out], 1, pattern)
+                    check(not os.path.exists(out), "refuse %s: no snapshot written" % kind)
+                    check(t.alive() and t.ping() == before, "refuse %s (%s): the target answers as before" % (kind, py))
+                finally:
+                    t.kill()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     import argparse
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["states", "errors", "gil", "load", "soak", "containers"])
+    ap.add_argument("what", choices=["states", "errors", "gil", "load", "soak", "containers", "minor"])
     ap.add_argument("graphleak")
     ap.add_argument("--report")
     ap.add_argument("--work", default=None)
@@ -826,7 +964,7 @@ def main():
         os.makedirs(args.work, exist_ok=True)
     t0 = time.time()
     {"states": cmd_states, "errors": cmd_errors, "gil": cmd_gil, "load": cmd_load, "soak": cmd_soak,
-     "containers": cmd_containers}[args.what](gl, args)
+     "containers": cmd_containers, "minor": cmd_minor}[args.what](gl, args)
     log("%s: %.1f s, %d failure(s)" % (args.what, time.time() - t0, len(FAILURES)))
     sys.exit(1 if FAILURES else 0)
 

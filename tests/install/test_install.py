@@ -47,7 +47,7 @@ def run(argv, timeout=120, **kw):
 
 
 def read_manifest(path):
-    """shims.tsv: [executable, version, prefix, folder] per line."""
+    """shims.tsv: [minor version, version built from, interpreter built with, folder] per line."""
     with open(path, encoding="utf-8") as f:
         return [l.rstrip("\n").split("\t") for l in f if l.strip()]
 
