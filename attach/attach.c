@@ -210,6 +210,31 @@ static const char *ptrace_help(char *buf, size_t len, const target *t)
 	return buf;
 }
 
+/* The executable holds the interpreter itself (a static libpython under any
+ * name: a copied or renamed python, an application that embeds it): it
+ * defines _PyRuntime and Py_Initialize. */
+static int exe_embeds_python(const target *t)
+{
+	gl_maps maps;
+	int yes = 0;
+	if (gl_maps_read(t->pid, &maps) < 0)
+		return 0;
+	for (size_t i = 0; i < maps.n; i++) {
+		const gl_map *g = &maps.v[i];
+		if (!g->path || g->offset != 0 || strcmp(g->path, t->exe) != 0)
+			continue;
+		gl_image img;
+		char err[256];
+		if (gl_image_open(t->pid, &maps, g, &img, err, sizeof err) == 0) {
+			yes = gl_image_data(&img, "_PyRuntime", NULL) && gl_image_symbol(&img, "Py_Initialize", NULL);
+			gl_image_close(&img);
+		}
+		break;
+	}
+	gl_maps_free(&maps);
+	return yes;
+}
+
 static gl_attach_status inspect(const gl_attach_opts *o, target *t, gl_attach_result *r)
 {
 	memset(t, 0, sizeof *t);
@@ -281,7 +306,7 @@ static gl_attach_status inspect(const gl_attach_opts *o, target *t, gl_attach_re
 		version_from_name(t->exe_base, "python", t->guess, sizeof t->guess);
 	int named_python = strncmp(t->exe_base, "python", 6) == 0 &&
 			   strspn(t->exe_base + 6, "0123456789.dmu") == strlen(t->exe_base + 6);
-	if (!t->libpython[0] && !named_python)
+	if (!t->libpython[0] && !named_python && !exe_embeds_python(t))
 		return fail(r, GL_ATTACH_NOTPY,
 			    "process %d is not a Python process: its executable is %s and it has no libpython mapped",
 			    t->pid, t->exe[0] ? t->exe : "(unknown)");
@@ -339,9 +364,10 @@ static gl_attach_status interpreter_version(target *t, gl_attach_result *r)
 		char err[512];
 		if (g && gl_image_open(t->pid, &maps, g, &img, err, sizeof err) == 0) {
 			const char *base = strrchr(g->path, '/') ? strrchr(g->path, '/') + 1 : g->path;
+			/* const unsigned long Py_Version = PY_VERSION_HEX (little-endian) */
 			uint64_t size = 0, a = gl_image_data(&img, "Py_Version", &size);
-			unsigned char v[4];
-			if (a && size == 4 && gl_image_read(&img, a, v, 4) == 0) {
+			unsigned char v[8];
+			if (a && (size == 4 || size == 8) && gl_image_read(&img, a, v, (size_t)size) == 0) {
 				uint32_t hex = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
 				snprintf(t->version, sizeof t->version, "%u.%u.%u", hex >> 24, (hex >> 16) & 0xff,
 					 (hex >> 8) & 0xff);
@@ -1332,7 +1358,8 @@ static gl_attach_status attach_mode(const gl_attach_opts *o, const target *t, re
 	if (q->inside)
 		say(o, "process %d is contained (pid %d in its namespace): request and shim in its %s", t->pid,
 		    t->nspid, q->dir);
-	say(o, "loading %s into process %d", q->inside ? q->shim : r->shim, t->pid);
+	say(o, "process %d runs CPython %s (read from %s): loading %s", t->pid, t->version[0] ? t->version : t->minor,
+	    t->version_from, q->inside ? q->shim : r->shim);
 	gl_inject_opts io = {
 		.pid = t->pid,
 		.library = q->inside ? q->shim : r->shim,

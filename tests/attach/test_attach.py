@@ -885,6 +885,39 @@ def cmd_minor(gl, args):
             minor_cross(gl, work, same[0], debian, env)
             minor_cross(gl, work, debian, same[0], env)
 
+        # the version is read from the process, not from its path: Debian's
+        # python3 (a static libpython) copied under a name with no version in
+        # it, and a venv of a pyenv interpreter
+        odd = []
+        if dv:
+            bindir = os.path.join(work, "odd", "bin")
+            os.makedirs(bindir)
+            exe = os.path.join(bindir, "app-server")
+            shutil.copy2(os.path.realpath(debian), exe)
+            odd.append(("a copy named app-server", exe, dict(env, PYTHONHOME=sys.base_prefix if
+                                                          os.path.realpath(sys.executable) == os.path.realpath(debian)
+                                                          else "/usr")))
+        venv_base = [p for p in pyenvs if py_version(p).startswith("3.12.")] or pyenvs[-1:]
+        if venv_base:
+            vdir = os.path.join(work, "venv")
+            rc, so, se, dt = run([venv_base[0], "-m", "venv", "--without-pip", vdir], timeout=120)
+            if check(rc == 0, "minor: python -m venv: %s" % se[-500:]):
+                odd.append(("a venv of %s" % venv_base[0], os.path.join(vdir, "bin", "python"), env))
+        for label, py, penv in odd:
+            t = Target("select", work, py=py, env=penv)
+            try:
+                before = t.ping()
+                out = os.path.join(work, "odd.snap")
+                if os.path.exists(out):
+                    os.unlink(out)
+                rc, j, se, dt = dump(gl, t.pid, out)
+                if check(rc == 0 and j and j.get("ok") and valid_snapshot(gl, out, t.pid),
+                         "minor: %s: dump rc %d %s" % (label, rc, se.strip())):
+                    log("minor: %s (%s): dump ok with %s" % (label, j.get("executable"), j.get("shim")))
+                check(t.alive() and t.ping() == before, "minor: %s: the target answers as before" % label)
+            finally:
+                t.kill()
+
         # the wrong minor version: a manifest that hands each interpreter the
         # other's shim; refused (by the loader or by the shim's own check),
         # the target unharmed, and the right shim still works afterwards
