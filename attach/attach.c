@@ -196,6 +196,13 @@ static const char *ptrace_help(char *buf, size_t len, const target *t)
 			      "CAP_SYS_PTRACE; 2: only with CAP_SYS_PTRACE, e.g. as root; 3: nobody): run graphleak as "
 			      "root, or lower it (sysctl kernel.yama.ptrace_scope=0)\n",
 			      scope);
+	gl_proc_status self;
+	if (n >= 0 && (size_t)n < len && gl_proc_status_read(getpid(), 0, &self) == 0 && self.seccomp == 2)
+		n += snprintf(buf + n, len - (size_t)n,
+			      "  - graphleak itself runs under a seccomp filter (Seccomp: 2 in /proc/self/status), "
+			      "as in a container whose profile forbids ptrace: run it with a profile that allows "
+			      "ptrace (Docker's default profile does with --cap-add=SYS_PTRACE), or from outside "
+			      "the container\n");
 	if (n >= 0 && (size_t)n < len && (uid_t)t->uid != geteuid())
 		n += snprintf(buf + n, len - (size_t)n,
 			      "  - the process runs as uid %ld and you are uid %ld: run graphleak as that user or as root\n",

@@ -234,6 +234,23 @@ def cmd_states(gl, args):
                        "sanitized": SANITIZED, "states": figures}, f, indent=1)
 
 
+# Runs argv[1:] under a seccomp filter that makes ptrace(2) fail with EPERM.
+DENY_PTRACE = r'''
+import ctypes, os, struct, sys
+ld, jeq, ret = 0x20, 0x15, 0x06
+prog = [(ld, 0, 0, 4), (jeq, 0, 3, 0xc000003e), (ld, 0, 0, 0), (jeq, 0, 1, 101),
+        (ret, 0, 0, 0x00050000 | 1), (ret, 0, 0, 0x7fff0000)]
+buf = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *i) for i in prog))
+class Fprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+fp = Fprog(len(prog), ctypes.addressof(buf))
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.byref(fp), 0, 0) != 0:
+    sys.exit("seccomp: errno %d" % ctypes.get_errno())
+os.execv(sys.argv[1], sys.argv[1:])
+'''
+
+
 def expect_error(gl, label, cmd, code, pattern, env=None, timeout=60):
     rc, so, se, dt = run(cmd, timeout=timeout, env=env)
     ok = check(rc == code, "%s: exit code %d, want %d (%s)" % (label, rc, code, se.strip()))
@@ -347,6 +364,20 @@ def hazards(gl, py, work, out):
               (untraced_and_running(t.pid),))
         os.kill(t.pid, signal.SIGCONT)
         check(t.ping() == before, "stopped: answers after SIGCONT")
+    finally:
+        t.kill()
+    # graphleak itself under a seccomp profile that forbids ptrace (as in a
+    # container whose profile does): refused, said why, the target untouched
+    t = Target("select", work, py)
+    try:
+        before = t.ping()
+        expect_error(gl, "no ptrace", [sys.executable, "-c", DENY_PTRACE, gl, "dump", "--pid", str(t.pid), "-o", out],
+                     1, r"not allowed to attach to process %d.*graphleak itself runs under a seccomp filter.*"
+                        r"--signal" % t.pid)
+        check(t.ping() == before, "no ptrace: target answers, unchanged")
+        st, tr = untraced_and_running(t.pid)
+        check(st in "RS" and tr == 0, "no ptrace: target running, untraced (%s, %d)" % (st, tr))
+        check(not os.path.exists(out), "no ptrace: no snapshot")
     finally:
         t.kill()
     # seccomp denies executable mappings: dlopen fails in the process, which
