@@ -174,7 +174,7 @@ def one_state(gl, py, mode, work, figures, extra_dump=(), label=None, argv=None,
         rc, j, se, dt = dump(gl, t.pid, out, *extra_dump)
         if not check(rc == 0 and j and j.get("ok"), "%s: dump rc %d: %s" % (label, rc, se.strip())):
             return
-        check(dt < 8, "%s: dump took %.2f s (a few seconds at most)" % (label, dt))
+        log("%s: dump took %.2f s" % (label, dt))  # figures in bench/, not asserted here (shared machines)
         check(os.path.exists(out) and valid_snapshot(gl, out, t.pid), "%s: valid snapshot" % label)
         check(t.alive(), "%s: target alive after the dump" % label)
         after = t.ping()
@@ -527,7 +527,8 @@ def cmd_gil(gl, args):
         rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "1")
         check(rc == 1 and j and j["status"] == "timeout" and "did not hand over the GIL" in se,
               "gil: timeout (rc %d, %s)" % (rc, se.strip()))
-        check(dt < 6, "gil: the timeout came in %.1f s" % dt)
+        # bounded, not fast: it must not hang (the figures are bench/'s)
+        check(dt < 60, "gil: the timeout (--timeout 1) came only after %.1f s" % dt)
         rc, j, se, dt = dump(gl, t.pid, out, "--timeout", "1")
         check(rc == 1 and j and j["status"] == "busy" and "still waiting for the GIL" in se,
               "gil: busy while the first helper waits (rc %d, %s)" % (rc, se.strip()))
@@ -546,7 +547,7 @@ def cmd_gil(gl, args):
         rc, j, se, dt = dump(gl, t.pid, os.path.join(work, "s.snap"), "--timeout", "2")
         check(rc == 1 and j and j["status"] == "timeout" and "reached a safe point" in se,
               "no safe point: timeout (rc %d, %s)" % (rc, se.strip()))
-        check(dt < 8, "no safe point: reported in %.1f s" % dt)
+        check(dt < 60, "no safe point: --timeout 2 reported only after %.1f s" % dt)
         time.sleep(0.5)
         with open("/proc/%d/status" % t.pid) as f:
             st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
