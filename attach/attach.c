@@ -27,6 +27,7 @@
 #define _GNU_SOURCE
 #include "attach.h"
 
+#include "flavour.h"
 #include "image.h"
 #include "inject.h"
 #include "mem.h"
@@ -392,13 +393,11 @@ static gl_attach_status interpreter_version(target *t, gl_attach_result *r)
 					snprintf(t->version_from, sizeof t->version_from, "sys.version in %.80s", base);
 				}
 			}
-			static const char *const debug[] = {"_Py_RefTotal", "_Py_GetRefTotal", "_Py_NegativeRefcount",
-							    "_Py_IncRefTotal_DO_NOT_USE_THIS", "_Py_INCREF_IncRefTotal",
-							    "_Py_ForgetReference", "_Py_PrintReferences", NULL};
+			static const char *const debug[] = GL_DEBUG_BUILD_SYMBOLS;
 			for (size_t i = 0; !debug_sym && debug[i]; i++)
 				if (gl_image_symbol(&img, debug[i], NULL) || gl_image_data(&img, debug[i], NULL))
 					debug_sym = debug[i];
-			static const char *const ft[] = {"_Py_MergeZeroLocalRefcount", "_Py_DecRefShared", NULL};
+			static const char *const ft[] = GL_FREETHREADED_SYMBOLS;
 			for (size_t i = 0; !ft_sym && ft[i]; i++)
 				if (gl_image_symbol(&img, ft[i], NULL))
 					ft_sym = ft[i];
@@ -415,20 +414,11 @@ static gl_attach_status interpreter_version(target *t, gl_attach_result *r)
 		snprintf(t->version_from, sizeof t->version_from, "the name of %.80s",
 			 t->libpython[0] ? "its libpython" : "its executable");
 	}
-	if (debug_sym)
-		return fail(r, GL_ATTACH_NOSHIM,
-			    "process %d runs a debug build of CPython %s (--with-pydebug: %s defines %s). Debug "
-			    "builds are not supported: their reference counting (and, with Py_TRACE_REFS, every "
-			    "object's header) differs from the release build graphleak's shims walk",
-			    t->pid, t->minor[0] ? t->minor : "(version unknown)",
-			    t->libpython[0] ? t->libpython : t->exe, debug_sym);
-	if (ft_sym)
-		return fail(r, GL_ATTACH_NOSHIM,
-			    "process %d runs a free-threaded build of CPython %s (%s defines %s). Free-threaded "
-			    "builds are not supported: they have no GIL to pause the interpreter with, and another "
-			    "object header",
-			    t->pid, t->minor[0] ? t->minor : "(version unknown)",
-			    t->libpython[0] ? t->libpython : t->exe, ft_sym);
+	if (debug_sym || ft_sym)
+		return fail(r, GL_ATTACH_NOSHIM, "process %d runs a %s build of CPython %s (%s%s defines %s). %s",
+			    t->pid, debug_sym ? "debug" : "free-threaded", t->minor[0] ? t->minor : "(version unknown)",
+			    debug_sym ? "--with-pydebug: " : "", t->libpython[0] ? t->libpython : t->exe,
+			    debug_sym ? debug_sym : ft_sym, debug_sym ? GL_DEBUG_BUILD_WHY : GL_FREETHREADED_WHY);
 	return GL_ATTACH_OK;
 }
 

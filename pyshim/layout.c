@@ -29,6 +29,7 @@
  */
 #define _GNU_SOURCE /* RTLD_DEFAULT, gettid */
 #include "compat.h"
+#include "flavour.h"
 #include "layout.h"
 
 #include <dlfcn.h>
@@ -91,24 +92,20 @@ static int check_version(char *err, size_t len)
 
 static int check_build(char *err, size_t len)
 {
-	static const char *const debug[] = {"_Py_RefTotal", "_Py_GetRefTotal", "_Py_NegativeRefcount",
-					    "_Py_IncRefTotal_DO_NOT_USE_THIS", "_Py_INCREF_IncRefTotal",
-					    "_Py_ForgetReference", "_Py_PrintReferences", NULL};
-	static const char *const freethreaded[] = {"_Py_MergeZeroLocalRefcount", "_Py_DecRefShared", NULL};
+	static const char *const debug[] = GL_DEBUG_BUILD_SYMBOLS;
+	static const char *const freethreaded[] = GL_FREETHREADED_SYMBOLS;
 	const char *d = is_test("debug") ? "_Py_RefTotal (simulated by GRAPHLEAK_SHIM_TEST_REFUSE)" : defined_one(debug);
 	if (d)
 		return say(err, len,
-			   "the process runs a debug build of CPython %d.%d (--with-pydebug: it defines %s). Debug "
-			   "builds are not supported: their reference counting (and, with Py_TRACE_REFS, every "
-			   "object's header) differs from the release build the shim walks",
+			   "the process runs a debug build of CPython %d.%d (--with-pydebug: it defines %s). "
+			   GL_DEBUG_BUILD_WHY,
 			   PY_MAJOR_VERSION, PY_MINOR_VERSION, d);
 	const char *f = is_test("free-threaded") ? "_Py_MergeZeroLocalRefcount (simulated by GRAPHLEAK_SHIM_TEST_REFUSE)"
 						 : defined_one(freethreaded);
 	if (f)
 		return say(err, len,
-			   "the process runs a free-threaded build of CPython %d.%d (%d.%dt: it defines %s). Free-"
-			   "threaded builds are not supported: they have no GIL to pause the interpreter with, and "
-			   "another object header",
+			   "the process runs a free-threaded build of CPython %d.%d (%d.%dt: it defines %s). "
+			   GL_FREETHREADED_WHY,
 			   PY_MAJOR_VERSION, PY_MINOR_VERSION, PY_MAJOR_VERSION, PY_MINOR_VERSION, f);
 	return 0;
 }
