@@ -12,16 +12,34 @@
  *   path_type       holders of every object of TYPE (graphleak path --type)
  *   whole           load + analysis + suspects: what `graphleak suspects`
  *                   and `cycles` together cost on this snapshot
- *   peak_rss        the process's peak resident memory, bytes
+ *   peak_rss_whole  the process's peak resident memory when `whole` is
+ *                   done (VmHWM), bytes: what the analysis costs
+ *   peak_rss        the process's peak resident memory at the end, the
+ *                   holder queries included, bytes
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "analysis.h"
 #include "holder.h"
 #include "holders.h"
 #include "progress.h"
+
+/* The peak resident memory so far (VmHWM), bytes; 0 if unknown. */
+static long peak_rss_now(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	if (f)
+		fclose(f);
+	return kb * 1024L;
+}
 
 int main(int argc, char **argv)
 {
@@ -73,6 +91,7 @@ int main(int argc, char **argv)
 	}
 	double suspects = gl_now() - t;
 	double whole = gl_now() - t0;
+	long peak_whole = peak_rss_now();
 
 	/* the suspects' holders: the one on the shortest chain, and every one */
 	t = gl_now();
@@ -114,10 +133,10 @@ int main(int argc, char **argv)
 	       "\"analysis\": %.4f, \"suspects\": %.4f, \"whole\": %.4f, \"path_type\": %.4f, "
 	       "\"single_holder\": %.4f, \"every_holder\": %.4f, \"every_holder_found\": %zu, "
 	       "\"type_objects\": %zu, \"holders\": %zu, \"top_holder\": \"%s\", \"suspects_found\": %zu, "
-	       "\"subtree_objects\": %zu, \"graph_bytes\": %llu, \"peak_rss\": %ld}\n",
+	       "\"subtree_objects\": %zu, \"graph_bytes\": %llu, \"peak_rss_whole\": %ld, \"peak_rss\": %ld}\n",
 	       s->n_objects, s->n_edges, load_fwd, load, analysis, suspects, whole, path_type, single_holder,
 	       every_holder, every, nids, ngroups, ngroups && groups.v[0].text ? groups.v[0].text : "", nsus,
-	       subtree_objects, (unsigned long long)graph_bytes, ru.ru_maxrss * 1024L);
+	       subtree_objects, (unsigned long long)graph_bytes, peak_whole, ru.ru_maxrss * 1024L);
 	gl_holds_free(&groups);
 	free(ids);
 	free(sus);

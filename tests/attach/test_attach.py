@@ -724,6 +724,24 @@ def cmd_soak(gl, args):
 CONTAINER = os.path.join(HERE, "container.py")
 
 
+# targets.py as a container sees it: the source tree, unless that is under
+# /tmp, which a container's private /tmp hides (cmd_containers stages it)
+CONTAINED_TARGETS = [TARGETS]
+
+
+def visible_inside(path, stage):
+    """path, or a copy of it in stage when a container's own /tmp would hide it."""
+    real = os.path.realpath(path)
+    if not (real == "/tmp" or real.startswith("/tmp/")):
+        return path
+    dest = os.path.join(stage, os.path.basename(real))
+    if os.path.isdir(real):
+        shutil.copytree(real, dest)
+    else:
+        shutil.copy2(real, dest)
+    return dest
+
+
 class ContainedTarget(Target):
     """A targets.py process run by container.py: new mount and pid
     namespaces, its own /tmp (and a user namespace with --userns). self.pid
@@ -731,7 +749,7 @@ class ContainedTarget(Target):
 
     def __init__(self, mode, cwd, py, opts=(), env=None):
         self.mode = mode
-        cmd = [py, CONTAINER] + list(opts) + ["--", py, TARGETS, mode]
+        cmd = [py, CONTAINER] + list(opts) + ["--", py, CONTAINED_TARGETS[0], mode]
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=cwd, env=env)
         self.lines = Lines(self.p.stdout.fileno())
         first = self._readline(15)
@@ -800,6 +818,11 @@ def cmd_containers(gl, args):
     py = sys.executable
     work = tempfile.mkdtemp(prefix="attach-containers-", dir=args.work)
     os.chmod(work, 0o755)  # the mapped uid must find targets.py's cwd
+    # a checkout under /tmp: what the containers run from is staged where
+    # their private /tmp does not hide it
+    stage = tempfile.mkdtemp(prefix="attach-test-stage-", dir="/var/tmp")
+    os.chmod(stage, 0o755)
+    CONTAINED_TARGETS[0] = visible_inside(TARGETS, stage)
     try:
         contained_case(gl, py, work, "idle", "select")
         contained_case(gl, py, work, "busy-userns", "busy", ("--userns", "100000"))
@@ -807,7 +830,7 @@ def cmd_containers(gl, args):
         se = contained_case(gl, py, work, "noexec-tmp", "select", ("--tmp", "noexec"))
         check("/var/tmp/graphleak-" in se, "noexec-tmp: the request went to /var/tmp: %s" % se.strip()[-600:])
         sd = shim_dir_for(gl, py)
-        env = dict(os.environ, PYTHONPATH=sd or "")
+        env = dict(os.environ, PYTHONPATH=visible_inside(sd, stage) if sd else "")
         contained_case(gl, py, work, "signal", "signal", ("--userns", "100000"), extra=("--signal",), env=env)
         # nowhere to write inside: refused, target untouched
         t = ContainedTarget("select", work, py, ("--tmp", "none", "--readonly"))
@@ -841,6 +864,8 @@ def cmd_containers(gl, args):
             t.kill()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)
+        CONTAINED_TARGETS[0] = TARGETS
 
 
 # ---- minor: one shim per minor version -------------------------------------------
