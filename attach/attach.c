@@ -218,6 +218,15 @@ static const char *ptrace_help(char *buf, size_t len, const target *t)
 	return buf;
 }
 
+/* The executable's mapping with file offset 0, or NULL. */
+static const gl_map *exe_map(const gl_maps *m, const target *t)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].path && m->v[i].offset == 0 && strcmp(m->v[i].path, t->exe) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
 /* The executable holds the interpreter itself (a static libpython under any
  * name: a copied or renamed python, an application that embeds it): it
  * defines _PyRuntime and Py_Initialize. */
@@ -227,17 +236,12 @@ static int exe_embeds_python(const target *t)
 	int yes = 0;
 	if (gl_maps_read(t->pid, &maps) < 0)
 		return 0;
-	for (size_t i = 0; i < maps.n; i++) {
-		const gl_map *g = &maps.v[i];
-		if (!g->path || g->offset != 0 || strcmp(g->path, t->exe) != 0)
-			continue;
-		gl_image img;
-		char err[256];
-		if (gl_image_open(t->pid, &maps, g, &img, err, sizeof err) == 0) {
-			yes = gl_image_data(&img, "_PyRuntime", NULL) && gl_image_symbol(&img, "Py_Initialize", NULL);
-			gl_image_close(&img);
-		}
-		break;
+	const gl_map *g = exe_map(&maps, t);
+	gl_image img;
+	char err[256];
+	if (g && gl_image_open(t->pid, &maps, g, &img, err, sizeof err) == 0) {
+		yes = gl_image_data(&img, "_PyRuntime", NULL) && gl_image_symbol(&img, "Py_Initialize", NULL);
+		gl_image_close(&img);
 	}
 	gl_maps_free(&maps);
 	return yes;
@@ -341,12 +345,7 @@ static int parse_version(const char *p, int *maj, int *min, int *mic)
 static const gl_map *interpreter_map(const gl_maps *m, const target *t)
 {
 	const gl_map *g = gl_maps_find_lib(m, "libpython3");
-	if (g)
-		return g;
-	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i].path && m->v[i].offset == 0 && strcmp(m->v[i].path, t->exe) == 0)
-			return &m->v[i];
-	return NULL;
+	return g ? g : exe_map(m, t);
 }
 
 /*
