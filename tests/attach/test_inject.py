@@ -84,6 +84,23 @@ def status_of(pid):
     return st["State"].split()[0], int(st["TracerPid"])
 
 
+def wait_in_read(pid, bound=30.0):
+    """Until the thread is asleep in read(2) (the state the idle path needs),
+    or the bound passes: a loaded machine may take a while to get it there
+    after its last answer. True when it is."""
+    end = time.time() + bound
+    while time.time() < end:
+        try:
+            with open("/proc/%d/syscall" % pid) as f:
+                nr = f.read().split()[0]
+            if nr == "0" and status_of(pid)[0] == "S":
+                return True
+        except (OSError, IndexError):
+            pass
+        time.sleep(0.005)
+    return False
+
+
 def cpu_has(flag):
     with open("/proc/cpuinfo") as f:
         for l in f:
@@ -120,7 +137,7 @@ def cmd_exact(b, args):
         sizes = set()
         compared = 0
         for i in range(1, 51):
-            time.sleep(0.01)
+            check(wait_in_read(pid), "exact: the target blocked in read() before injection %d" % i)
             compare = i % 5 == 1
             s0 = b.state(pid, pid) if compare else None
             rc, j, se = b.inject(pid, "graphleak_test_count", "x", "--idle")
