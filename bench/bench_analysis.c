@@ -7,7 +7,8 @@
  *   load_forward    the graph as `top` loads it (no reverse edges)
  *   load            the graph with reverse edges (what analysis needs)
  *   analysis        roots, chains, dominators + retained sizes, SCC (the
- *                   dominator tree on one thread, the rest on another)
+ *                   dominator tree on one thread, the chains on another,
+ *                   then the cycles)
  *   suspects        the accumulation points and their type mix
  *   path_type       holders of every object of TYPE (graphleak path --type)
  *   whole           load + analysis + suspects: what `graphleak suspects`

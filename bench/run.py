@@ -150,7 +150,7 @@ def analysis_section(results, when, slow):
             p["peak_rss"] / p["objects"], p["single_holder"], p["every_holder"], p["every_holder_found"],
             p["path_type"], p["type_objects"], r["suspects_cmd"]["wall"], og1, og2))
     return ("## Analysis (who holds the memory)\n\n%s\n\n%s\n\n`whole` = load with reverse edges + analysis "
-            "(roots, chains, dominators and retained sizes, SCC; the dominator tree on one core, the rest on "
+            "(roots, chains, dominators and retained sizes, SCC; the dominator tree on one core, the chains on "
             "the other) + suspects, in one process (graphleak-bench). The holders of the (up to) 10 suspects: "
             "the nearest holder on each one's shortest chain (what graphleak said before every holder), and "
             "every independent holder with its full-path name (docs/architecture.md), how many were found in "
