@@ -368,33 +368,29 @@ def hazards(gl, py, work, out):
         t.kill()
     # graphleak itself under a seccomp profile that forbids ptrace (as in a
     # container whose profile does): refused, said why, the target untouched
-    t = Target("select", work, py)
-    try:
-        before = t.ping()
-        expect_error(gl, "no ptrace", [sys.executable, "-c", DENY_PTRACE, gl, "dump", "--pid", str(t.pid), "-o", out],
-                     1, r"not allowed to attach to process %d.*graphleak itself runs under a seccomp filter.*"
-                        r"--signal" % t.pid)
-        check(t.ping() == before, "no ptrace: target answers, unchanged")
-        st, tr = untraced_and_running(t.pid)
-        check(st in "RS" and tr == 0, "no ptrace: target running, untraced (%s, %d)" % (st, tr))
-        check(not os.path.exists(out), "no ptrace: no snapshot")
-    finally:
-        t.kill()
+    refused_untouched(gl, "no ptrace", Target("select", work, py), out, 1,
+                      lambda pid: [sys.executable, "-c", DENY_PTRACE, gl, "dump", "--pid", str(pid), "-o", out],
+                      r"not allowed to attach to process %d.*graphleak itself runs under a seccomp filter.*--signal")
     # seccomp denies executable mappings: dlopen fails in the process, which
     # goes on (its loader intact: a second try fails the same way)
-    t = Target("seccomp", work, py)
+    refused_untouched(gl, "seccomp", Target("seccomp", work, py), out, 2,
+                      lambda pid: [gl, "dump", "--pid", str(pid), "-o", out],
+                      r"dlopen\(.*graphleak.*\) failed in process %d:.*(Operation not permitted|failed to map)")
+
+
+def refused_untouched(gl, label, t, out, tries, argv, pattern):
+    """argv(pid) refused `tries` times with exit 1 and pattern % pid; the
+    target t answers as before, running and untraced; no snapshot."""
     try:
         before = t.ping()
-        for k in range(2):
-            expect_error(gl, "seccomp %d" % k, [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
-                         r"dlopen\(.*graphleak.*\) failed in process %d:.*(Operation not permitted|failed to map)" % t.pid)
-            check(t.ping() == before, "seccomp: target answers, unchanged")
+        for k in range(tries):
+            expect_error(gl, "%s %d" % (label, k), argv(t.pid), 1, pattern % t.pid)
+            check(t.ping() == before, "%s: target answers, unchanged" % label)
             st, tr = untraced_and_running(t.pid)
-            check(st in "RS" and tr == 0, "seccomp: target running, untraced (%s, %d)" % (st, tr))
-        check(not os.path.exists(out), "seccomp: no snapshot")
+            check(st in "RS" and tr == 0, "%s: target running, untraced (%s, %d)" % (label, st, tr))
+        check(not os.path.exists(out), "%s: no snapshot" % label)
     finally:
         t.kill()
-
 
 def cmd_errors(gl, args):
     py = sys.executable
