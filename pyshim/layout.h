@@ -20,6 +20,7 @@ int gl_shim_check_build(char *err, size_t len, const char **kind);
  * With the GIL held: known objects reached through the compiled layout
  * (sys.modules, the thread list, this thread's state, the collector's
  * lists) are the ones the public API gives. 0, or -1 with a message.
+ * Each check, once passed, returns 0 at once afterwards.
  */
 int gl_shim_check_runtime(char *err, size_t len);
 

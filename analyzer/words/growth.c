@@ -419,17 +419,18 @@ int gl_growth_add(gl_growth *g, size_t k, const gl_analysis *an, gl_err *err)
 		gl_growth_cand *c = &g->cand[i];
 		uint32_t old = gl_addrmap_get(&map, ls->addr[c->id[g->nsnaps - 1]]);
 		uint32_t match = GL_NONE;
-		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE && c->frame_rooted) {
-			match = old;
-		} else if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE) {
+		if (old != GL_NO_ID && type_eq(s, old, c->type) && an->dist[old] != GL_NONE) {
 			char *chain, *holder;
-			if (describe(an, old, &chain, &holder, NULL) < 0) {
+			if (c->frame_rooted) {
+				match = old; /* the address and type are the evidence */
+			} else if (describe(an, old, &chain, &holder, NULL) < 0) {
 				rc = gl_err_set(err, "out of memory following containers");
 				break;
+			} else {
+				if (strcmp(chain, c->chain) == 0 || strcmp(holder, c->holder) == 0)
+					match = old;
+				free(chain), free(holder);
 			}
-			if (strcmp(chain, c->chain) == 0 || strcmp(holder, c->holder) == 0)
-				match = old;
-			free(chain), free(holder);
 		}
 		if (match == GL_NONE && !c->frame_rooted) {
 			uint32_t r = resolve(an, c->steps, c->nsteps);
