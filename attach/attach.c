@@ -719,8 +719,9 @@ static gl_attach_status write_request(reqdir *q, const gl_attach_opts *o, const 
 		output = q->snapshot;
 	}
 	char body[PATH_MAX + 256];
-	int n = snprintf(body, sizeof body, "graphleak-request 1\noutput=%s\ntoken=%s\ncollect=%d\nvalues=%d\n",
-			 output, q->token, o->collect ? 1 : 0, o->values ? 1 : 0);
+	int n = snprintf(body, sizeof body, "graphleak-request 1\noutput=%s\ntoken=%s\ncollect=%d\nvalues=%d\n%s%s%s",
+			 output, q->token, o->collect ? 1 : 0, o->values ? 1 : 0, o->fork ? "fork=" : "",
+			 o->fork ? o->fork : "", o->fork ? "\n" : "");
 	if (n < 0 || (size_t)n >= sizeof body)
 		return fail(r, GL_ATTACH_USAGE, "the output path is too long");
 	if (write_in(q, t, "request", body, (size_t)n, 0600) < 0)
@@ -1113,6 +1114,13 @@ static gl_attach_status read_result(const gl_attach_opts *o, const target *t, co
 		r->pause_seconds = jnum(j, "pause_seconds");
 		r->dump_seconds = jnum(j, "dump_seconds");
 		r->gil_wait_seconds = jnum(j, "gil_wait_seconds");
+		r->total_seconds = jnum(j, "total_seconds");
+		r->child_seconds = jnum(j, "child_seconds");
+		r->cow_private_bytes = (uint64_t)jnum(j, "cow_private_bytes");
+		const char *fk = json_string_value(json_object_get(j, "fork"));
+		r->forked = fk && strcmp(fk, "fork") == 0;
+		const char *fn = json_string_value(json_object_get(j, "fork_note"));
+		snprintf(r->fork_note, sizeof r->fork_note, "%s", fn ? fn : "");
 		r->status = GL_ATTACH_OK;
 	}
 	json_decref(j);

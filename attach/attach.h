@@ -46,6 +46,7 @@ typedef struct gl_attach_opts {
 	int signum;          /* its signal */
 	int verbose;         /* progress and the injector's view of the threads on stderr */
 	int inject_path;     /* GL_INJECT_ANY, _IDLE_ONLY, _ALLOC_ONLY (tests and benchmark) */
+	const char *fork;    /* "auto", "always", "never", or NULL: the process's default */
 } gl_attach_opts;
 
 typedef struct gl_attach_result {
@@ -66,6 +67,11 @@ typedef struct gl_attach_result {
 	double stopped_seconds;  /* the thread that made the calls was stopped */
 	size_t ext_bytes;        /* its extended register state, as the kernel sizes it */
 	double wall_seconds;     /* the whole command */
+	int forked;              /* a copy-on-write child walked (the shim's cow.h) */
+	char fork_note[640];     /* the headroom figures, or why it walked in place */
+	double total_seconds;    /* the dump, start to the file complete */
+	double child_seconds;    /* the child's life */
+	uint64_t cow_private_bytes; /* the child's private memory at its end: the copy's cost */
 } gl_attach_result;
 
 /* Takes the snapshot. Returns (and stores in r->status) the outcome; on

@@ -5,17 +5,22 @@
  *      asking for a thread's frames materialises its frame objects, which
  *      are held until the walk is over), what the walk needs to know;
  *   2. the walk (walk.c: no Python object is created, no Python code runs,
- *      nothing releases the GIL);
+ *      nothing releases the GIL), either here or, by default when there is
+ *      room, in a copy-on-write child (cow.h): then the GIL is released as
+ *      soon as the child exists, and the child walks, writes and exits;
  *   3. after the walk: the footer, the file is published (snapwrite), the
  *      held references are released, the summary filled (or an exception
  *      set).
  */
 #include "compat.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "childmem.h"
+#include "cow.h"
 #include "header.h"
 #include "layout.h"
 #include "pyutil.h"
@@ -55,13 +60,103 @@ double gl_shim_now(void)
 	return now_mono();
 }
 
-int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_dump_summary *s)
+void gl_dump_opts_default(gl_dump_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->values = 1;
+	o->fork = gl_fork_default();
+}
+
+/* The footer JSON into buf (fixed size: the child allocates nothing for it). */
+static int footer(char *buf, size_t cap, const gl_w_stats *st, const gl_walk_stats *ws, double pause, int forked)
+{
+	int n = snprintf(buf, cap,
+			 "{\"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu, "
+			 "\"bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, "
+			 "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"mode\": \"%s\", \"warnings\": [%s]}",
+			 (unsigned long long)st->objects, (unsigned long long)st->edges,
+			 (unsigned long long)ws->tracked, (unsigned long long)ws->untracked,
+			 (unsigned long long)ws->bytes, pause, ws->seconds,
+			 (unsigned long long)(ws->mem_peak + st->peak_mem), (unsigned long long)st->strings_dropped,
+			 forked ? "fork" : "in-place",
+			 st->strings_dropped ? "\"the string table was full: some names were dropped\"" : "");
+	return n > 0 && (size_t)n < cap ? n : -1;
+}
+
+/* Walks, writes the footer and publishes the file: 0, or -1 with msg
+ * (the writer is finished or aborted either way). */
+static int walk_and_finish(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, const gl_heldlist *held,
+			   double pause, int forked, gl_walk_stats *ws, gl_w_stats *st, char *msg, size_t msglen)
+{
+	msg[0] = 0;
+	int failed = gl_walk_run(w, wr, lists, held->frames, held->n, ws, msg, msglen) < 0;
+	gl_w_get_stats(wr, st);
+	if (failed) {
+		gl_w_abort(wr);
+		return -1;
+	}
+	char fj[1024];
+	int n = footer(fj, sizeof fj, st, ws, pause, forked);
+	if (n < 0) {
+		gl_w_abort(wr);
+		snprintf(msg, msglen, "internal: the footer does not fit");
+		return -1;
+	}
+	if (gl_w_finish(wr, fj, (size_t)n, st, msg, msglen) < 0)
+		return -1;
+	return 0;
+}
+
+/* The copy-on-write child: walks, reports, exits (cow.h). */
+__attribute__((noreturn)) static void child_walk(gl_cow *c, gl_walker *w, gl_writer *wr, const gl_gc_lists *lists,
+						 const gl_heldlist *held, double t0)
+{
+	gl_mem_enter_child();
+	gl_cow_child_setup(gl_w_fd(wr));
+	gl_walk_stats ws;
+	gl_w_stats st;
+	memset(&ws, 0, sizeof ws);
+	memset(&st, 0, sizeof st);
+	gl_cow_report *r = c->rep;
+	int rc = walk_and_finish(w, wr, lists, held, c->t_clone - t0, 1, &ws, &st, r->err, sizeof r->err);
+	r->objects = st.objects;
+	r->edges = st.edges;
+	r->tracked = ws.tracked;
+	r->untracked = ws.untracked;
+	r->bytes = ws.bytes;
+	r->file_bytes = st.file_bytes;
+	r->shim_peak_bytes = ws.mem_peak + st.peak_mem;
+	r->walk_seconds = ws.seconds;
+	gl_cow_child_exit(c, rc);
+}
+
+int gl_dump_finish(gl_dump_pending *p, gl_dump_summary *s, char *err, size_t len)
+{
+	gl_cow_report rep;
+	int rc = gl_cow_wait(&p->cow, &rep, err, len);
+	*s = p->s;
+	s->objects = rep.objects;
+	s->edges = rep.edges;
+	s->tracked = rep.tracked;
+	s->untracked = rep.untracked;
+	s->bytes = rep.bytes;
+	s->file_bytes = rep.file_bytes;
+	s->shim_peak_bytes = rep.shim_peak_bytes;
+	s->walk_seconds = rep.walk_seconds;
+	s->child_seconds = rep.child_seconds;
+	s->cow_private_bytes = rep.private_bytes;
+	s->cow_own_bytes = rep.own_bytes;
+	s->total_seconds = now_mono() - p->t0;
+	return rc;
+}
+
+int gl_dump_core(const char *path, const gl_dump_opts *o, gl_dump_summary *s, gl_dump_pending *pending)
 {
 	double t0 = now_mono();
 	memset(s, 0, sizeof *s);
 	if (gl_shim_init() < 0)
 		return -1;
-	if (collect) {
+	if (o->collect) {
 		PyGC_Collect();
 		if (PyErr_Occurred())
 			return -1;
@@ -86,8 +181,8 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 	gl_sb hj = {0};
 	/* the interned strings' table, where it keeps strings alive: a root */
 	PyObject *interned = gl_interned_dict();
-	gl_header_build(&hj, values, collect, &held, interned);
-	gl_walker *w = gl_sb_failed(&hj) ? NULL : gl_walk_new(values, held.frames, held.n, interned);
+	gl_header_build(&hj, o->values, o->collect, &held, interned);
+	gl_walker *w = gl_sb_failed(&hj) ? NULL : gl_walk_new(o->values, held.frames, held.n, interned);
 	if (!w) {
 		gl_sb_free(&hj);
 		gl_held_release(&held);
@@ -98,7 +193,8 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 
 	char errbuf[512];
 	gl_writer *wr;
-	if (gl_w_open(&wr, path, overwrite ? GL_W_OVERWRITE : 0, gl_sb_str(&hj), hj.len, errbuf, sizeof errbuf) < 0) {
+	if (gl_w_open(&wr, path, o->overwrite ? GL_W_OVERWRITE : 0, gl_sb_str(&hj), hj.len, errbuf, sizeof errbuf) <
+	    0) {
 		gl_sb_free(&hj);
 		gl_walk_free(w);
 		gl_held_release(&held);
@@ -107,39 +203,76 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 	}
 	gl_sb_free(&hj);
 
-	/* the walk: no Python runs in it */
-	gl_walk_stats ws;
-	char msg[512];
-	msg[0] = 0;
-	int failed = gl_walk_run(w, wr, &lists, held.frames, held.n, &ws, msg, sizeof msg) < 0;
-
-	gl_w_stats st;
-	gl_w_get_stats(wr, &st);
-	if (failed) {
-		gl_w_abort(wr);
-	} else {
-		uint64_t peak = ws.mem_peak + st.peak_mem;
-		gl_sb fj = {0};
-		gl_sb_printf(&fj, "{\"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu, ",
-			     (unsigned long long)st.objects, (unsigned long long)st.edges,
-			     (unsigned long long)ws.tracked, (unsigned long long)ws.untracked);
-		gl_sb_printf(&fj, "\"bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, ",
-			     (unsigned long long)ws.bytes, now_mono() - t0, ws.seconds);
-		gl_sb_printf(&fj, "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"warnings\": [",
-			     (unsigned long long)peak, (unsigned long long)st.strings_dropped);
-		if (st.strings_dropped)
-			gl_sb_puts(&fj, "\"the string table was full: some names were dropped\"");
-		gl_sb_puts(&fj, "]}");
-		if (gl_sb_failed(&fj)) {
-			gl_w_abort(wr);
-			failed = 1;
-			snprintf(msg, sizeof msg, "out of memory writing the footer");
-		} else if (gl_w_finish(wr, gl_sb_str(&fj), fj.len, &st, errbuf, sizeof errbuf) < 0) {
-			failed = 1;
-			snprintf(msg, sizeof msg, "%s", errbuf);
+	/* a copy-on-write child, when asked for and there is room (cow.h) */
+	gl_cow cow;
+	memset(&cow, 0, sizeof cow);
+	int forked = 0;
+	if (o->fork != GL_FORK_NEVER) {
+		char why[sizeof s->fork_note - 64];
+		int room = o->fork == GL_FORK_ALWAYS ? 1 : gl_cow_headroom(why, sizeof why);
+		if (!room) {
+			snprintf(s->fork_note, sizeof s->fork_note, "walked in place: not enough memory for a copy: %s",
+				 why);
+		} else {
+			snprintf(cow.tmp_path, sizeof cow.tmp_path, "%s", gl_w_tmp_path(wr));
+			int r = gl_cow_spawn(&cow);
+			if (r == 0)
+				child_walk(&cow, w, wr, &lists, &held, t0);
+			if (r > 0) {
+				forked = 1;
+				if (o->fork == GL_FORK_AUTO)
+					snprintf(s->fork_note, sizeof s->fork_note, "%s", why);
+			} else if (o->fork == GL_FORK_ALWAYS) {
+				int e = errno;
+				gl_w_abort(wr);
+				gl_walk_free(w);
+				gl_held_release(&held);
+				PyErr_Format(PyExc_OSError,
+					     "graphleak.dump: cannot make a copy-on-write child: %s (no snapshot written "
+					     "to %s; fork='auto' walks in place instead)",
+					     strerror(e), path);
+				return -1;
+			} else {
+				snprintf(s->fork_note, sizeof s->fork_note,
+					 "walked in place: cannot make a copy-on-write child: %s", strerror(errno));
+			}
 		}
-		gl_sb_free(&fj);
 	}
+
+	if (forked) {
+		/* the child has its own copy of all this */
+		gl_w_release(wr);
+		gl_walk_free(w);
+		gl_held_release(&held);
+		if (*count0 >= count0_saved)
+			*count0 = count0_saved;
+		s->forked = 1;
+		s->pause_seconds = now_mono() - t0;
+		gl_dump_pending local, *p = pending ? pending : &local;
+		p->cow = cow;
+		p->t0 = t0;
+		p->s = *s;
+		if (pending)
+			return 1;
+		char err[512];
+		int rc;
+		Py_BEGIN_ALLOW_THREADS
+		rc = gl_dump_finish(p, s, err, sizeof err);
+		Py_END_ALLOW_THREADS
+		if (rc < 0) {
+			PyErr_Format(PyExc_OSError, "graphleak.dump: %s (no snapshot written to %s)", err, path);
+			return -1;
+		}
+		return 0;
+	}
+
+	/* in place: no Python runs in the walk */
+	gl_walk_stats ws;
+	gl_w_stats st;
+	memset(&ws, 0, sizeof ws);
+	memset(&st, 0, sizeof st);
+	char msg[512];
+	int failed = walk_and_finish(w, wr, &lists, &held, now_mono() - t0, 0, &ws, &st, msg, sizeof msg) < 0;
 	s->shim_peak_bytes = ws.mem_peak + st.peak_mem;
 	s->tracked = ws.tracked;
 	s->untracked = ws.untracked;
@@ -151,6 +284,7 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 	gl_walk_free(w);
 	gl_held_release(&held);
 	s->pause_seconds = now_mono() - t0;
+	s->total_seconds = s->pause_seconds;
 
 	if (failed) {
 		PyErr_Format(PyExc_OSError, "graphleak.dump: %s (no snapshot written to %s)", msg, path);
@@ -160,4 +294,3 @@ int gl_dump_core(const char *path, int collect, int values, int overwrite, gl_du
 		*count0 = count0_saved;
 	return 0;
 }
-

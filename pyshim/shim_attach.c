@@ -29,13 +29,19 @@
  *     token=<hex>
  *     collect=0|1
  *     values=0|1
+ *     fork=auto|always|never   (optional: the process's default, cow.h)
  * The result (JSON, written here as `result` beside the request, under a
  * temporary name first and then linked, O_EXCL|O_NOFOLLOW, mode 0600):
  *     {"token", "ok", "error", "error_kind", "path", "objects", "edges",
  *      "tracked", "untracked", "bytes", "file_bytes", "shim_peak_bytes",
  *      "pause_seconds", "dump_seconds", "walk_seconds", "gil_wait_seconds",
- *      "pid", "python", "mode"}
- * pause_seconds is how long this code held the GIL (the target's pause).
+ *      "pid", "python", "mode", "fork", "fork_note", "total_seconds",
+ *      "child_seconds", "cow_private_bytes", "cow_own_bytes"}
+ * pause_seconds is how long this code held the GIL (the target's pause);
+ * with fork "fork" a copy-on-write child walked and wrote the snapshot
+ * while the process ran on, and total_seconds is until the file was
+ * complete. In signal mode the main thread only makes the child: a waiter
+ * thread of graphleak's waits for it and answers.
  *
  * Cancelling (attach mode): the CLI gives up waiting for the GIL by creating
  * `cancel` beside the request, or by removing the request. The helper looks
@@ -69,6 +75,7 @@ typedef struct gl_request {
 	char token[80];
 	int collect;
 	int values;
+	gl_fork_mode fork;
 } gl_request;
 
 /* ---- request ------------------------------------------------------------- */
@@ -91,6 +98,7 @@ static int read_request(const char *path, gl_request *rq, char *err, size_t errl
 {
 	memset(rq, 0, sizeof *rq);
 	rq->values = 1;
+	rq->fork = gl_fork_default();
 	*eno = 0;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
@@ -149,6 +157,12 @@ static int read_request(const char *path, gl_request *rq, char *err, size_t errl
 			rq->collect = strcmp(v, "1") == 0;
 		} else if (strcmp(k, "values") == 0) {
 			rq->values = strcmp(v, "0") != 0;
+		} else if (strcmp(k, "fork") == 0) {
+			if (gl_fork_mode_parse(v, &rq->fork) < 0) {
+				*eno = EINVAL;
+				set_err(err, errlen, "the request's fork is not auto, always or never");
+				return -1;
+			}
 		}
 	}
 	if (!have_out) {
@@ -228,6 +242,16 @@ static void build_result(gl_sb *b, const result_info *ri)
 			     (unsigned long long)s->bytes, (unsigned long long)s->file_bytes,
 			     (unsigned long long)s->shim_peak_bytes);
 		gl_sb_printf(b, ", \"dump_seconds\": %.6f, \"walk_seconds\": %.6f", s->pause_seconds, s->walk_seconds);
+		gl_sb_printf(b, ", \"total_seconds\": %.6f", s->total_seconds);
+	}
+	if (ri->s) {
+		const gl_dump_summary *s = ri->s;
+		gl_sb_printf(b, ", \"fork\": \"%s\", \"fork_note\": ", s->forked ? "fork" : "in-place");
+		gl_sb_json_or_null(b, s->fork_note[0] ? s->fork_note : NULL);
+		if (s->forked)
+			gl_sb_printf(b, ", \"child_seconds\": %.6f, \"cow_private_bytes\": %llu, \"cow_own_bytes\": %llu",
+				     s->child_seconds, (unsigned long long)s->cow_private_bytes,
+				     (unsigned long long)s->cow_own_bytes);
 	}
 	gl_sb_printf(b, ", \"pause_seconds\": %.6f, \"gil_wait_seconds\": %.6f}\n", ri->pause, ri->gil_wait);
 }
@@ -411,15 +435,21 @@ static void *attach_thread(void *arg)
 		}
 		gl_dump_summary s;
 		memset(&s, 0, sizeof s);
+		gl_dump_opts o;
+		gl_dump_opts_default(&o);
+		o.collect = rq.collect;
+		o.values = rq.values;
+		o.fork = rq.fork;
 		int rc = gl_shim_init();
+		double tc = gl_shim_now();
 		if (rc == 0)
-			rc = gl_dump_core(rq.output, rq.collect, rq.values, 0, &s);
+			rc = gl_dump_core(rq.output, &o, &s, NULL); /* a forked one releases the GIL while it waits */
 		const char *kind = NULL;
 		if (rc < 0)
 			fetch_exception(err, sizeof err, &kind);
 		double te = gl_shim_now();
 		PyGILState_Release(g);
-		ri.pause = te - tg;
+		ri.pause = s.forked ? (tc - tg) + s.pause_seconds : te - tg;
 		ri.gil_wait = tg - t0;
 		ri.s = &s;
 		if (rc < 0) {
@@ -493,26 +523,100 @@ __attribute__((visibility("default"))) int graphleak_attach_start(const char *re
 static int sig_values = 1;
 static unsigned sig_count;
 
-static PyObject *summary_dict(const char *path, const gl_dump_summary *s, double pause, const char *error)
+static PyObject *error_dict(const char *path, const char *error)
+{
+	return Py_BuildValue("{s:s,s:s}", "path", path ? path : "", "error", error);
+}
+
+/* One line on stderr for a signal-mode dump, as the program's own output. */
+static void report_line(const char *path, const gl_dump_summary *s, const char *error)
 {
 	if (error)
-		return Py_BuildValue("{s:s,s:s}", "path", path ? path : "", "error", error);
-	return Py_BuildValue("{s:s,s:K,s:K,s:K,s:K,s:K,s:K,s:d,s:d,s:K,s:O}", "path", path,
-			     "objects", (unsigned long long)s->objects, "edges", (unsigned long long)s->edges,
-			     "tracked", (unsigned long long)s->tracked, "untracked",
-			     (unsigned long long)s->untracked, "bytes", (unsigned long long)s->bytes,
-			     "file_bytes", (unsigned long long)s->file_bytes, "pause_seconds", pause,
-			     "walk_seconds", s->walk_seconds, "shim_peak_bytes",
-			     (unsigned long long)s->shim_peak_bytes, "error", Py_None);
+		fprintf(stderr, "graphleak: snapshot (signal) failed: %s\n", error);
+	else
+		fprintf(stderr, "graphleak: wrote %s (%llu objects, %llu edges); paused %.3f s%s\n", path,
+			(unsigned long long)s->objects, (unsigned long long)s->edges, s->pause_seconds,
+			s->forked ? ", walked by a copy-on-write child" : "");
+	fflush(stderr);
+}
+
+/* A signal-mode dump whose child walks: graphleak's waiter thread finishes it. */
+typedef struct {
+	gl_dump_pending p;
+	char dir[64]; /* answer there; "" for none */
+	char token[80];
+	char path[PATH_MAX];
+} waiter_ctx;
+
+static void *waiter_main(void *arg)
+{
+	waiter_ctx *c = arg;
+	gl_dump_summary s;
+	char err[512];
+	int rc = gl_dump_finish(&c->p, &s, err, sizeof err);
+	if (c->dir[0]) {
+		result_info ri = {.mode = "signal", .token = c->token, .s = &s, .pause = s.pause_seconds};
+		if (rc < 0) {
+			ri.error = err;
+			ri.error_kind = "write";
+		} else {
+			ri.path = c->path;
+		}
+		answer(c->dir, &ri);
+	}
+	report_line(c->path, &s, rc < 0 ? err : NULL);
+	free(c);
+	return NULL;
+}
+
+/*
+ * A dump from the signal handler (main thread, GIL held). In place, or in a
+ * copy-on-write child that a waiter thread (every signal blocked) waits for,
+ * answers (dir, token) and reports: the program goes on at once. Returns
+ * what gl_dump_core returned: 0 (done, *s filled), 1 (the waiter has it),
+ * -1 (exception set).
+ */
+static int signal_dump(const char *path, const gl_dump_opts *o, gl_dump_summary *s, const char *dir,
+		       const char *token)
+{
+	waiter_ctx *c = calloc(1, sizeof *c);
+	int rc = gl_dump_core(path, o, s, c ? &c->p : NULL);
+	if (rc != 1) {
+		free(c);
+		return rc;
+	}
+	snprintf(c->dir, sizeof c->dir, "%s", dir ? dir : "");
+	snprintf(c->token, sizeof c->token, "%s", token ? token : "");
+	snprintf(c->path, sizeof c->path, "%s", path);
+	pthread_attr_t attr;
+	pthread_t t;
+	int started = 0;
+	if (pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_SETMASK, &all, &old);
+		started = pthread_create(&t, &attr, waiter_main, c) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_attr_destroy(&attr);
+	}
+	if (!started) {
+		/* no thread: wait here, without the GIL */
+		Py_BEGIN_ALLOW_THREADS
+		waiter_main(c);
+		Py_END_ALLOW_THREADS
+	}
+	return 1;
 }
 
 /*
  * Serves a pending request, if any (GIL held, main thread, from a signal
  * handler or directly). Returns a new reference: None when there is no
- * request, else the summary dict (with "error" set on failure). NULL only
- * for an error of Python itself (out of memory building the dict).
+ * request, else the summary dict (with "error" set on failure; with
+ * "pending" True when `in_background` and a waiter thread finishes it).
+ * NULL only for an error of Python itself (out of memory building the dict).
  */
-static PyObject *serve_request(int values_default)
+static PyObject *serve_request(int values_default, int in_background)
 {
 	char dir[64], req[96], err[1024];
 	snprintf(dir, sizeof dir, "/tmp/graphleak-req-%ld", (long)getpid());
@@ -534,18 +638,24 @@ static PyObject *serve_request(int values_default)
 		ri.error = err;
 		ri.error_kind = "request";
 		answer(dir, &ri);
-		return summary_dict(NULL, NULL, 0, err);
+		return error_dict(NULL, err);
 	}
 	unlink(req); /* consumed: a later signal without a new request dumps to the default name */
 	ri.token = rq.token;
 	touch_in(dir, "started");
 	gl_dump_summary s;
-	double t0 = gl_shim_now();
-	int rc = gl_dump_core(rq.output, rq.collect, rq.values && values_default, 0, &s);
+	gl_dump_opts o;
+	gl_dump_opts_default(&o);
+	o.collect = rq.collect;
+	o.values = rq.values && values_default;
+	o.fork = rq.fork;
+	int rc = in_background ? signal_dump(rq.output, &o, &s, dir, rq.token) : gl_dump_core(rq.output, &o, &s, NULL);
+	if (rc == 1)
+		return Py_BuildValue("{s:s,s:O,s:O}", "path", rq.output, "pending", Py_True, "error", Py_None);
 	const char *kind = NULL;
 	if (rc < 0)
 		fetch_exception(err, sizeof err, &kind);
-	ri.pause = gl_shim_now() - t0;
+	ri.pause = s.pause_seconds;
 	ri.s = &s;
 	if (rc < 0) {
 		ri.error = err;
@@ -554,7 +664,14 @@ static PyObject *serve_request(int values_default)
 		ri.path = rq.output;
 	}
 	answer(dir, &ri);
-	return summary_dict(rq.output, &s, ri.pause, rc < 0 ? err : NULL);
+	if (rc < 0)
+		return error_dict(rq.output, err);
+	PyObject *d = gl_summary_dict(rq.output, &s);
+	if (d && PyDict_SetItemString(d, "error", Py_None) < 0) {
+		Py_DECREF(d);
+		return NULL;
+	}
+	return d;
 }
 
 PyObject *gl_py_serve_request(PyObject *self, PyObject *args, PyObject *kwargs)
@@ -564,32 +681,7 @@ PyObject *gl_py_serve_request(PyObject *self, PyObject *args, PyObject *kwargs)
 	int values = 1;
 	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$p:serve_request", kwlist, &values))
 		return NULL;
-	return serve_request(values);
-}
-
-static void report_line(PyObject *r)
-{
-	PyObject *e = r ? PyDict_GetItemString(r, "error") : NULL;
-	PyObject *p = r ? PyDict_GetItemString(r, "path") : NULL;
-	const char *ps = (p && PyUnicode_Check(p)) ? PyUnicode_AsUTF8(p) : NULL;
-	if (!ps)
-		PyErr_Clear();
-	if (!r) {
-		fprintf(stderr, "graphleak: snapshot (signal) failed\n");
-	} else if (e && e != Py_None) {
-		const char *es = PyUnicode_Check(e) ? PyUnicode_AsUTF8(e) : NULL;
-		if (!es)
-			PyErr_Clear();
-		fprintf(stderr, "graphleak: snapshot (signal) failed: %s\n", es ? es : "?");
-	} else {
-		PyObject *o = PyDict_GetItemString(r, "objects"), *ed = PyDict_GetItemString(r, "edges");
-		PyObject *ps_ = PyDict_GetItemString(r, "pause_seconds");
-		fprintf(stderr, "graphleak: wrote %s (%llu objects, %llu edges) in %.2f s\n", ps ? ps : "?",
-			o ? PyLong_AsUnsignedLongLong(o) : 0ULL, ed ? PyLong_AsUnsignedLongLong(ed) : 0ULL,
-			ps_ ? PyFloat_AsDouble(ps_) : 0.0);
-		PyErr_Clear();
-	}
-	fflush(stderr);
+	return serve_request(values, 0);
 }
 
 /* The handler enable_signal() installs: never raises into the program. */
@@ -597,14 +689,34 @@ static PyObject *signal_handler(PyObject *self, PyObject *args)
 {
 	(void)self;
 	(void)args;
-	PyObject *r = serve_request(sig_values);
+	PyObject *r = serve_request(sig_values, 1);
 	if (!r) {
 		PyErr_Clear();
-		report_line(NULL);
+		report_line(NULL, NULL, "out of memory");
 		Py_RETURN_NONE;
 	}
 	if (r != Py_None) {
-		report_line(r);
+		PyObject *pend = PyDict_GetItemString(r, "pending");
+		PyObject *e = PyDict_GetItemString(r, "error");
+		PyObject *p = PyDict_GetItemString(r, "path");
+		if (!pend) {
+			const char *es = e && PyUnicode_Check(e) ? PyUnicode_AsUTF8(e) : NULL;
+			const char *ps = p && PyUnicode_Check(p) ? PyUnicode_AsUTF8(p) : NULL;
+			PyErr_Clear();
+			if (es) {
+				report_line(ps, NULL, es);
+			} else {
+				gl_dump_summary s;
+				memset(&s, 0, sizeof s);
+				PyObject *o = PyDict_GetItemString(r, "objects"), *ed = PyDict_GetItemString(r, "edges");
+				PyObject *pz = PyDict_GetItemString(r, "pause_seconds");
+				s.objects = o ? PyLong_AsUnsignedLongLong(o) : 0;
+				s.edges = ed ? PyLong_AsUnsignedLongLong(ed) : 0;
+				s.pause_seconds = pz ? PyFloat_AsDouble(pz) : 0;
+				PyErr_Clear();
+				report_line(ps ? ps : "?", &s, NULL);
+			}
+		}
 		Py_DECREF(r);
 		Py_RETURN_NONE;
 	}
@@ -621,18 +733,18 @@ static PyObject *signal_handler(PyObject *self, PyObject *args)
 		snprintf(path, sizeof path, "%s/graphleak-%ld-%u.snap", cwd, (long)getpid(), sig_count);
 	} while (lstat(path, &st) == 0 && sig_count < 100000);
 	gl_dump_summary s;
-	if (gl_dump_core(path, 0, sig_values, 0, &s) < 0) {
+	gl_dump_opts o;
+	gl_dump_opts_default(&o);
+	o.values = sig_values;
+	int rc = signal_dump(path, &o, &s, NULL, NULL);
+	if (rc < 0) {
 		char err[1024];
 		const char *kind;
 		fetch_exception(err, sizeof err, &kind);
-		r = summary_dict(path, NULL, 0, err);
-	} else {
-		r = summary_dict(path, &s, s.pause_seconds, NULL);
+		report_line(path, NULL, err);
+	} else if (rc == 0) {
+		report_line(path, &s, NULL);
 	}
-	if (!r)
-		PyErr_Clear();
-	report_line(r);
-	Py_XDECREF(r);
 	Py_RETURN_NONE;
 }
 

@@ -4,7 +4,8 @@
  * edges through the snapshot writer (walk.h).
  *
  * During the walk no Python object is created, no Python code runs, nothing
- * releases the GIL; memory comes only from malloc. Every object in the
+ * releases the GIL; memory comes only from childmem.h (malloc in the target
+ * itself, mmap in a copy-on-write child: see below). Every object in the
  * collector's generation lists (0, 1, 2 and the permanent one) gets a record;
  * every object they reference that is not gc-tracked gets one too (exact
  * seen-set, explicit stack, no recursion) and is traversed in turn when its
@@ -30,19 +31,36 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "childmem.h"
 #include "pyutil.h"
 #include "snapwrite.h"
 #include "walk.h"
+
+/*
+ * The walk and the encoder compiled below allocate through childmem.h, so
+ * that in a copy-on-write child (cow.h) they never call the C library's
+ * allocator, whose locks another thread of the target may have held at the
+ * clone; and their error messages skip strerror()'s message catalogue, which
+ * takes a lock too. Every system header this file and snapwrite.c use is
+ * included above, before these names are redefined.
+ */
+#define malloc(n) gl_mem_malloc(n)
+#define calloc(n, size) gl_mem_calloc(n, size)
+#define realloc(p, n) gl_mem_realloc(p, n)
+#define free(p) gl_mem_free(p)
+#define strerror(e) gl_mem_strerror(e)
 
 /* The encoder's per-object and per-edge calls are inlined into the walk
  * (snapwrite.c is part of this translation unit: see the end of the file). */

@@ -30,6 +30,13 @@ int cmd_watch(int argc, char **argv);
 int cmd_render(int argc, char **argv); /* cmd_render.c */
 
 /* Prints "graphleak CMD: <message>" and a hint to --help on stderr; returns 2. */
+/*
+ * Checks a --fork MODE value (auto, always, never); NULL takes
+ * GRAPHLEAK_FORK from the environment, if set. 0 (*mode checked, or NULL:
+ * the process decides), or -1 after a usage message.
+ */
+int cli_fork_mode(const char *cmd, const char **mode);
+
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 

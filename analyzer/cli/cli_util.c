@@ -20,6 +20,25 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return GL_EXIT_USAGE;
 }
 
+int cli_fork_mode(const char *cmd, const char **mode)
+{
+	const char *from = "--fork";
+	if (!*mode) {
+		*mode = getenv("GRAPHLEAK_FORK");
+		from = "GRAPHLEAK_FORK";
+		if (*mode && !**mode)
+			*mode = NULL;
+	}
+	if (!*mode)
+		return 0;
+	static const char *const ok[] = {"auto", "always", "never"};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strcmp(*mode, ok[i]) == 0)
+			return 0;
+	cli_usage_error(cmd, "%s takes auto, always or never, not '%s'", from, *mode);
+	return -1;
+}
+
 uint64_t cli_max_memory;
 
 void cli_timing(const char *phase, double since)

@@ -19,8 +19,8 @@
 #include "humanfmt.h"
 
 static const char dump_usage[] =
-	"usage: graphleak dump --pid PID [-o SNAP] [--timeout S] [--collect] [--no-values] [--json] [-v]\n"
-	"       graphleak dump --pid PID --signal[=SIG] [-o SNAP] [--timeout S] [--json]\n"
+	"usage: graphleak dump --pid PID [-o SNAP] [--fork MODE] [--timeout S] [--collect] [--no-values] [--json] [-v]\n"
+	"       graphleak dump --pid PID --signal[=SIG] [-o SNAP] [--fork MODE] [--timeout S] [--json]\n"
 	"\n"
 	"Takes a heap snapshot of a running Python process (CPython 3.8 to 3.13, any\n"
 	"way it was started: a script, python -m, a uvicorn or Flask server) without\n"
@@ -47,8 +47,14 @@ static const char dump_usage[] =
 	"     system call resumes as if nothing happened. No Python runs here;\n"
 	"  4. the helper thread waits for the GIL like any other thread. The\n"
 	"     interpreter hands it over only between two bytecodes or around a\n"
-	"     blocking call, so the dump never sees a half-updated object. It writes\n"
-	"     the snapshot, releases the GIL and exits.\n"
+	"     blocking call, so the dump never sees a half-updated object;\n"
+	"  5. holding the GIL, it makes a copy-on-write child of the process (a few\n"
+	"     milliseconds) and releases the GIL: the process runs on while the\n"
+	"     child walks the heap as it was at that instant, writes the snapshot\n"
+	"     and exits. No atfork handler runs, no SIGCHLD is sent, the child dies\n"
+	"     with the process. Where there is not memory enough for the pages the\n"
+	"     process may write meanwhile (see --fork), the helper walks in place,\n"
+	"     holding the GIL, and says so.\n"
 	"Every wait is bounded (--timeout); on any error the thread is restored and the\n"
 	"process keeps running. The snapshot is created by the process itself, so it\n"
 	"belongs to its user: mode 0600, never replacing a file, complete or absent.\n"
@@ -65,6 +71,12 @@ static const char dump_usage[] =
 	"  --timeout S        how long to wait for a safe point, and then for the GIL\n"
 	"                     (default 10 seconds)\n"
 	"  --dump-timeout S   how long the dump itself may take once started (default 600)\n"
+	"  --fork MODE        auto (default): walk in a copy-on-write child when the\n"
+	"                     memory allows (its cgroup's limit, MemAvailable,\n"
+	"                     overcommit: room for the anonymous RSS plus a quarter\n"
+	"                     plus 64 MiB), else in place; always: in a child or not\n"
+	"                     at all; never: in place, the process paused for the whole\n"
+	"                     walk. Default: GRAPHLEAK_FORK, else the process's own\n"
 	"  --collect          run gc.collect() in the process first (frees cyclic garbage:\n"
 	"                     leave it out to see it)\n"
 	"  --no-values        record no str/bytes/int/float values, only names (of\n"
@@ -124,6 +136,13 @@ static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r)
 		json_object_set_new(j, "pause_seconds", json_real(r->pause_seconds));
 		json_object_set_new(j, "dump_seconds", json_real(r->dump_seconds));
 		json_object_set_new(j, "gil_wait_seconds", json_real(r->gil_wait_seconds));
+		json_object_set_new(j, "fork", json_string(r->forked ? "fork" : "in-place"));
+		json_object_set_new(j, "fork_note", r->fork_note[0] ? json_string(r->fork_note) : json_null());
+		json_object_set_new(j, "total_seconds", json_real(r->total_seconds));
+		if (r->forked) {
+			json_object_set_new(j, "child_seconds", json_real(r->child_seconds));
+			json_object_set_new(j, "cow_private_bytes", json_integer((json_int_t)r->cow_private_bytes));
+		}
 		if (!o->use_signal) {
 			json_object_set_new(j, "attached_seconds", json_real(r->attached_seconds));
 			json_object_set_new(j, "inject_seconds", json_real(r->inject_seconds));
@@ -148,7 +167,7 @@ int cmd_dump(int argc, char **argv)
 	o.timeout = 10;
 	o.dump_timeout = 600;
 	o.signum = SIGUSR2;
-	const char *out = NULL, *sig = NULL;
+	const char *out = NULL, *sig = NULL, *fork = NULL;
 	uint64_t pid = 0;
 	int json = 0, no_values = 0, n_pid = 0;
 	const cli_opt opts[] = {
@@ -159,6 +178,7 @@ int cmd_dump(int argc, char **argv)
 		{"collect", 0, CLI_FLAG, &o.collect, NULL, NULL},
 		{"no-values", 0, CLI_FLAG, &no_values, NULL, NULL},
 		{"signal", 0, CLI_OPTVAL, &sig, "SIG", NULL},
+		{"fork", 0, CLI_STR, &fork, "MODE", NULL},
 		CLI_JSON(&json),
 		{"verbose", 'v', CLI_FLAG, &o.verbose, NULL, NULL},
 		{0}};
@@ -167,6 +187,9 @@ int cmd_dump(int argc, char **argv)
 	if (prc != CLI_GO_ON)
 		return cli_exit(prc);
 	o.values = !no_values;
+	if (cli_fork_mode("dump", &fork) < 0)
+		return GL_EXIT_USAGE;
+	o.fork = fork;
 	if (sig) {
 		o.use_signal = 1;
 		if (parse_signal(sig, &o.signum) < 0)
@@ -218,6 +241,12 @@ int cmd_dump(int argc, char **argv)
 		       gl_fmt_count(b1, r->objects), gl_fmt_count(b2, r->edges), gl_fmt_bytes(b3, r->bytes),
 		       gl_fmt_bytes(b4, r->file_bytes), r->python, o.pid);
 		printf("  process paused %.3f s (the dump held the GIL)", r->pause_seconds);
+		if (r->forked)
+			printf("; a copy-on-write child walked it in %.2f s while the process ran on,\n"
+			       "  costing %s of copied pages and buffers",
+			       r->child_seconds, gl_fmt_bytes(b1, r->cow_private_bytes));
+		else if (r->fork_note[0])
+			printf(";\n  %s", r->fork_note);
 		if (!o.use_signal)
 			printf("; waited %.3f s for the GIL\n  injected in %.4f s, thread stopped %.4f s (%s)",
 			       r->gil_wait_seconds, r->inject_seconds, r->stopped_seconds, r->safe_point);

@@ -218,8 +218,10 @@ static void print_text(const gl_snap *s)
 	if (jnum(f, "pause_seconds", &d)) {
 		ROW("pause");
 		printf("%.3f s", d);
+		const char *mode = json_string_value(json_object_get(f, "mode"));
+		int forked = mode && strcmp(mode, "fork") == 0;
 		if (jnum(f, "walk_seconds", &d))
-			printf(" (walk %.3f s)", d);
+			printf(forked ? " (then a copy-on-write child walked for %.3f s)" : " (walk %.3f s)", d);
 		if (jint(f, "shim_peak_bytes", &n) && n >= 0)
 			printf(", shim memory peak %s", gl_fmt_bytes(b1, (uint64_t)n));
 		printf("\n");

@@ -22,9 +22,9 @@
 #include "cli.h"
 
 static const char run_usage[] =
-	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON SCRIPT [ARGS...]\n"
-	"       graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON -m MODULE [ARGS...]\n"
-	"       graphleak run [-o SNAP] [--at-exit] [--no-values] -- PYTHON -c CODE [ARGS...]\n"
+	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON SCRIPT [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON -m MODULE [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON -c CODE [ARGS...]\n"
 	"\n"
 	"Runs a Python program with graphleak's shim importable and takes heap\n"
 	"snapshots of it: when it receives SIGUSR2 (kill -USR2 PID), and, with\n"
@@ -46,6 +46,10 @@ static const char run_usage[] =
 	"  --no-values        record no str/bytes/int/float values, only names (of\n"
 	"                     modules, classes, functions, globals and attributes:\n"
 	"                     interned identifiers): safer to share\n"
+	"  --fork MODE        how each snapshot walks the heap: auto (default: in a\n"
+	"                     copy-on-write child when the memory allows, so the\n"
+	"                     program is paused for milliseconds, else in place),\n"
+	"                     always, never (in place). Sets GRAPHLEAK_FORK for it\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"PYTHON is any CPython 3.8+ that graphleak's shim was built for (the build\n"
@@ -66,17 +70,25 @@ static int find_bootstrap(char *out, size_t len)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *out = NULL;
+	const char *out = NULL, *fork = NULL;
 	int at_exit = 0, no_values = 0;
 	const cli_opt opts[] = {
 		CLI_OUTPUT(&out, "SNAP"),
 		{"at-exit", 0, CLI_FLAG, &at_exit, NULL, NULL},
 		{"no-values", 0, CLI_FLAG, &no_values, NULL, NULL},
+		{"fork", 0, CLI_STR, &fork, "MODE", NULL},
 		{0}};
 	cli_args ca = {.cmd = "run", .usage = run_usage, .opts = opts, .takes_program = 1};
 	int prc = cli_parse(&ca, argc, argv);
 	if (prc != CLI_GO_ON)
 		return cli_exit(prc);
+	if (cli_fork_mode("run", &fork) < 0)
+		return GL_EXIT_USAGE;
+	/* the shim reads it in the program (cow.h) */
+	if (fork && setenv("GRAPHLEAK_FORK", fork, 1) < 0) {
+		fprintf(stderr, "graphleak run: cannot set GRAPHLEAK_FORK: %s\n", strerror(errno));
+		return GL_EXIT_FAIL;
+	}
 	int i = ca.program;
 	if (!i)
 		return cli_usage_error("run", "no program given: graphleak run [options] -- PYTHON SCRIPT [ARGS...]");

@@ -521,6 +521,25 @@ void gl_w_abort(gl_writer *w)
 	writer_free(w);
 }
 
+int gl_w_fd(const gl_writer *w)
+{
+	return w->fd;
+}
+
+const char *gl_w_tmp_path(const gl_writer *w)
+{
+	return w->tmp_path;
+}
+
+void gl_w_release(gl_writer *w)
+{
+	if (!w)
+		return;
+	if (w->fd >= 0)
+		close(w->fd);
+	writer_free(w);
+}
+
 static int publish(gl_writer *w)
 {
 	if (w->flags & GL_W_OVERWRITE) {

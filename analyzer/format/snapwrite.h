@@ -96,4 +96,13 @@ int gl_w_finish(gl_writer *w, const char *footer_json, size_t footer_len,
 /* Closes and removes the temporary file and frees the writer. NULL is a no-op. */
 void gl_w_abort(gl_writer *w);
 
+/*
+ * For a writer another process goes on with (the shim's copy-on-write
+ * child): its file descriptor and temporary file, and the release of this
+ * process's copy of it (descriptor closed, memory freed, the file left).
+ */
+int gl_w_fd(const gl_writer *w);
+const char *gl_w_tmp_path(const gl_writer *w);
+void gl_w_release(gl_writer *w);
+
 #endif /* GRAPHLEAK_SNAPWRITE_H */
