@@ -56,6 +56,17 @@ def child(n, tmp):
     t = time.perf_counter()
     objgraph.typestats()
     out["typestats_s"] = time.perf_counter() - t
+    # the floor: a plain os.fork() of the same process (the kernel copies
+    # its page tables either way), its child exiting at once
+    forks = []
+    for _ in range(3):
+        t = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        forks.append(time.perf_counter() - t)
+        os.waitpid(pid, 0)
+    out["os_fork_s"] = sorted(forks)[1]
 
     def dumps(mode, busy=False):
         rows = []
@@ -105,14 +116,14 @@ def med(rows, key):
 
 
 def section(results, when):
-    rows = ["| heap (gc-tracked) | RSS | objgraph.typestats() | pause, in place | pause, fork | vs typestats | "
+    rows = ["| heap (gc-tracked) | RSS | objgraph.typestats() | pause, in place | os.fork() | pause, fork | vs typestats | "
             "child's walk | file complete | copy's cost, quiet | pause, busy | copy's cost, busy | the process meanwhile |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         ip, fk, fb = r["in_place"], r["fork"], r["fork_busy"]
-        rows.append("| {:,} | {:.0f} MB | {:.3f} s | {:.3f} s | {:.1f} ms | {:.3f}x | {:.3f} s | {:.3f} s | {:.1f} MB | "
-                    "{:.1f} ms | {:.1f} MB | {:,} writes, {:,} new dicts |".format(
-                        r["tracked"], r["rss"] / 1e6, r["typestats_s"], med(ip, "pause_seconds"),
+        rows.append("| {:,} | {:.0f} MB | {:.3f} s | {:.3f} s | {:.1f} ms | {:.1f} ms | {:.3f}x | {:.3f} s | {:.3f} s | "
+                    "{:.1f} MB | {:.1f} ms | {:.1f} MB | {:,} writes, {:,} new dicts |".format(
+                        r["tracked"], r["rss"] / 1e6, r["typestats_s"], med(ip, "pause_seconds"), r["os_fork_s"] * 1e3,
                         med(fk, "pause_seconds") * 1e3, med(fk, "pause_seconds") / r["typestats_s"],
                         med(fk, "walk_seconds"), med(fk, "total_seconds"), med(fk, "cow_private_bytes") / 1e6,
                         med(fb, "pause_seconds") * 1e3, med(fb, "cow_private_bytes") / 1e6, med(fb, "writes"),
@@ -120,7 +131,9 @@ def section(results, when):
     return ("## The pause: in place and copy-on-write\n\n%s\n\n%s\n\n"
             "Made by `bench/pause.py` in Python %s: three dumps of each kind in one process on one heap "
             "(`bench/heap.py`), the median shown. *Pause* is how long the dump held the GIL: the whole walk in "
-            "place; with the fork, the header, the headroom check and the clone. *Child's walk* and *file "
+            "place; with the fork, the header, the headroom check and the clone. *os.fork()* is a plain fork of the "
+            "same process (median of three), whose child exits at once: the kernel's copy of the page tables, "
+            "which the clone pays too. *Child's walk* and *file "
             "complete* are the fork's walk and the dump until its file is complete (the process runs meanwhile). "
             "*Copy's cost* is the child's private memory at its end (smaps_rollup Private_Clean + "
             "Private_Dirty): the pages copied because the process or the child wrote them, plus the walk's own "

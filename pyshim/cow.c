@@ -378,7 +378,7 @@ int gl_cow_wait(gl_cow *c, gl_cow_report *out, char *err, size_t len)
 				break;
 			}
 			struct pollfd p = {.fd = c->pidfd, .events = POLLIN};
-			int r = poll(&p, 1, left > 1000 ? 1000000 : (int)(left * 1000) + 1);
+			int r = poll(&p, 1, (int)(left * 1000) + 1);
 			if (r > 0)
 				break;
 			if (r < 0 && errno != EINTR)

@@ -245,6 +245,11 @@ def cmd_headroom(gl, args):
         check(r and "ValueError" in r.get("error", ""), "headroom: a bad fork= is a ValueError: %s" % r)
         rc, so, se, _ = run([gl, "dump", "--pid", str(t.pid), "-o", out + "x", "--fork", "sometimes"])
         check(rc == 2 and "--fork takes auto, always or never" in se, "headroom: --fork sometimes: rc %d %s" % (rc, se))
+        rc, so, se, _ = run([gl, "run", "--fork", "sometimes", "--", sys.executable, "-c", "pass"])
+        check(rc == 2 and "--fork takes auto, always or never" in se, "headroom: run --fork sometimes: rc %d %s" % (rc, se))
+        rc, so, se, _ = run([gl, "dump", "--pid", str(t.pid), "-o", out + "y"], env=dict(os.environ, GRAPHLEAK_FORK="maybe"))
+        check(rc == 2 and "GRAPHLEAK_FORK takes auto, always or never" in se,
+              "headroom: GRAPHLEAK_FORK=maybe: rc %d %s" % (rc, se))
     finally:
         t.kill()
     env.pop("GRAPHLEAK_TEST_HEADROOM")
