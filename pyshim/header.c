@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "header.h"
+#include "memstat.h"
 #include "pyutil.h"
 
 /* A JSON string from a Python str (raw UTF-8, no cache created), or null. */
@@ -313,6 +314,7 @@ void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held, PyO
 	strftime(tbuf, sizeof tbuf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	gl_sb_printf(j, "\"time\": \"%s\", \"time_unix\": %.6f, ", tbuf, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
 	gl_sb_printf(j, "\"rss_bytes\": %lld, ", rss_bytes());
+	gl_memstat_json(j);
 	/* gc */
 	PyObject *gc = PyImport_ImportModule("gc");
 	if (!gc)

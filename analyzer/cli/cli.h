@@ -26,6 +26,7 @@ int cmd_path(int argc, char **argv);
 int cmd_suspects(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_growth(int argc, char **argv);
+int cmd_memory(int argc, char **argv); /* cmd_memory.c */
 int cmd_watch(int argc, char **argv);
 int cmd_render(int argc, char **argv); /* cmd_render.c */
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "memory.h"
 #include "growth.h"
 #include "humanfmt.h"
 #include "progress.h"
@@ -78,7 +79,8 @@ static json_t *u64_array(const uint64_t *v, const uint32_t *id, size_t n)
 	return a;
 }
 
-static int print_json(const char *const *paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit)
+static int print_json(const char *const *paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit,
+		      const gl_mem_growth *mg)
 {
 	json_incref(snaps);
 	json_t *grow = json_array();
@@ -124,17 +126,26 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 		"since", paths[n - 2], "count", (json_int_t)g->fresh_objects, "size", (json_int_t)g->fresh_bytes,
 		"holders_from_sample_of", (json_int_t)g->fresh_objects, "holders", fresh, "unreached",
 		(json_int_t)g->fresh.unheld, "graphleak_only", (json_int_t)g->fresh.own_only);
+	json_object_set_new(root, "memory", gl_memory_growth_json(mg));
 	int rc = cli_print_json("growth", root);
 	json_decref(root);
 	return rc;
 }
 
-static void print_text(const char *const *paths, size_t n, const gl_growth *g, size_t limit)
+static void print_text(const char *const *paths, size_t n, const gl_growth *g, size_t limit,
+		       const gl_mem_growth *mg)
 {
 	char n1[GL_FMT_BUF], n2[GL_FMT_BUF];
 	printf("Growth across %zu snapshots: %s", n, paths[0]);
 	for (size_t k = 1; k < n; k++)
 		printf(" -> %s", paths[k]);
+	if (mg->verdict != GL_MEM_VERDICT_UNKNOWN) {
+		gl_sb sb = {0};
+		gl_memory_say(&sb, mg);
+		printf("\n\nMemory: %s\n  (graphleak memory %s %s: the parts)", gl_sb_failed(&sb) ? "" : gl_sb_str(&sb),
+		       paths[0], paths[n - 1]);
+		gl_sb_free(&sb);
+	}
 	printf("\n\nGrowing containers:\n");
 	if (!g->ngrowers)
 		printf("  none: no container's length or retained size rose past the thresholds\n");
@@ -247,11 +258,23 @@ int cmd_growth(int argc, char **argv)
 		return GL_EXIT_FAIL;
 	}
 	cli_timing("growth", t0);
+	/* where the RSS went, from the first and the last snapshot's figures */
+	gl_memory m0, m1;
+	gl_mem_growth mg;
+	gl_snap *first;
+	if (cli_load(paths[0], GL_SNAP_META_ONLY, &first) == 0) {
+		gl_memory_from(&m0, first->header, first->footer);
+		gl_snap_free(first);
+	} else {
+		memset(&m0, 0, sizeof m0);
+	}
+	gl_memory_from(&m1, last->header, last->footer);
+	gl_memory_growth(&m0, &m1, &mg);
 	int rc = GL_EXIT_OK;
 	if (json)
-		rc = print_json(paths, snaps, n, &g, (size_t)limit);
+		rc = print_json(paths, snaps, n, &g, (size_t)limit, &mg);
 	else
-		print_text(paths, n, &g, (size_t)limit);
+		print_text(paths, n, &g, (size_t)limit, &mg);
 	json_decref(snaps);
 	gl_growth_free(&g);
 	report_close(last, &al);

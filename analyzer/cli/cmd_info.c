@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "humanfmt.h"
+#include "memory.h"
 
 static const char info_usage[] =
 	"usage: graphleak info SNAP [--redact] [--json]\n"
@@ -169,6 +170,18 @@ static void print_text(const gl_snap *s)
 		ROW("time"), printf("%s\n", v);
 	if (jint(h, "rss_bytes", &n) && n >= 0)
 		ROW("rss"), printf("%s (%s bytes)\n", gl_fmt_bytes(b1, (uint64_t)n), gl_fmt_count(b2, (uint64_t)n));
+	gl_memory mem;
+	gl_memory_from(&mem, h, s->footer);
+	if (mem.known) {
+		char b4[GL_FMT_BUF], b5[GL_FMT_BUF];
+		ROW("memory");
+		printf("objects %s, native %s, allocators' free space %s, files %s, other %s\n",
+		       gl_fmt_bytes(b1, (uint64_t)mem.part[GL_MEM_OBJECTS]), gl_fmt_bytes(b2, (uint64_t)mem.part[GL_MEM_NATIVE]),
+		       gl_fmt_bytes(b3, (uint64_t)(mem.part[GL_MEM_PY_FREE] + mem.part[GL_MEM_C_FREE])),
+		       gl_fmt_bytes(b4, (uint64_t)mem.part[GL_MEM_FILE]), gl_fmt_bytes(b5, (uint64_t)mem.part[GL_MEM_OTHER]));
+		ROW("");
+		printf("(graphleak memory %s: what each is)\n", s->path);
+	}
 	const json_t *gc = json_object_get(h, "gc");
 	if (json_is_object(gc)) {
 		char th[96], co[96];

@@ -26,6 +26,7 @@ static const command commands[] = {
 	{"path", cmd_path, "who keeps an object (or a type's objects) alive: the chain from a root"},
 	{"cycles", cmd_cycles, "cyclic garbage, cycles with __del__, and gc.garbage"},
 	{"growth", cmd_growth, "what keeps growing across snapshots, and who holds it"},
+	{"memory", cmd_memory, "where the RSS is: objects, allocators' free space, native memory"},
 	{"watch", cmd_watch, "snapshot a running process at an interval and report its growth"},
 	{"render", cmd_render, "draw who holds what (SVG, PNG, PDF, DOT) for a bug report"},
 	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},

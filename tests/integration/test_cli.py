@@ -50,13 +50,14 @@ TABLE = {
     "path": (["{s}", "--type", "dict"], ["type", "id", "limit", "json", "redact"], True, True, True),
     "cycles": (["{s}"], ["limit", "json", "redact"], True, True, True),
     "growth": (["{s2}", "{s}"], ["min-items", "min-bytes", "limit", "json", "redact"], True, True, True),
+    "memory": (["{s2}", "{s}"], ["json"], True, True, False),
     "render": (["{s}", "--cycles", "-o", "{o}.svg"], ["backrefs", "max-objects", "format", "redact"], True, False,
                False),
     "export": (["{s}", "-o", "{o}.jsonl"], ["output", "redact"], True, False, False),
     "import": (["{j}", "-o", "{o}.snap"], ["output", "force"], False, False, False),
-    "run": ([], ["output", "at-exit", "no-values"], False, False, False),
-    "dump": ([], ["pid", "timeout", "dump-timeout", "collect", "no-values", "signal", "json", "verbose"], False,
-             False, False),
+    "run": ([], ["output", "at-exit", "no-values", "fork"], False, False, False),
+    "dump": ([], ["pid", "timeout", "dump-timeout", "collect", "no-values", "signal", "fork", "json", "verbose"],
+             False, False, False),
     "watch": ([], ["pid", "interval", "count", "timeout", "signal", "json"], False, False, False),
 }
 

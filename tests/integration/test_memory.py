@@ -1,0 +1,87 @@
+"""test_memory.py - where the memory is, and why it grew (label integration):
+`graphleak memory` on three processes whose RSS grows by more than 100 MB for
+three different reasons (memory/three_causes.py): the verdict names the
+cause with its figures, and every snapshot's breakdown adds up to its RSS
+within 5% (the allocators' figures include free memory that is not all
+resident: `overcount`).
+
+    PYTHON test_memory.py GRAPHLEAK PYTHON
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAILS = []
+EXPECT = {"native": "native", "fragmentation": "fragmentation", "objects": "objects"}
+MB = 1 << 20
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL: " + what, flush=True)
+    return cond
+
+
+def shim_dir(gl, py):
+    minor = subprocess.run([py, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                           stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+    manifest = os.path.join(os.path.dirname(os.path.realpath(gl)), "pyshim", "shims.tsv")
+    with open(manifest) as f:
+        for line in f:
+            p = line.rstrip("\n").split("\t")
+            if p[0] == minor:
+                return os.path.join(os.path.dirname(manifest), p[3])
+    return None
+
+
+def main():
+    gl, py = os.path.abspath(sys.argv[1]), sys.argv[2]
+    env = dict(os.environ, PYTHONPATH=shim_dir(gl, py))
+    with tempfile.TemporaryDirectory(prefix="gl-memory-") as d:
+        for cause, verdict in EXPECT.items():
+            a, b = os.path.join(d, cause + "-1.snap"), os.path.join(d, cause + "-2.snap")
+            p = subprocess.run([py, os.path.join(HERE, "memory", "three_causes.py"), cause, a, b], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+            if not check(p.returncode == 0, "%s: the program ran: %s" % (cause, p.stderr[-500:])):
+                continue
+            prog = json.loads(p.stdout.strip().splitlines()[-1])
+            grew = prog["rss_after"] - prog["rss_before"]
+            check(grew >= 100 * MB, "%s: RSS grew by at least 100 MB (%.0f MB)" % (cause, grew / MB))
+            q = subprocess.run([gl, "memory", a, b, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=120)
+            if not check(q.returncode == 0, "%s: graphleak memory: %s" % (cause, q.stderr.strip())):
+                continue
+            j = json.loads(q.stdout)
+            g = j["growth"]
+            print("%-14s RSS +%.0f MB: %s" % (cause, g["rss_delta"] / MB, g["says"]), flush=True)
+            check(g["verdict"] == verdict, "%s: the verdict is %s (%s)" % (cause, verdict, g["verdict"]))
+            key = {"native": "native_delta", "fragmentation": "fragmentation_delta", "objects": "objects_delta"}[cause]
+            check(g[key] >= 0.8 * g["rss_delta"],
+                  "%s: the part named carries most of the growth (%d of %d)" % (cause, g[key], g["rss_delta"]))
+            check("MiB" in g["says"], "%s: the verdict gives figures: %r" % (cause, g["says"]))
+            for s in j["snapshots"]:
+                m = s["memory"]
+                if not check(m["known"], "%s: %s has memory figures" % (cause, s["path"])):
+                    continue
+                total = sum(m["parts"].values())
+                check(abs(total - m["overcount"] - m["rss"]) <= 1 and m["overcount"] <= 0.05 * m["rss"],
+                      "%s: %s adds up to RSS within 5%% (parts %d, RSS %d, over by %d)" % (
+                          cause, os.path.basename(s["path"]), total, m["rss"], m["overcount"]))
+                check(m["pymalloc"] is not None and m["pymalloc"]["arenas"] > 0,
+                      "%s: pymalloc's arenas read (%s)" % (cause, m["pymalloc"]))
+            # the text view: the parts and the verdict
+            t = subprocess.run([gl, "memory", a, b], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
+            check(t.returncode == 0 and "RSS" in t.stdout and "pymalloc free" in t.stdout and g["says"] in t.stdout,
+                  "%s: the text view shows the parts and the verdict" % cause)
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
