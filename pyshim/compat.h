@@ -485,6 +485,64 @@ static inline size_t gl_deque_sizeof(PyObject *o)
 	return (size_t)Py_TYPE(o)->tp_basicsize + blocks * (GL_DEQUE_BLOCKLEN + 2) * sizeof(void *);
 }
 
+/*
+ * Memory outside an object that the object owns, for the types whose layout
+ * is the same in 3.8-3.13 (checked by name and tp_basicsize, along the
+ * bases, so that subclasses count too):
+ *   - array.array (Modules/arraymodule.c): ob_item, allocated, ob_descr
+ *     after the var header; the descriptor's itemsize is its second field.
+ *     Its size is array.__sizeof__(): the object and its buffer;
+ *   - mmap.mmap (Modules/mmapmodule.c): data and size after the header. Its
+ *     size is the object and its whole mapping (mmap has no __sizeof__:
+ *     sys.getsizeof leaves the mapping out); a closed mmap maps nothing.
+ * io.BytesIO's buffer is a bytes object: an edge to it (gl_ctypes) records
+ * it. collections.deque's blocks are in gl_deque_sizeof().
+ */
+typedef enum { GL_NATIVE_NONE, GL_NATIVE_ARRAY, GL_NATIVE_MMAP } gl_native;
+
+typedef struct {
+	PyObject_VAR_HEAD
+	char *ob_item;
+	Py_ssize_t allocated;
+	const struct {
+		char typecode;
+		int itemsize;
+	} *ob_descr;
+	PyObject *weakreflist;
+	Py_ssize_t ob_exports;
+} gl_array_head;
+
+typedef struct {
+	PyObject_HEAD
+	char *data;
+	Py_ssize_t size;
+} gl_mmap_head;
+
+static inline gl_native gl_native_kind(PyTypeObject *tp)
+{
+	for (PyTypeObject *t = tp; t; t = t->tp_base) {
+		if (strcmp(t->tp_name, "array.array") == 0 && t->tp_basicsize == (Py_ssize_t)sizeof(gl_array_head))
+			return GL_NATIVE_ARRAY;
+		if (strcmp(t->tp_name, "mmap.mmap") == 0 && (t->tp_basicsize == 72 || t->tp_basicsize == 80))
+			return GL_NATIVE_MMAP;
+	}
+	return GL_NATIVE_NONE;
+}
+
+static inline size_t gl_array_sizeof(PyObject *o)
+{
+	const gl_array_head *a = (const gl_array_head *)o;
+	size_t item = a->ob_descr ? (size_t)a->ob_descr->itemsize : 0;
+	size_t alloc = a->allocated > 0 ? (size_t)a->allocated : 0;
+	return (size_t)Py_TYPE(o)->tp_basicsize + alloc * item;
+}
+
+static inline size_t gl_mmap_mapped(PyObject *o)
+{
+	const gl_mmap_head *m = (const gl_mmap_head *)o;
+	return m->data && m->size > 0 ? (size_t)m->size : 0;
+}
+
 /* type.__sizeof__(): a class with its instances' shared keys. */
 static inline size_t gl_type_sizeof(PyObject *o)
 {
@@ -1040,6 +1098,9 @@ static const gl_ctype gl_ctypes[] = {
 	 * entered before it, its mapping of variables */
 	{"_contextvars.Context", 48, {{"ctx_prev", 16}, {"ctx_vars", 24}, {NULL, 0}}},
 	{"Context", 48, {{"ctx_prev", 16}, {"ctx_vars", 24}, {NULL, 0}}},
+	/* io.BytesIO (Modules/_io/bytesio.c, 3.8-3.13): its buffer, a bytes
+	 * object its traverse does not report */
+	{"_io.BytesIO", 64, {{"buf", 16}, {NULL, 0}}},
 	/* operator.attrgetter: the tuple of attribute names */
 	{"operator.attrgetter", 32, {{"attr", 24}, {NULL, 0}}},
 	{"operator.attrgetter", 40, {{"attr", 24}, {NULL, 0}}},

@@ -116,7 +116,7 @@ typedef struct {
 } bitset;
 
 enum { SZ_DEFAULT, SZ_LIST, SZ_DICT, SZ_SET, SZ_STR, SZ_BYTES, SZ_BYTEARRAY, SZ_INT, SZ_TYPE, SZ_FRAME, SZ_CODE,
-       SZ_ODICT, SZ_DEQUE, SZ_GEN, SZ_APPROX, SZ_N_ };
+       SZ_ODICT, SZ_DEQUE, SZ_GEN, SZ_APPROX, SZ_ARRAY, SZ_MMAP, SZ_N_ };
 enum { SH_GENERIC, SH_LIST, SH_TUPLE, SH_DICT, SH_SET };
 /* what the preview is made of (the checks of record(), once per type) */
 enum { VK_OTHER, VK_STR, VK_BYTES, VK_BYTEARRAY, VK_BOOL, VK_INT, VK_FLOAT, VK_MODULE, VK_TYPE,
@@ -130,6 +130,8 @@ typedef struct {
 	Py_ssize_t off;
 	uint32_t sid;
 	uint8_t kind; /* GL_EK_ATTR or GL_EK_FIELD */
+	uint8_t cfield; /* from compat.h's table: a strong reference; if the
+			 * type's traverse does not report it, an extra edge */
 } member_t;
 
 typedef struct {
@@ -494,7 +496,8 @@ static int held_count(const walker *w, PyObject *o)
 	return c;
 }
 
-static int add_member(walker *w, typeinfo *ti, Py_ssize_t off, uint32_t sid, uint8_t kind, size_t *cap)
+static int add_member(walker *w, typeinfo *ti, Py_ssize_t off, uint32_t sid, uint8_t kind, uint8_t cfield,
+		      size_t *cap)
 {
 	for (uint32_t i = 0; i < ti->nmembers; i++)
 		if (ti->members[i].off == off)
@@ -510,6 +513,7 @@ static int add_member(walker *w, typeinfo *ti, Py_ssize_t off, uint32_t sid, uin
 	ti->members[ti->nmembers].off = off;
 	ti->members[ti->nmembers].sid = sid;
 	ti->members[ti->nmembers].kind = kind;
+	ti->members[ti->nmembers].cfield = cfield;
 	ti->nmembers++;
 	return 0;
 }
@@ -621,12 +625,12 @@ static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 				continue;
 			if (m->flags & 8 /* Py_RELATIVE_OFFSET */)
 				continue;
-			if (add_member(w, ti, m->offset, intern_c(w, m->name), (uint8_t)slots_kind, &mcap) < 0)
+			if (add_member(w, ti, m->offset, intern_c(w, m->name), (uint8_t)slots_kind, 0, &mcap) < 0)
 				return NULL;
 		}
 		/* C fields that no PyMemberDef names, of a few known types (compat.h) */
 		for (const gl_cfield *cf = gl_ctype_fields(t); cf && cf->name; cf++) {
-			if (add_member(w, ti, cf->off, intern_c(w, cf->name), GL_EK_FIELD, &mcap) < 0)
+			if (add_member(w, ti, cf->off, intern_c(w, cf->name), GL_EK_FIELD, 1, &mcap) < 0)
 				return NULL;
 			ti->has_cfields = 1;
 		}
@@ -645,6 +649,18 @@ static typeinfo *type_info_slow(walker *w, PyTypeObject *tp)
 	else if (tp == &PyGen_Type || tp == &PyCoro_Type || tp == &PyAsyncGen_Type)
 		ti->size_mode = SZ_GEN; /* they embed their frame (gen_sizeof) */
 #endif
+	/* memory outside the object that it owns (compat.h, gl_native_kind):
+	 * array.array's buffer, mmap.mmap's mapping */
+	switch (gl_native_kind(tp)) {
+	case GL_NATIVE_ARRAY:
+		ti->size_mode = SZ_ARRAY;
+		break;
+	case GL_NATIVE_MMAP:
+		ti->size_mode = SZ_MMAP;
+		break;
+	default:
+		break;
+	}
 	ti->flags = f;
 
 	if (tp == &PyList_Type)
@@ -828,7 +844,7 @@ static void gather_candidates(walker *w, PyObject *o, typeinfo *ti)
 		fcand(w, (PyObject *)tp, F_CLASS);
 	for (uint32_t i = 0; i < ti->nmembers; i++) {
 		member_t *m = &ti->members[i];
-		cand(w, *(PyObject **)((char *)o + m->off), m->kind, m->sid, 0);
+		cand(w, *(PyObject **)((char *)o + m->off), m->kind, m->sid, m->cfield);
 	}
 	fcand(w, gl_classic_dict(o), F_DICT);
 	/* the owner's reference to its managed dict, which its traverse does not
@@ -1547,6 +1563,12 @@ static void record(walker *w, PyObject *o, int tracked)
 	case SZ_APPROX:
 		flags |= GL_OF_SIZE_APPROX;
 		size = gl_default_sizeof(o);
+		break;
+	case SZ_ARRAY:
+		size = gl_array_sizeof(o);
+		break;
+	case SZ_MMAP:
+		size = gl_default_sizeof(o) + gl_mmap_mapped(o);
 		break;
 	case SZ_BYTES:
 	default:

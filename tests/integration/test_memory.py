@@ -3,7 +3,9 @@
 three different reasons (memory/three_causes.py): the verdict names the
 cause with its figures, and every snapshot's breakdown adds up to its RSS
 within 5% (the allocators' figures include free memory that is not all
-resident: `overcount`).
+resident: `overcount`). Then objects that own 8 MiB outside themselves
+(array.array, collections.deque, io.BytesIO, mmap.mmap: memory/owners.py):
+their retained sizes include it, and `suspects` names each.
 
     PYTHON test_memory.py GRAPHLEAK PYTHON
 """
@@ -77,6 +79,21 @@ def main():
             t = subprocess.run([gl, "memory", a, b], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
             check(t.returncode == 0 and "RSS" in t.stdout and "pymalloc free" in t.stdout and g["says"] in t.stdout,
                   "%s: the text view shows the parts and the verdict" % cause)
+        # objects that own memory outside themselves: retained sizes count it
+        snap = os.path.join(d, "owners.snap")
+        p = subprocess.run([py, os.path.join(HERE, "memory", "owners.py"), snap], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+        if check(p.returncode == 0, "owners: the program ran: %s" % p.stderr[-500:]):
+            q = subprocess.run([gl, "top", snap, "--limit", "0", "--json"], stdout=subprocess.PIPE,
+                               universal_newlines=True, timeout=120)
+            types = {r["type"]: r for r in json.loads(q.stdout)["types"]}
+            for t in ("array.array", "collections.deque", "_io.BytesIO", "mmap.mmap"):
+                got = types.get(t, {}).get("retained", 0)
+                print("%-18s retained %.2f MiB" % (t, got / MB), flush=True)
+                check(got >= 8 * MB, "owners: %s retains its 8 MiB (%d bytes)" % (t, got))
+            q = subprocess.run([gl, "suspects", snap], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
+            for g in ("buffer_array", "queue", "stream", "mapping"):
+                check("global %s" % g in q.stdout, "owners: suspects names global %s" % g)
     if FAILS:
         print("%d failure(s)" % len(FAILS))
         sys.exit(1)
