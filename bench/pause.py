@@ -100,7 +100,10 @@ def child(n, tmp):
             r["writes"], r["allocs"] = work
             r["parent_rss_growth"] = rss() - rss0
             del fresh[:]
-            os.unlink(path)
+            if mode == "never" and k == 0:
+                out["kept_snapshot"] = path  # its header's memory figures, read by the driver
+            else:
+                os.unlink(path)
             rows.append(r)
         return rows
 
@@ -117,17 +120,18 @@ def med(rows, key):
 
 def section(results, when):
     rows = ["| heap (gc-tracked) | RSS | objgraph.typestats() | pause, in place | os.fork() | pause, fork | vs typestats | "
-            "child's walk | file complete | copy's cost, quiet | pause, busy | copy's cost, busy | the process meanwhile |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+            "child's walk | file complete | copy's cost, quiet | pause, busy | copy's cost, busy | the process meanwhile | "
+            "memory figures |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         ip, fk, fb = r["in_place"], r["fork"], r["fork_busy"]
         rows.append("| {:,} | {:.0f} MB | {:.3f} s | {:.3f} s | {:.1f} ms | {:.1f} ms | {:.3f}x | {:.3f} s | {:.3f} s | "
-                    "{:.1f} MB | {:.1f} ms | {:.1f} MB | {:,} writes, {:,} new dicts |".format(
+                    "{:.1f} MB | {:.1f} ms | {:.1f} MB | {:,} writes, {:,} new dicts | {:.2f} ms |".format(
                         r["tracked"], r["rss"] / 1e6, r["typestats_s"], med(ip, "pause_seconds"), r["os_fork_s"] * 1e3,
                         med(fk, "pause_seconds") * 1e3, med(fk, "pause_seconds") / r["typestats_s"],
                         med(fk, "walk_seconds"), med(fk, "total_seconds"), med(fk, "cow_private_bytes") / 1e6,
                         med(fb, "pause_seconds") * 1e3, med(fb, "cow_private_bytes") / 1e6, med(fb, "writes"),
-                        med(fb, "allocs")))
+                        med(fb, "allocs"), r["memstat_s"] * 1e3))
     return ("## The pause: in place and copy-on-write\n\n%s\n\n%s\n\n"
             "Made by `bench/pause.py` in Python %s: three dumps of each kind in one process on one heap "
             "(`bench/heap.py`), the median shown. *Pause* is how long the dump held the GIL: the whole walk in "
@@ -139,7 +143,8 @@ def section(results, when):
             "Private_Dirty): the pages copied because the process or the child wrote them, plus the walk's own "
             "buffers; all of it is returned when the child exits. *Busy*: a thread of the process kept "
             "writing to the cached objects (`hits += 1`, 1,000 at a time) and allocating 100 dicts per batch "
-            "for the whole walk. Targets: pause <= 10 ms at 1M (at most 0.1x objgraph.typestats) and <= 40 ms "
+            "for the whole walk. *Memory figures* is what reading the header's memory figures cost (the kernel's "
+            "counters, pymalloc's statistics, mallinfo2; part of the pause either way). Targets: pause <= 10 ms at 1M (at most 0.1x objgraph.typestats) and <= 40 ms "
             "at 10M.\n" % (when, "\n".join(rows), results[0]["python"] if results else "?"))
 
 
@@ -164,6 +169,10 @@ def main():
             p = subprocess.run([args.python, os.path.abspath(__file__), "--child", str(n), "--tmp", tmp], env=env,
                                capture_output=True, text=True, check=True)
             r = json.loads(p.stdout.strip().splitlines()[-1])
+            info = json.loads(subprocess.run([os.path.join(args.build, "graphleak"), "info", r["kept_snapshot"], "--json"],
+                                             capture_output=True, text=True, check=True).stdout)
+            r["memstat_s"] = info["header"].get("memory", {}).get("seconds", 0)
+            os.unlink(r["kept_snapshot"])
             results.append(r)
             print(json.dumps({k: r[k] for k in ("tracked", "typestats_s")}), file=sys.stderr)
             for kind in ("in_place", "fork", "fork_busy"):

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "childmem.h"
+#include "readall.h"
 
 #ifndef __WCLONE
 #define __WCLONE 0x80000000
@@ -73,25 +74,7 @@ gl_fork_mode gl_fork_default(void)
 
 /* ---- the headroom -------------------------------------------------------- */
 
-/* The whole of a small file into buf (NUL-terminated); its length or -1. */
-static ssize_t slurp(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	size_t n = 0;
-	while (n + 1 < cap) {
-		ssize_t r = read(fd, buf + n, cap - 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = 0;
-	return (ssize_t)n;
-}
+
 
 /* "Key:   123 kB" in a /proc file's text: bytes, or -1. */
 static long long kb_field(const char *text, const char *key)
@@ -110,7 +93,7 @@ static long long cg_number(const char *dir, const char *name)
 	char path[4200], buf[64];
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
 		return -1;
-	if (slurp(path, buf, sizeof buf) <= 0)
+	if (gl_read_file(path, buf, sizeof buf) <= 0)
 		return -1;
 	if (strncmp(buf, "max", 3) == 0)
 		return -2;
@@ -127,7 +110,7 @@ static long long cg_number(const char *dir, const char *name)
 static long long cgroup_room(char *where, size_t wlen)
 {
 	char text[4096];
-	if (slurp("/proc/self/cgroup", text, sizeof text) <= 0)
+	if (gl_read_file("/proc/self/cgroup", text, sizeof text) <= 0)
 		return -1;
 	long long best = -1;
 	char *save = NULL;
@@ -196,7 +179,7 @@ int gl_cow_headroom(char *why, size_t len)
 {
 	char status[8192], meminfo[8192], where[4200] = "";
 	long long rss_anon = -1, vm_data = -1, vm_stk = 0;
-	if (slurp("/proc/self/status", status, sizeof status) > 0) {
+	if (gl_read_file("/proc/self/status", status, sizeof status) > 0) {
 		rss_anon = kb_field(status, "RssAnon");
 		vm_data = kb_field(status, "VmData");
 		vm_stk = kb_field(status, "VmStk");
@@ -214,7 +197,7 @@ int gl_cow_headroom(char *why, size_t len)
 		src = "GRAPHLEAK_TEST_HEADROOM";
 	} else {
 		long long avail = -1, commit_limit = -1, committed = -1;
-		if (slurp("/proc/meminfo", meminfo, sizeof meminfo) > 0) {
+		if (gl_read_file("/proc/meminfo", meminfo, sizeof meminfo) > 0) {
 			avail = kb_field(meminfo, "MemAvailable");
 			commit_limit = kb_field(meminfo, "CommitLimit");
 			committed = kb_field(meminfo, "Committed_AS");
@@ -229,7 +212,7 @@ int gl_cow_headroom(char *why, size_t len)
 			src = where;
 		}
 		char oc[16];
-		if (slurp("/proc/sys/vm/overcommit_memory", oc, sizeof oc) > 0 && oc[0] == '2' && commit_limit >= 0 &&
+		if (gl_read_file("/proc/sys/vm/overcommit_memory", oc, sizeof oc) > 0 && oc[0] == '2' && commit_limit >= 0 &&
 		    committed >= 0) {
 			/* strict accounting: the clone must commit the private writable memory */
 			long long commit_room = commit_limit > committed ? commit_limit - committed : 0;
@@ -346,7 +329,7 @@ void gl_cow_child_setup(int keep_fd)
 static uint64_t private_bytes(void)
 {
 	char buf[4096];
-	if (slurp("/proc/self/smaps_rollup", buf, sizeof buf) <= 0)
+	if (gl_read_file("/proc/self/smaps_rollup", buf, sizeof buf) <= 0)
 		return 0;
 	long long a = kb_field(buf, "Private_Clean"), b = kb_field(buf, "Private_Dirty");
 	return (uint64_t)((a > 0 ? a : 0) + (b > 0 ? b : 0));

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "memstat.h"
+#include "readall.h"
 
 /* "Key:   123 kB" from /proc/self/status's text, in bytes; -1 if absent. */
 static long long status_kb(const char *text, const char *key)
@@ -99,12 +100,7 @@ void gl_memstat_json(gl_sb *j)
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char status[8192] = "";
-	FILE *f = fopen("/proc/self/status", "r");
-	if (f) {
-		size_t n = fread(status, 1, sizeof status - 1, f);
-		status[n] = 0;
-		fclose(f);
-	}
+	gl_read_file("/proc/self/status", status, sizeof status);
 	gl_sb_printf(j, "\"memory\": {\"rss\": %lld, \"anonymous\": %lld, \"file\": %lld, \"shmem\": %lld, \"swap\": %lld",
 		     status_kb(status, "VmRSS"), status_kb(status, "RssAnon"), status_kb(status, "RssFile"),
 		     status_kb(status, "RssShmem"), status_kb(status, "VmSwap"));

@@ -52,6 +52,7 @@
 #include "layout.h"
 #include "shim.h"
 #include "strbuf.h"
+#include "readall.h" /* after Python.h (shim.h): its feature macros first */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -116,15 +117,7 @@ static int read_request(const char *path, gl_request *rq, char *err, size_t errl
 		return -1;
 	}
 	char buf[GL_REQ_MAX_BYTES + 1];
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
+	size_t n = gl_read_upto(fd, buf, (size_t)st.st_size);
 	close(fd);
 	buf[n] = 0;
 	char *save = NULL;
