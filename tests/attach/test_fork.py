@@ -159,6 +159,8 @@ def cmd_kill(gl, args):
             so, se = p.communicate()
         check(p.returncode not in (0, None), "kill: dump --pid failed (rc %s)" % p.returncode)
         log("dump said: %s" % se.decode(errors="replace").strip()[:300])
+        left = [f for f in os.listdir(args.work) if f.startswith(".killed-%d" % t.pid) and f.endswith(".part")]
+        check(not left and not os.path.exists(out), "kill: no snapshot and no temporary file left (%s)" % left)
     finally:
         if p.poll() is None:
             p.kill()
