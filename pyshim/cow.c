@@ -102,6 +102,24 @@ static long long cg_number(const char *dir, const char *name)
 	return end == buf ? -1 : v;
 }
 
+/* A "key value" line of a cgroup's memory.stat; -1 if absent. */
+static long long cg_stat(const char *dir, const char *key)
+{
+	char path[4200], text[8192];
+	if ((size_t)snprintf(path, sizeof path, "%s/memory.stat", dir) >= sizeof path ||
+	    gl_read_file(path, text, sizeof text) <= 0)
+		return -1;
+	size_t kl = strlen(key);
+	for (const char *p = text; p && *p;) {
+		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
+			return strtoll(p + kl + 1, NULL, 10);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
 /*
  * The least room left under a memory limit of this process's cgroups and
  * their ancestors (v2 and v1), or -1 when none is limited; the cgroup that
@@ -122,12 +140,13 @@ static long long cgroup_room(char *where, size_t wlen)
 		*c2 = 0;
 		const char *ctrls = c1 + 1, *cgpath = c2 + 1;
 		const char *bases[2] = {NULL, NULL};
-		const char *limf, *usef;
+		const char *limf, *usef, *inactf;
 		if (strcmp(line, "0") == 0 && *ctrls == 0) {
 			bases[0] = "/sys/fs/cgroup";
 			bases[1] = "/sys/fs/cgroup/unified";
 			limf = "memory.max";
 			usef = "memory.current";
+			inactf = "inactive_file";
 		} else {
 			int mem = 0;
 			char cl[256];
@@ -141,6 +160,7 @@ static long long cgroup_room(char *where, size_t wlen)
 			bases[0] = "/sys/fs/cgroup/memory";
 			limf = "memory.limit_in_bytes";
 			usef = "memory.usage_in_bytes";
+			inactf = "total_inactive_file";
 		}
 		for (int b = 0; b < 2 && bases[b]; b++) {
 			char rel[4096];
@@ -151,6 +171,11 @@ static long long cgroup_room(char *where, size_t wlen)
 				long long lim = cg_number(dir, limf);
 				if (lim >= 0 && lim < (1LL << 60)) {
 					long long use = cg_number(dir, usef);
+					/* the usage counts page cache; the inactive part of it
+					 * is reclaimed before anything is killed */
+					long long inact = cg_stat(dir, inactf);
+					if (use > 0 && inact > 0)
+						use = use > inact ? use - inact : 0;
 					long long room = use >= 0 && use < lim ? lim - use : 0;
 					if (best < 0 || room < best) {
 						best = room;

@@ -39,7 +39,8 @@ gl_fork_mode gl_fork_default(void);
  * copied; the child's walk needs its own buffers besides. So the need is the
  * process's anonymous RSS plus a quarter of it plus 64 MiB, and the room is
  * the least of: the memory cgroup's limit minus its usage (v2 memory.max and
- * memory.current, v1 memory.limit_in_bytes and memory.usage_in_bytes, this
+ * memory.current, v1 memory.limit_in_bytes and memory.usage_in_bytes, less
+ * the inactive page cache memory.stat counts, which is reclaimed first; this
  * cgroup and its ancestors), MemAvailable, and, under strict overcommit
  * (vm.overcommit_memory=2), CommitLimit minus Committed_AS against the
  * process's private writable memory (what clone must commit).
