@@ -148,6 +148,19 @@ static inline int *gl_gc_count0(void)
 #endif
 }
 
+/* gc.isenabled()'s flag (3.8-3.11; gl_walk_sites turns collection off
+ * while it creates tuples). */
+#if !GL_PY_AT_LEAST(3, 12)
+static inline int *gl_gc_enabled_ptr(void)
+{
+#if GL_PY_AT_LEAST(3, 9)
+	return &PyInterpreterState_Get()->gc.enabled;
+#else
+	return &_PyRuntime.gc.enabled;
+#endif
+}
+#endif
+
 /* Outside a collection _gc_next is a plain pointer in every version. */
 static inline PyGC_Head *gl_gc_next(PyGC_Head *g)
 {
@@ -1187,5 +1200,75 @@ static inline unsigned long gl_main_thread_ident(void)
 {
 	return _PyRuntime.main_thread;
 }
+
+/*
+ * tracemalloc's record of where each memory block was allocated
+ * (Modules/_tracemalloc.c to 3.11, Python/tracemalloc.c from 3.12):
+ *   - whether it traces: _Py_tracemalloc_config (exported, 3.8-3.11),
+ *     _PyRuntime.tracemalloc.config (3.12+);
+ *   - an object's memory block starts before it: its GC header, and from
+ *     3.11 the pre-header of a managed __dict__ (what tracemalloc itself
+ *     subtracts in get_object_traceback);
+ *   - 3.12+ (GL_TM_DIRECT): its tables are in _PyRuntime, so a block's
+ *     traceback is read in place: traces maps the block to a trace {size,
+ *     traceback}, and a traceback (interned: equal ones are one) has nframe
+ *     frames {filename, lineno}, most recent first. Reading needs the
+ *     tables' lock (tables_lock), or a copy made while it was held;
+ *   - 3.8-3.11 keep the tables in statics of _tracemalloc.c, out of reach:
+ *     the exported _PyTraceMalloc_GetTraceback(domain, block) answers with
+ *     a new tuple of (filename, lineno) tuples, so it is called after the
+ *     walk, with the GIL, in the process itself (never in a copy-on-write
+ *     child, where the lock it takes may have been held at the clone).
+ */
+#if GL_PY_AT_LEAST(3, 12)
+#define GL_TM_DIRECT 1
+typedef struct {
+	size_t size;
+	struct tracemalloc_traceback *traceback;
+} gl_tm_trace;
+#else
+#define GL_TM_DIRECT 0
+#if GL_PY_AT_LEAST(3, 9)
+#include "internal/pycore_pymem.h"
+#endif
+PyAPI_FUNC(PyObject *) _PyTraceMalloc_GetTraceback(unsigned int domain, uintptr_t ptr);
+#endif
+
+static inline const struct _PyTraceMalloc_Config *gl_tm_config(void)
+{
+#if GL_PY_AT_LEAST(3, 12)
+	return &_PyRuntime.tracemalloc.config;
+#else
+	return &_Py_tracemalloc_config;
+#endif
+}
+
+/* The start of o's memory block, as tracemalloc knows it. */
+static inline uintptr_t gl_tm_block(PyObject *o)
+{
+#if GL_PY_AT_LEAST(3, 11)
+	return (uintptr_t)o - _PyType_PreHeaderSize(Py_TYPE(o));
+#else
+	return (uintptr_t)o - (PyType_IS_GC(Py_TYPE(o)) ? sizeof(PyGC_Head) : 0);
+#endif
+}
+
+#if GL_TM_DIRECT
+/* o's block's traceback, or NULL (not traced). The tables' lock held, or a
+ * copy of the process made while it was. */
+static inline const struct tracemalloc_traceback *gl_tm_traceback(PyObject *o)
+{
+	_Py_hashtable_t *traces = _PyRuntime.tracemalloc.traces;
+	if (!traces)
+		return NULL;
+	const gl_tm_trace *t = (const gl_tm_trace *)_Py_hashtable_get(traces, (const void *)gl_tm_block(o));
+	return t ? t->traceback : NULL;
+}
+
+static inline PyThread_type_lock gl_tm_lock(void)
+{
+	return _PyRuntime.tracemalloc.tables_lock;
+}
+#endif
 
 #endif /* GRAPHLEAK_COMPAT_H */

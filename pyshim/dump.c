@@ -67,36 +67,69 @@ void gl_dump_opts_default(gl_dump_opts *o)
 	o->fork = gl_fork_default();
 }
 
+/* Allocation sites: whether this dump records them, and what it says
+ * about them (footer "sites_note"). */
+typedef struct {
+	int record;     /* tracemalloc traces and the sites are read after the walk */
+	int lock;       /* 3.12+, in place: hold tracemalloc's tables lock meanwhile */
+	const char *note;
+} sites_plan;
+
 /* The footer JSON into buf (fixed size: the child allocates nothing for it). */
-static int footer(char *buf, size_t cap, const gl_w_stats *st, const gl_walk_stats *ws, double pause, int forked)
+static int footer(char *buf, size_t cap, const gl_w_stats *st, const gl_walk_stats *ws, double pause, int forked,
+		  const sites_plan *sp, const gl_site_stats *ss)
 {
+	char sites[256];
+	if (sp->record)
+		snprintf(sites, sizeof sites, "{\"count\": %llu, \"objects\": %llu, \"seconds\": %.6f}",
+			 (unsigned long long)ss->sites, (unsigned long long)ss->objects, ss->seconds);
+	else
+		snprintf(sites, sizeof sites, "null");
 	int n = snprintf(buf, cap,
 			 "{\"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu, "
 			 "\"bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, "
-			 "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"mode\": \"%s\", \"warnings\": [%s]}",
+			 "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"mode\": \"%s\", \"sites\": %s, "
+			 "\"sites_note\": %s%s%s, \"warnings\": [%s]}",
 			 (unsigned long long)st->objects, (unsigned long long)st->edges,
 			 (unsigned long long)ws->tracked, (unsigned long long)ws->untracked,
 			 (unsigned long long)ws->bytes, pause, ws->seconds,
 			 (unsigned long long)(ws->mem_peak + st->peak_mem), (unsigned long long)st->strings_dropped,
-			 forked ? "fork" : "in-place",
+			 forked ? "fork" : "in-place", sites, sp->note ? "\"" : "", sp->note ? sp->note : "null",
+			 sp->note ? "\"" : "",
 			 st->strings_dropped ? "\"the string table was full: some names were dropped\"" : "");
 	return n > 0 && (size_t)n < cap ? n : -1;
 }
 
-/* Walks, writes the footer and publishes the file: 0, or -1 with msg
- * (the writer is finished or aborted either way). */
+/* Walks, reads the allocation sites, writes the footer and publishes the
+ * file: 0, or -1 with msg (the writer is finished or aborted either way). */
 static int walk_and_finish(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, const gl_heldlist *held,
-			   double pause, int forked, gl_walk_stats *ws, gl_w_stats *st, char *msg, size_t msglen)
+			   double pause, int forked, const sites_plan *sp, gl_walk_stats *ws, gl_w_stats *st,
+			   char *msg, size_t msglen)
 {
 	msg[0] = 0;
 	int failed = gl_walk_run(w, wr, lists, held->frames, held->n, ws, msg, msglen) < 0;
+	gl_site_stats ss;
+	memset(&ss, 0, sizeof ss);
+	if (!failed && sp->record) {
+#if GL_TM_DIRECT
+		if (sp->lock)
+			PyThread_acquire_lock(gl_tm_lock(), WAIT_LOCK);
+#endif
+		failed = gl_walk_sites(w, wr, &ss) < 0;
+#if GL_TM_DIRECT
+		if (sp->lock)
+			PyThread_release_lock(gl_tm_lock());
+#endif
+		if (failed)
+			snprintf(msg, msglen, "out of memory reading the allocation sites");
+	}
 	gl_w_get_stats(wr, st);
 	if (failed) {
 		gl_w_abort(wr);
 		return -1;
 	}
-	char fj[1024];
-	int n = footer(fj, sizeof fj, st, ws, pause, forked);
+	char fj[1536];
+	int n = footer(fj, sizeof fj, st, ws, pause, forked, sp, &ss);
 	if (n < 0) {
 		gl_w_abort(wr);
 		snprintf(msg, msglen, "internal: the footer does not fit");
@@ -109,7 +142,7 @@ static int walk_and_finish(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists
 
 /* The copy-on-write child: walks, reports, exits (cow.h). */
 __attribute__((noreturn)) static void child_walk(gl_cow *c, gl_walker *w, gl_writer *wr, const gl_gc_lists *lists,
-						 const gl_heldlist *held, double t0)
+						 const gl_heldlist *held, double t0, const sites_plan *sp)
 {
 	gl_mem_enter_child();
 	gl_cow_child_setup(gl_w_fd(wr));
@@ -118,7 +151,11 @@ __attribute__((noreturn)) static void child_walk(gl_cow *c, gl_walker *w, gl_wri
 	memset(&ws, 0, sizeof ws);
 	memset(&st, 0, sizeof st);
 	gl_cow_report *r = c->rep;
-	int rc = walk_and_finish(w, wr, lists, held, c->t_clone - t0, 1, &ws, &st, r->err, sizeof r->err);
+	/* tracemalloc's tables (3.12+) are read without their lock here: the
+	 * parent held it across the clone, so this copy of them is whole */
+	sites_plan csp = *sp;
+	csp.lock = 0;
+	int rc = walk_and_finish(w, wr, lists, held, c->t_clone - t0, 1, &csp, &ws, &st, r->err, sizeof r->err);
 	r->objects = st.objects;
 	r->edges = st.edges;
 	r->tracked = ws.tracked;
@@ -203,26 +240,60 @@ int gl_dump_core(const char *path, const gl_dump_opts *o, gl_dump_summary *s, gl
 	}
 	gl_sb_free(&hj);
 
+	/* allocation sites: when tracemalloc traces (walk.h, gl_walk_sites) */
+	sites_plan sp = {0};
+	gl_fork_mode fork_mode = o->fork;
+	if (gl_tm_config()->tracing) {
+		sp.record = 1;
+#if !GL_TM_DIRECT
+		/* read with the GIL, in the process: not in a child */
+		if (fork_mode == GL_FORK_AUTO) {
+			fork_mode = GL_FORK_NEVER;
+			snprintf(s->fork_note, sizeof s->fork_note,
+				 "walked in place: tracemalloc is tracing, and on CPython 3.8-3.11 its allocation sites "
+				 "are read with the GIL held (3.12+ reads them in the copy)");
+		} else if (fork_mode == GL_FORK_ALWAYS) {
+			sp.record = 0;
+			sp.note = "tracemalloc was tracing, but fork='always' on CPython 3.8-3.11 records no allocation "
+				  "sites (they are read with the GIL held: fork='auto' or 'never' records them)";
+		}
+#endif
+	} else {
+		sp.note = "tracemalloc was not tracing: to record where objects were allocated, start the program "
+			  "with PYTHONTRACEMALLOC=5 (or graphleak run --trace)";
+	}
+	if (sp.record)
+		gl_walk_track_sites(w);
+
 	/* a copy-on-write child, when asked for and there is room (cow.h) */
 	gl_cow cow;
 	memset(&cow, 0, sizeof cow);
 	int forked = 0;
-	if (o->fork != GL_FORK_NEVER) {
+	if (fork_mode != GL_FORK_NEVER) {
 		char why[sizeof s->fork_note - 64];
-		int room = o->fork == GL_FORK_ALWAYS ? 1 : gl_cow_headroom(why, sizeof why);
+		int room = fork_mode == GL_FORK_ALWAYS ? 1 : gl_cow_headroom(why, sizeof why);
 		if (!room) {
 			snprintf(s->fork_note, sizeof s->fork_note, "walked in place: not enough memory for a copy: %s",
 				 why);
 		} else {
 			snprintf(cow.tmp_path, sizeof cow.tmp_path, "%s", gl_w_tmp_path(wr));
+#if GL_TM_DIRECT
+			/* tracemalloc's tables whole in the copy: their lock held across the clone */
+			if (sp.record)
+				PyThread_acquire_lock(gl_tm_lock(), WAIT_LOCK);
+#endif
 			int r = gl_cow_spawn(&cow);
 			if (r == 0)
-				child_walk(&cow, w, wr, &lists, &held, t0);
+				child_walk(&cow, w, wr, &lists, &held, t0, &sp);
+#if GL_TM_DIRECT
+			if (sp.record)
+				PyThread_release_lock(gl_tm_lock());
+#endif
 			if (r > 0) {
 				forked = 1;
-				if (o->fork == GL_FORK_AUTO)
+				if (fork_mode == GL_FORK_AUTO)
 					snprintf(s->fork_note, sizeof s->fork_note, "%s", why);
-			} else if (o->fork == GL_FORK_ALWAYS) {
+			} else if (fork_mode == GL_FORK_ALWAYS) {
 				int e = errno;
 				gl_w_abort(wr);
 				gl_walk_free(w);
@@ -272,7 +343,8 @@ int gl_dump_core(const char *path, const gl_dump_opts *o, gl_dump_summary *s, gl
 	memset(&ws, 0, sizeof ws);
 	memset(&st, 0, sizeof st);
 	char msg[512];
-	int failed = walk_and_finish(w, wr, &lists, &held, now_mono() - t0, 0, &ws, &st, msg, sizeof msg) < 0;
+	sp.lock = GL_TM_DIRECT;
+	int failed = walk_and_finish(w, wr, &lists, &held, now_mono() - t0, 0, &sp, &ws, &st, msg, sizeof msg) < 0;
 	s->shim_peak_bytes = ws.mem_peak + st.peak_mem;
 	s->tracked = ws.tracked;
 	s->untracked = ws.untracked;

@@ -315,6 +315,8 @@ void gl_header_build(gl_sb *j, int values, int collected, gl_heldlist *held, PyO
 	gl_sb_printf(j, "\"time\": \"%s\", \"time_unix\": %.6f, ", tbuf, (double)ts.tv_sec + ts.tv_nsec * 1e-9);
 	gl_sb_printf(j, "\"rss_bytes\": %lld, ", rss_bytes());
 	gl_memstat_json(j);
+	gl_sb_printf(j, "\"tracemalloc\": {\"tracing\": %s, \"frames\": %d}, ",
+		     gl_tm_config()->tracing ? "true" : "false", gl_tm_config()->max_nframe);
 	/* gc */
 	PyObject *gc = PyImport_ImportModule("gc");
 	if (!gc)

@@ -8,7 +8,7 @@
 #include "strbuf.h"
 
 #define GL_SHIM_VERSION "0.1.0"
-#define GL_FMT_VERSION_TEXT "1.0"
+#define GL_FMT_VERSION_TEXT "1.1"
 
 /* Frames the header holds a reference to (on 3.11+ asking for a thread's
  * frames materialises them), until the walk is over. */

@@ -236,6 +236,13 @@ struct gl_walker {
 	size_t ri_cap, ri_capnext, ri_mask;
 
 	uint64_t n_tracked, n_untracked, bytes;
+
+	/* allocation sites (gl_walk_sites): every recorded object, in record
+	 * order, while tm_on */
+	int tm_on;
+	PyObject **tm_objs;
+	size_t tm_n, tm_cap;
+	unsigned char *site_section; /* the SITE section's bytes, written by the writer at the end */
 };
 typedef struct gl_walker walker;
 
@@ -1692,6 +1699,17 @@ static void record(walker *w, PyObject *o, int tracked)
 	if ((flags & GL_OF_FRAME) && w->nheld)
 		refcnt -= (uint64_t)held_count(w, o);
 
+	if (w->tm_on) {
+		if (w->tm_n == w->tm_cap) {
+			size_t nc = w->tm_cap ? w->tm_cap * 2 : 4096;
+			PyObject **n = w_realloc(w, w->tm_objs, w->tm_cap * sizeof *n, nc * sizeof *n);
+			if (!n)
+				return;
+			w->tm_objs = n;
+			w->tm_cap = nc;
+		}
+		w->tm_objs[w->tm_n++] = o;
+	}
 	gl_w_begin_object(w->wr, (uint64_t)(uintptr_t)o, ti->name_sid, flags, size, refcnt, length, pv, pvlen);
 	object_edges(w, o, ti, isgc);
 	gl_w_end_object(w->wr);
@@ -1874,9 +1892,262 @@ void gl_walk_free(gl_walker *w)
 {
 	if (!w)
 		return;
+	free(w->tm_objs);
+	free(w->site_section);
 	free(w->held);
 	walker_free(w);
 	free(w);
+}
+
+/* ======================================================================== */
+/* allocation sites (walk.h: gl_walk_sites)                                 */
+/* ======================================================================== */
+
+void gl_walk_track_sites(gl_walker *w)
+{
+	w->tm_on = 1;
+}
+
+/* A growable byte buffer of varints, for the SITE section. */
+typedef struct {
+	unsigned char *p;
+	size_t n, cap;
+} vbuf;
+
+static void vb_put(walker *w, vbuf *b, uint64_t v)
+{
+	if (b->cap - b->n < 10) {
+		size_t nc = b->cap ? b->cap * 2 : 65536;
+		unsigned char *np = w_realloc(w, b->p, b->cap, nc);
+		if (!np)
+			return;
+		b->p = np;
+		b->cap = nc;
+	}
+	while (v >= 0x80) {
+		b->p[b->n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	b->p[b->n++] = (unsigned char)v;
+}
+
+/* The sites found: their frames, deduplicated by content. */
+typedef struct {
+	PyObject **file;      /* per frame */
+	uint32_t *line;
+	size_t nframes, capframes;
+	uint32_t *first;      /* per site: its first frame */
+	uint16_t *nframe, *total;
+	uint64_t *hash;
+	size_t nsites, capsites;
+	uint32_t *slot;       /* open addressing: site id + 1, 0 empty */
+	size_t nslots;
+} sitetab;
+
+static uint64_t frames_hash(PyObject *const *file, const uint32_t *line, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ (uint64_t)(uintptr_t)file[i]) * 1099511628211ull;
+		h = (h ^ line[i]) * 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+/* The id (1-based) of the site with these frames, added if new; 0 if out of memory. */
+static uint32_t site_id(walker *w, sitetab *t, PyObject *const *file, const uint32_t *line, size_t n, size_t total)
+{
+	uint64_t h = frames_hash(file, line, n);
+	if (t->nsites * 2 >= t->nslots) {
+		size_t ns = t->nslots ? t->nslots * 2 : 4096;
+		uint32_t *sl = w_realloc(w, NULL, 0, ns * sizeof *sl);
+		if (!sl)
+			return 0;
+		memset(sl, 0, ns * sizeof *sl);
+		for (size_t i = 0; i < t->nsites; i++) {
+			size_t k = (size_t)t->hash[i] & (ns - 1);
+			while (sl[k])
+				k = (k + 1) & (ns - 1);
+			sl[k] = (uint32_t)i + 1;
+		}
+		free(t->slot);
+		t->slot = sl;
+		t->nslots = ns;
+	}
+	size_t k = (size_t)h & (t->nslots - 1);
+	for (; t->slot[k]; k = (k + 1) & (t->nslots - 1)) {
+		size_t i = t->slot[k] - 1;
+		if (t->hash[i] != h || t->nframe[i] != n)
+			continue;
+		if (memcmp(t->file + t->first[i], file, n * sizeof *file) == 0 &&
+		    memcmp(t->line + t->first[i], line, n * sizeof *line) == 0)
+			return (uint32_t)i + 1;
+	}
+	if (t->nsites == t->capsites) {
+		size_t nc = t->capsites ? t->capsites * 2 : 1024;
+		uint32_t *f = w_realloc(w, t->first, t->capsites * sizeof *f, nc * sizeof *f);
+		if (f)
+			t->first = f;
+		uint16_t *a = f ? w_realloc(w, t->nframe, t->capsites * sizeof *a, nc * sizeof *a) : NULL;
+		if (a)
+			t->nframe = a;
+		uint16_t *b = a ? w_realloc(w, t->total, t->capsites * sizeof *b, nc * sizeof *b) : NULL;
+		if (b)
+			t->total = b;
+		uint64_t *hh = b ? w_realloc(w, t->hash, t->capsites * sizeof *hh, nc * sizeof *hh) : NULL;
+		if (!hh)
+			return 0;
+		t->hash = hh;
+		t->capsites = nc;
+	}
+	if (t->capframes - t->nframes < n) {
+		size_t nc = t->capframes ? t->capframes * 2 : 4096;
+		while (nc - t->nframes < n)
+			nc *= 2;
+		PyObject **f = w_realloc(w, t->file, t->capframes * sizeof *f, nc * sizeof *f);
+		if (f)
+			t->file = f;
+		uint32_t *l = f ? w_realloc(w, t->line, t->capframes * sizeof *l, nc * sizeof *l) : NULL;
+		if (!l)
+			return 0;
+		t->line = l;
+		t->capframes = nc;
+	}
+	size_t i = t->nsites++;
+	t->first[i] = (uint32_t)t->nframes;
+	t->nframe[i] = (uint16_t)n;
+	t->total[i] = (uint16_t)(total > 65535 ? 65535 : total);
+	t->hash[i] = h;
+	memcpy(t->file + t->nframes, file, n * sizeof *file);
+	memcpy(t->line + t->nframes, line, n * sizeof *line);
+	t->nframes += n;
+	t->slot[k] = (uint32_t)i + 1;
+	return (uint32_t)i + 1;
+}
+
+#define GL_SITE_MAX_FRAMES 128
+
+/* The frames of o's block: how many (0: not traced), into file/line. */
+static size_t block_frames(PyObject *o, PyObject **file, uint32_t *line, size_t *total)
+{
+#if GL_TM_DIRECT
+	const struct tracemalloc_traceback *tb = gl_tm_traceback(o);
+	if (!tb)
+		return 0;
+	size_t n = tb->nframe < GL_SITE_MAX_FRAMES ? tb->nframe : GL_SITE_MAX_FRAMES;
+	for (size_t i = 0; i < n; i++) {
+		file[i] = tb->frames[i].filename;
+		line[i] = tb->frames[i].lineno;
+	}
+	*total = tb->total_nframe;
+	return n;
+#else
+	PyObject *t = _PyTraceMalloc_GetTraceback(0, gl_tm_block(o));
+	if (!t) {
+		PyErr_Clear();
+		return 0;
+	}
+	size_t n = 0;
+	if (PyTuple_Check(t)) {
+		for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(t) && n < GL_SITE_MAX_FRAMES; i++) {
+			PyObject *fr = PyTuple_GET_ITEM(t, i);
+			if (!PyTuple_Check(fr) || PyTuple_GET_SIZE(fr) != 2 || !PyLong_Check(PyTuple_GET_ITEM(fr, 1)))
+				continue;
+			/* the filename is tracemalloc's own interned str: it outlives this tuple */
+			file[n] = PyTuple_GET_ITEM(fr, 0);
+			line[n] = (uint32_t)PyLong_AsUnsignedLong(PyTuple_GET_ITEM(fr, 1));
+			n++;
+		}
+		if (PyErr_Occurred())
+			PyErr_Clear();
+	}
+	Py_DECREF(t);
+	*total = n;
+	return n;
+#endif
+}
+
+int gl_walk_sites(gl_walker *w, gl_writer *wr, gl_site_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	if (!w->tm_on)
+		return 0;
+	double t0 = now_mono();
+#if !GL_TM_DIRECT
+	/* new tuples: no collection meanwhile (gc.disable() for the loop) */
+	int *enabled = gl_gc_enabled_ptr();
+	int was = *enabled;
+	*enabled = 0;
+#endif
+	sitetab t;
+	memset(&t, 0, sizeof t);
+	vbuf entries = {0}, out = {0};
+	PyObject *file[GL_SITE_MAX_FRAMES];
+	uint32_t line[GL_SITE_MAX_FRAMES];
+	size_t prev = 0;
+	for (size_t i = 0; i < w->tm_n && !w->failed; i++) {
+		size_t total = 0;
+		size_t n = block_frames(w->tm_objs[i], file, line, &total);
+		if (!n)
+			continue;
+		uint32_t id = site_id(w, &t, file, line, n, total);
+		if (!id)
+			break;
+		vb_put(w, &entries, i - prev);
+		vb_put(w, &entries, id);
+		prev = i;
+		st->objects++;
+	}
+#if !GL_TM_DIRECT
+	*enabled = was;
+#endif
+	if (!w->failed) {
+		vb_put(w, &out, 1); /* the section's own version */
+		vb_put(w, &out, t.nsites);
+		char buf[4096];
+		for (size_t s = 0; s < t.nsites && !w->failed; s++) {
+			vb_put(w, &out, t.nframe[s]);
+			vb_put(w, &out, t.total[s]);
+			for (size_t f = 0; f < t.nframe[s]; f++) {
+				PyObject *fn = t.file[t.first[s] + f];
+				int trunc = 0;
+				size_t len = PyUnicode_Check(fn) ? str_utf8(fn, buf, sizeof buf, &trunc) : 0;
+				vb_put(w, &out, gl_w_intern(wr, buf, len));
+				vb_put(w, &out, t.line[t.first[s] + f]);
+			}
+		}
+		vb_put(w, &out, st->objects);
+		if (!w->failed && out.cap - out.n < entries.n) {
+			unsigned char *np = w_realloc(w, out.p, out.cap, out.n + entries.n);
+			if (np) {
+				out.p = np;
+				out.cap = out.n + entries.n;
+			}
+		}
+		if (!w->failed && entries.n) {
+			memcpy(out.p + out.n, entries.p, entries.n);
+			out.n += entries.n;
+		}
+	}
+	st->sites = t.nsites;
+	st->seconds = now_mono() - t0;
+	free(t.file);
+	free(t.line);
+	free(t.first);
+	free(t.nframe);
+	free(t.total);
+	free(t.hash);
+	free(t.slot);
+	free(entries.p);
+	if (w->failed) {
+		free(out.p);
+		return -1;
+	}
+	/* the writer writes it at the end; the walker keeps the bytes until then */
+	free(w->site_section);
+	w->site_section = out.p;
+	gl_w_extra_section(wr, GL_SEC_SITE, out.p, out.n);
+	return 0;
 }
 
 /* ======================================================================== */

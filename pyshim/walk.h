@@ -39,6 +39,23 @@ gl_walker *gl_walk_new(int values, PyObject *const *held, size_t nheld, PyObject
 int gl_walk_run(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, PyObject *const *held, size_t nheld,
 		gl_walk_stats *st, char *err, size_t errlen);
 
+/*
+ * Allocation sites (tracemalloc, compat.h): gl_walk_track_sites() before the
+ * walk makes it keep every recorded object; gl_walk_sites() after it finds
+ * each one's traceback and gives the writer the SITE section
+ * (docs/snapshot-format.md). On 3.12+ it reads tracemalloc's tables (their
+ * lock held, or in a copy made while it was); on 3.8-3.11 it asks
+ * _PyTraceMalloc_GetTraceback, which creates objects: the GIL held, in the
+ * process itself only. 0, or -1 when memory ran out (the walk failed).
+ */
+typedef struct gl_site_stats {
+	uint64_t sites, objects; /* distinct tracebacks; objects that have one */
+	double seconds;
+} gl_site_stats;
+
+void gl_walk_track_sites(gl_walker *w);
+int gl_walk_sites(gl_walker *w, gl_writer *wr, gl_site_stats *st);
+
 void gl_walk_free(gl_walker *w);
 
 #endif /* GRAPHLEAK_WALK_H */

@@ -120,7 +120,7 @@ static int parse_signal(const char *s, int *out)
 	return 0;
 }
 
-static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r)
+static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r, const char *sites_note)
 {
 	json_t *j = json_pack("{s:b, s:s, s:s, s:i, s:s, s:s}", "ok", r->status == GL_ATTACH_OK, "status",
 			      gl_attach_status_name(r->status), "mode", r->mode, "pid", o->pid, "python", r->python,
@@ -139,6 +139,7 @@ static int print_json_result(const gl_attach_opts *o, const gl_attach_result *r)
 		json_object_set_new(j, "fork", json_string(r->forked ? "fork" : "in-place"));
 		json_object_set_new(j, "fork_note", r->fork_note[0] ? json_string(r->fork_note) : json_null());
 		json_object_set_new(j, "total_seconds", json_real(r->total_seconds));
+		json_object_set_new(j, "sites_note", sites_note[0] ? json_string(sites_note) : json_null());
 		if (r->forked) {
 			json_object_set_new(j, "child_seconds", json_real(r->child_seconds));
 			json_object_set_new(j, "cow_private_bytes", json_integer((json_int_t)r->cow_private_bytes));
@@ -228,10 +229,23 @@ int cmd_dump(int argc, char **argv)
 	}
 	gl_attach_status st = gl_attach_dump(&o, r);
 	int rc = st == GL_ATTACH_OK ? GL_EXIT_OK : st == GL_ATTACH_USAGE ? GL_EXIT_USAGE : GL_EXIT_FAIL;
+	/* what the snapshot says of allocation sites (its footer) */
+	char sites_note[512] = "";
+	if (st == GL_ATTACH_OK) {
+		gl_snap *snap;
+		gl_err err;
+		gl_err_clear(&err);
+		if (gl_snap_load(&snap, r->path, GL_SNAP_META_ONLY, &err) == 0) {
+			const json_t *n = json_object_get(snap->footer, "sites_note");
+			if (json_is_string(n))
+				snprintf(sites_note, sizeof sites_note, "%s", json_string_value(n));
+			gl_snap_free(snap);
+		}
+	}
 	if (st != GL_ATTACH_OK)
 		fprintf(stderr, "graphleak dump: %s\n", r->message);
 	if (json) {
-		int jr = print_json_result(&o, r);
+		int jr = print_json_result(&o, r, sites_note);
 		if (jr != 0 && rc == GL_EXIT_OK)
 			rc = jr;
 	} else if (st == GL_ATTACH_OK) {
@@ -253,6 +267,8 @@ int cmd_dump(int argc, char **argv)
 		else
 			printf("; signal handler (%s)", r->mode);
 		printf("; total %.2f s\n", r->wall_seconds);
+		if (sites_note[0])
+			printf("  (%s)\n", sites_note);
 		printf("next: graphleak suspects %s\n", r->path);
 	}
 	free(r);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sites.h"
 #include "progress.h"
 #include "humanfmt.h"
 #include "report.h"
@@ -86,8 +87,9 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 	const char *tn = gl_snap_str(a->s, tsid, &tl);
 	gl_sb_escaped(&tname, (const unsigned char *)tn, tl, 0, 0);
 	gl_holds hs;
+	gl_site_top st;
 	size_t max = limit == 0 ? 0 : (size_t)limit;
-	if (report_holds(a, ids.v, ids.n, max, &hs) < 0) {
+	if (report_holds(a, ids.v, ids.n, max, &hs) < 0 || gl_sites_top(a->s, ids.v, ids.n, 10, &st) < 0) {
 		gl_vec_free(&ids);
 		gl_sb_free(&tname);
 		return GL_EXIT_FAIL;
@@ -101,6 +103,9 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 					 "count", (json_int_t)hs.unheld, "size", (json_int_t)hs.unheld_bytes,
 					 "graphleak_only", "count", (json_int_t)hs.own_only, "size",
 					 (json_int_t)hs.own_only_bytes);
+		const char *why = gl_sites_missing(a->s);
+		json_object_set_new(root, "sites", gl_sites_json(a->s, &st));
+		json_object_set_new(root, "sites_note", why ? json_string(why) : json_null());
 		rc = cli_print_json("path.type", root);
 		json_decref(root);
 	} else {
@@ -108,6 +113,7 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 		printf("%s %s object%s (%s), kept by %s holder%s:\n", gl_fmt_count(n1, hs.targets), gl_sb_str(&tname),
 		       hs.targets == 1 ? "" : "s", gl_fmt_bytes(n2, hs.bytes), gl_fmt_count(n3, hs.n),
 		       hs.n == 1 ? "" : "s");
+		gl_sites_print(stdout, a->s, &st, 3, "  ");
 		for (size_t r = 0; r < shown; r++) {
 			const gl_hold *o = &hs.v[r];
 			gl_sb fig = {0}, line = {0};
@@ -131,8 +137,12 @@ static int path_type(const char *path, const gl_analysis *a, const char *name, u
 		if (hs.n > 1)
 			printf("\n(an object is freed when every holder that keeps it lets go; \"only here\" counts\n"
 			       " the objects no other holder keeps)\n");
+		const char *why = gl_sites_missing(a->s);
+		if (why)
+			printf("\n(%s)\n", why);
 		printf("\n(graphleak path %s --id ADDR shows one chain step by step)\n", path);
 	}
+	gl_sites_free(&st);
 	gl_holds_free(&hs);
 	gl_sb_free(&tname);
 	return rc;

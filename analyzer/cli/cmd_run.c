@@ -22,9 +22,9 @@
 #include "cli.h"
 
 static const char run_usage[] =
-	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON SCRIPT [ARGS...]\n"
-	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON -m MODULE [ARGS...]\n"
-	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] -- PYTHON -c CODE [ARGS...]\n"
+	"usage: graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] [--trace[=N]] -- PYTHON SCRIPT [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] [--trace[=N]] -- PYTHON -m MODULE [ARGS...]\n"
+	"       graphleak run [-o SNAP] [--at-exit] [--no-values] [--fork MODE] [--trace[=N]] -- PYTHON -c CODE [ARGS...]\n"
 	"\n"
 	"Runs a Python program with graphleak's shim importable and takes heap\n"
 	"snapshots of it: when it receives SIGUSR2 (kill -USR2 PID), and, with\n"
@@ -50,6 +50,11 @@ static const char run_usage[] =
 	"                     copy-on-write child when the memory allows, so the\n"
 	"                     program is paused for milliseconds, else in place),\n"
 	"                     always, never (in place). Sets GRAPHLEAK_FORK for it\n"
+	"  --trace[=N]        trace allocations from the program's first line\n"
+	"                     (tracemalloc, N frames each, default 5: PYTHONTRACEMALLOC),\n"
+	"                     so that every snapshot says where objects were allocated\n"
+	"                     (`path --type`, `suspects`); it costs the program time\n"
+	"                     and memory while it runs\n"
 	"  -h, --help         show this help\n"
 	"\n"
 	"PYTHON is any CPython 3.8+ that graphleak's shim was built for (the build\n"
@@ -70,13 +75,14 @@ static int find_bootstrap(char *out, size_t len)
 
 int cmd_run(int argc, char **argv)
 {
-	const char *out = NULL, *fork = NULL;
+	const char *out = NULL, *fork = NULL, *trace = NULL;
 	int at_exit = 0, no_values = 0;
 	const cli_opt opts[] = {
 		CLI_OUTPUT(&out, "SNAP"),
 		{"at-exit", 0, CLI_FLAG, &at_exit, NULL, NULL},
 		{"no-values", 0, CLI_FLAG, &no_values, NULL, NULL},
 		{"fork", 0, CLI_STR, &fork, "MODE", NULL},
+		{"trace", 0, CLI_OPTVAL, &trace, "FRAMES", NULL},
 		{0}};
 	cli_args ca = {.cmd = "run", .usage = run_usage, .opts = opts, .takes_program = 1};
 	int prc = cli_parse(&ca, argc, argv);
@@ -88,6 +94,20 @@ int cmd_run(int argc, char **argv)
 	if (fork && setenv("GRAPHLEAK_FORK", fork, 1) < 0) {
 		fprintf(stderr, "graphleak run: cannot set GRAPHLEAK_FORK: %s\n", strerror(errno));
 		return GL_EXIT_FAIL;
+	}
+	if (trace) {
+		/* tracemalloc from the first line: PYTHONTRACEMALLOC=FRAMES for it */
+		char *end = NULL;
+		long frames = *trace ? strtol(trace, &end, 10) : 5;
+		if ((*trace && (!end || *end)) || frames < 1 || frames > 100)
+			return cli_usage_error("run", "--trace takes a number of frames from 1 to 100 (--trace=5), not '%s'",
+					       trace);
+		char fb[16];
+		snprintf(fb, sizeof fb, "%ld", frames);
+		if (setenv("PYTHONTRACEMALLOC", fb, 1) < 0) {
+			fprintf(stderr, "graphleak run: cannot set PYTHONTRACEMALLOC: %s\n", strerror(errno));
+			return GL_EXIT_FAIL;
+		}
 	}
 	int i = ca.program;
 	if (!i)

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sites.h"
 #include "progress.h"
 #include "humanfmt.h"
 #include "report.h"
@@ -127,7 +128,14 @@ int cmd_suspects(int argc, char **argv)
 		}
 		double pct = total ? 100.0 * (double)a.retained[v] / (double)total : 0.0;
 		gl_holds hs;
+		gl_site_top st;
+		if (gl_sites_top(s, sub, nsub, 5, &st) < 0) {
+			free(mix);
+			rc = GL_EXIT_FAIL;
+			break;
+		}
 		if (report_holds(&a, &v, 1, 8, &hs) < 0) {
+			gl_sites_free(&st);
 			free(mix);
 			rc = GL_EXIT_FAIL;
 			break;
@@ -151,6 +159,7 @@ int cmd_suspects(int argc, char **argv)
 						"object", report_obj_json(&a, v), "path", path, "retains", retains,
 						"holders", report_holds_json(&a, &hs, 8), "holders_total",
 						(json_int_t)hs.n);
+			json_object_set_new(one, "sites", gl_sites_json(s, &st));
 			json_array_append_new(jlist, one);
 		} else {
 			printf("\n#%zu  %s (%s)\n", i + 1, htext, gl_sb_str(&what));
@@ -165,7 +174,9 @@ int cmd_suspects(int argc, char **argv)
 			printf("    retains:");
 			report_mix_text(stdout, s, mix, nmix, 5);
 			printf("\n");
+			gl_sites_print(stdout, s, &st, 3, "    ");
 		}
+		gl_sites_free(&st);
 		gl_sb_free(&line);
 		gl_sb_free(&what);
 		gl_holds_free(&hs);
@@ -176,6 +187,8 @@ int cmd_suspects(int argc, char **argv)
 					 (json_int_t)total, "objects", (json_int_t)n, "min_share", share / 100.0,
 					 "suspects_total", (json_int_t)nsus, "suspects", jlist, "garbage", "objects",
 					 (json_int_t)g_objects, "size", (json_int_t)g_size, "share", g_share);
+		const char *why = gl_sites_missing(s);
+		json_object_set_new(root, "sites_note", why ? json_string(why) : json_null());
 		rc = cli_print_json("suspects", root);
 		json_decref(root);
 	} else if (jlist) {
@@ -183,6 +196,8 @@ int cmd_suspects(int argc, char **argv)
 	}
 	if (!json && nsus > shown)
 		printf("\n... and %s more (--limit 0 shows all)\n", gl_fmt_count(n1, nsus - shown));
+	if (!json && rc == GL_EXIT_OK && gl_sites_missing(s))
+		printf("\n(%s)\n", gl_sites_missing(s));
 done:
 	cli_timing("query", t0);
 	free(sus);

@@ -149,7 +149,19 @@ int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *e
 			}
 			fprintf(out, ",%d]", gl_edge_extra(s, (uint32_t)e));
 		}
-		fputs("]}\n", out);
+		fputs("]", out);
+		/* where it was allocated (SITE), most recent frame first; not imported */
+		uint32_t site = s->site ? s->site[i] : 0;
+		if (site) {
+			fputs(",\"alloc\":[", out);
+			for (uint32_t f = s->site_frame[site]; f < s->site_frame[site + 1]; f++) {
+				fputs(f > s->site_frame[site] ? ",[" : "[", out);
+				put_str_id(out, s, s->frame_file[f]);
+				fprintf(out, ",%" PRIu32 "]", s->frame_line[f]);
+			}
+			fputs("]", out);
+		}
+		fputs("}\n", out);
 	}
 	gl_progress_end(&pr);
 	if (put_json_line(out, "footer", s->footer) < 0)

@@ -59,7 +59,7 @@
 #define GL_FMT_MAGIC "\x89GLSNAP\n"
 #define GL_FMT_MAGIC_LEN 8
 #define GL_FMT_MAJOR 1
-#define GL_FMT_MINOR 0
+#define GL_FMT_MINOR 1
 #define GL_FMT_PREAMBLE_LEN 24
 #define GL_FMT_SECTION_HDR_LEN 16
 #define GL_FMT_END_LEN 32
@@ -67,6 +67,7 @@
 #define GL_SEC_OBJS "OBJS"
 #define GL_SEC_STRS "STRS"
 #define GL_SEC_FOOT "FOOT"
+#define GL_SEC_SITE "SITE" /* allocation sites (1.1; optional) */
 #define GL_SEC_END "END "
 
 /* The longest preview stored for one object, in bytes. */

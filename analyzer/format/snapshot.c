@@ -51,6 +51,7 @@ typedef struct loader {
 	uint64_t objs_off, objs_len; /* payload offsets */
 	uint64_t strs_off, strs_len;
 	uint64_t foot_off, foot_len;
+	uint64_t site_off, site_len; /* 0, 0: no SITE section */
 	uint64_t end_off;
 	uint64_t end_objects, end_edges, end_strings, end_size;
 
@@ -225,6 +226,12 @@ static int walk_sections(loader *L)
 				L->foot_len = plen;
 			}
 		}
+		else if (memcmp(h, GL_SEC_SITE, 4) == 0) {
+			if (L->site_off)
+				return FAIL(L, off, "second %s section", tt);
+			L->site_off = poff;
+			L->site_len = plen;
+		}
 		/* unknown tags: a later minor version's section; skipped */
 		off = poff + plen;
 	}
@@ -283,6 +290,80 @@ static int load_strings(loader *L)
 	if (p != end)
 		return FAIL(L, pos(L, p), "%llu stray bytes at the end of the STRS section",
 			    (unsigned long long)(end - p));
+	return 0;
+}
+
+/*
+ * The SITE section (docs/snapshot-format.md): version 1, the sites (their
+ * frames: file name string id, line), then the objects that have one, by
+ * index delta and site id. Everything is checked against the counts and
+ * the section's bounds; two passes over the sites (count, then fill).
+ */
+static int load_sites(loader *L)
+{
+	gl_snap *s = L->s;
+	if (!L->site_off)
+		return 0;
+	const unsigned char *base = L->base + L->site_off, *end = base + L->site_len, *p = base;
+	uint64_t ver, nsites;
+	if (rv(&p, end, &ver) < 0 || ver != 1)
+		return FAIL(L, pos(L, base), "SITE section of an unknown version");
+	if (rv(&p, end, &nsites) < 0 || nsites > L->site_len / 2 || nsites >= UINT32_MAX)
+		return FAIL(L, pos(L, p), "SITE section: bad site count");
+	const unsigned char *table = p;
+	uint64_t nframes = 0;
+	for (uint64_t k = 0; k < nsites; k++) {
+		uint64_t nf, total, v;
+		if (rv(&p, end, &nf) < 0 || rv(&p, end, &total) < 0 || nf > (uint64_t)(end - p) / 2)
+			return FAIL(L, pos(L, p), "SITE section: site %llu runs past its end", (unsigned long long)k + 1);
+		for (uint64_t f = 0; f < 2 * nf; f++)
+			if (rv(&p, end, &v) < 0 || (f % 2 == 0 && v >= s->n_strings))
+				return FAIL(L, pos(L, p), "SITE section: a frame of site %llu is not valid",
+					    (unsigned long long)k + 1);
+		nframes += nf;
+	}
+	if (nframes >= UINT32_MAX)
+		return FAIL(L, pos(L, p), "SITE section: too many frames");
+	s->n_sites = (uint32_t)nsites;
+	s->site = gl_arena_array(&s->arena, s->n_objects ? s->n_objects : 1, sizeof *s->site, 1);
+	s->site_frame = gl_arena_array(&s->arena, nsites + 2, sizeof *s->site_frame, 1);
+	s->site_total = gl_arena_array(&s->arena, nsites + 1, sizeof *s->site_total, 1);
+	s->frame_file = gl_arena_array(&s->arena, nframes ? nframes : 1, sizeof *s->frame_file, 0);
+	s->frame_line = gl_arena_array(&s->arena, nframes ? nframes : 1, sizeof *s->frame_line, 0);
+	if (!s->site || !s->site_frame || !s->site_total || !s->frame_file || !s->frame_line)
+		return gl_err_set(L->err, "%s: out of memory for %llu allocation sites", L->name,
+				  (unsigned long long)nsites);
+	p = table;
+	uint32_t fi = 0;
+	for (uint32_t k = 1; k <= nsites; k++) {
+		uint64_t nf = 0, total = 0, v = 0;
+		rv(&p, end, &nf);
+		rv(&p, end, &total);
+		s->site_frame[k] = fi;
+		s->site_total[k] = total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
+		for (uint64_t f = 0; f < nf; f++) {
+			rv(&p, end, &v);
+			s->frame_file[fi] = (uint32_t)v;
+			rv(&p, end, &v);
+			s->frame_line[fi++] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+		}
+	}
+	s->site_frame[nsites + 1] = fi;
+	uint64_t nobj, idx = 0;
+	if (rv(&p, end, &nobj) < 0 || nobj > s->n_objects)
+		return FAIL(L, pos(L, p), "SITE section: bad object count");
+	for (uint64_t i = 0; i < nobj; i++) {
+		uint64_t d, id;
+		if (rv(&p, end, &d) < 0 || rv(&p, end, &id) < 0)
+			return FAIL(L, pos(L, p), "SITE section: the objects run past its end");
+		uint64_t at = i ? idx + d : d;
+		if ((i && d == 0) || d >= s->n_objects || at >= s->n_objects || id == 0 || id > nsites)
+			return FAIL(L, pos(L, p), "SITE section: object entry %llu is not valid", (unsigned long long)i);
+		idx = at;
+		s->site[idx] = (uint32_t)id;
+	}
+	if (p != end)
+		return FAIL(L, pos(L, p), "%llu stray bytes at the end of the SITE section", (unsigned long long)(end - p));
 	return 0;
 }
 
@@ -629,7 +710,7 @@ static int decode(loader *L)
 	if (load_preamble(L) < 0 || walk_sections(L) < 0 || load_strings(L) < 0 ||
 	    load_footer(L) < 0 || alloc_arrays(L) < 0)
 		return -1;
-	if (load_objects(L) < 0 || index_addresses(L) < 0)
+	if (load_objects(L) < 0 || load_sites(L) < 0 || index_addresses(L) < 0)
 		return -1;
 	if (!(L->flags & GL_SNAP_NO_REVERSE)) {
 		L->s->in_off = gl_arena_array(&L->s->arena, (size_t)L->s->n_objects + 1,

@@ -73,6 +73,16 @@ typedef struct gl_snap {
 	uint32_t *in_src;        /* n_edges */
 	uint32_t *in_edge;       /* n_edges: index of the forward edge */
 
+	/* allocation sites (the SITE section, where tracemalloc traced): n_sites
+	 * 0 and the arrays NULL when the snapshot has none. Frames are most
+	 * recent first, as tracemalloc keeps them. */
+	uint32_t n_sites;
+	uint32_t *site;          /* n_objects: the object's site, 1..n_sites, or 0 */
+	uint32_t *site_frame;    /* n_sites + 2: site k's frames are [site_frame[k], site_frame[k + 1]) */
+	uint32_t *site_total;    /* n_sites + 1: the traceback's whole depth (frames beyond tracemalloc's limit) */
+	uint32_t *frame_file;    /* per frame: the file name's string id */
+	uint32_t *frame_line;
+
 	/* strings: bytes at map + str_off[sid], str_len[sid] long, not NUL-terminated */
 	uint64_t *str_off;
 	uint32_t *str_len;

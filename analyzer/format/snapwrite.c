@@ -25,6 +25,9 @@ typedef struct {
 
 struct gl_writer {
 	int fd;
+	char extra_tag[4];          /* one more section, between OBJS and STRS (gl_w_extra_section) */
+	const unsigned char *extra;
+	size_t extra_len;
 	int failed;
 	unsigned flags;
 	char err[256];
@@ -521,6 +524,13 @@ void gl_w_abort(gl_writer *w)
 	writer_free(w);
 }
 
+void gl_w_extra_section(gl_writer *w, const char tag[4], const void *data, size_t len)
+{
+	memcpy(w->extra_tag, tag, 4);
+	w->extra = data;
+	w->extra_len = len;
+}
+
 int gl_w_fd(const gl_writer *w)
 {
 	return w->fd;
@@ -580,6 +590,10 @@ int gl_w_finish(gl_writer *w, const char *footer_json, size_t footer_len,
 		for (uint32_t i = 1; i < w->n_str; i++)
 			strs_len += gl_varint_put(tmp, w->str_len[i]) + w->str_len[i];
 		strs_len += gl_varint_put(tmp, 0); /* id 0: "" */
+	}
+	if (w->extra) {
+		put_section_header(w, w->extra_tag, w->extra_len);
+		put_bytes(w, w->extra, w->extra_len);
 	}
 	put_section_header(w, GL_SEC_STRS, strs_len);
 	if (need(w, 2 * GL_VARINT_MAX) == 0) {

@@ -97,6 +97,14 @@ int gl_w_finish(gl_writer *w, const char *footer_json, size_t footer_len,
 void gl_w_abort(gl_writer *w);
 
 /*
+ * One more section, written by gl_w_finish() after the objects and before
+ * the strings (so that strings interned for it are in STRS): its 4-byte tag
+ * and payload. The writer keeps the pointer: the bytes must live until
+ * gl_w_finish() or gl_w_abort().
+ */
+void gl_w_extra_section(gl_writer *w, const char tag[4], const void *data, size_t len);
+
+/*
  * For a writer another process goes on with (the shim's copy-on-write
  * child): its file descriptor and temporary file, and the release of this
  * process's copy of it (descriptor closed, memory freed, the file left).

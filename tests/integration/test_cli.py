@@ -55,7 +55,7 @@ TABLE = {
                False),
     "export": (["{s}", "-o", "{o}.jsonl"], ["output", "redact"], True, False, False),
     "import": (["{j}", "-o", "{o}.snap"], ["output", "force"], False, False, False),
-    "run": ([], ["output", "at-exit", "no-values", "fork"], False, False, False),
+    "run": ([], ["output", "at-exit", "no-values", "fork", "trace"], False, False, False),
     "dump": ([], ["pid", "timeout", "dump-timeout", "collect", "no-values", "signal", "fork", "json", "verbose"],
              False, False, False),
     "watch": ([], ["pid", "interval", "count", "timeout", "signal", "json"], False, False, False),

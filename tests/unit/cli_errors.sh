@@ -58,7 +58,7 @@ expect 1 "empty.snap: empty" "$gl" info empty.snap
 expect 1 "adir: is a directory" "$gl" top adir
 expect 1 "/dev/zero: not a regular file" "$gl" info /dev/zero
 expect 1 "junk.snap: at byte 0: not a graphleak snapshot (bad magic)" "$gl" info junk.snap
-expect 1 "newer than this graphleak (1.0); upgrade graphleak" "$gl" info newer.snap
+expect 1 "newer than this graphleak (1.1); upgrade graphleak" "$gl" info newer.snap
 expect 1 "JSON lines" "$gl" top "$data/small.jsonl"
 expect 1 "already exists" "$gl" import "$data/small.jsonl" -o good.snap
 expect 1 "junk.snap: line 1: not valid JSON" "$gl" import junk.snap -o x.snap

@@ -89,7 +89,7 @@ static void test_roundtrip(void **state)
 	write_sample(path);
 	gl_snap *s = load_ok(path, 0);
 	assert_int_equal(s->major, 1);
-	assert_int_equal(s->minor, 0);
+	assert_int_equal(s->minor, GL_FMT_MINOR);
 	assert_int_equal(s->n_objects, 6);
 	assert_int_equal(s->n_edges, 8);
 	assert_true(json_integer_value(json_object_get(s->header, "pid")) == 7);
@@ -299,7 +299,7 @@ static void test_bad_magic_and_versions(void **state)
 	b[1] ^= 0x20;
 	gl_put_u16(b + 8, 2);
 	gl_put_u16(b + 10, 3);
-	expect_fail_buf(b, len, "snapshot format 2.3 is newer than this graphleak (1.0); upgrade graphleak");
+	expect_fail_buf(b, len, "snapshot format 2.3 is newer than this graphleak (1.1); upgrade graphleak");
 	gl_put_u16(b + 8, 0);
 	expect_fail_buf(b, len, "unknown snapshot format version 0.3");
 	gl_put_u16(b + 8, 1);
