@@ -127,6 +127,7 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 		"holders_from_sample_of", (json_int_t)g->fresh_objects, "holders", fresh, "unreached",
 		(json_int_t)g->fresh.unheld, "graphleak_only", (json_int_t)g->fresh.own_only);
 	json_object_set_new(root, "memory", gl_memory_growth_json(mg));
+	json_object_set_new(json_object_get(root, "new_objects"), "sites", gl_sites_json(g->last->s, &g->fresh_sites));
 	int rc = cli_print_json("growth", root);
 	json_decref(root);
 	return rc;
@@ -222,6 +223,12 @@ static void print_text(const char *const *paths, size_t n, const gl_growth *g, s
 		       gl_fmt_bytes(n2, g->fresh.unheld_bytes));
 	if (g->fresh.n > 1)
 		printf("  (an object two holders keep is counted under both)\n");
+	if (g->last->s->n_sites) {
+		printf("\nWhere they were allocated:\n");
+		gl_sites_print(stdout, g->last->s, &g->fresh_sites, 5, "  ");
+	} else if (gl_sites_missing(g->last->s)) {
+		printf("\n(%s)\n", gl_sites_missing(g->last->s));
+	}
 }
 
 int cmd_growth(int argc, char **argv)

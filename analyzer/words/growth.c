@@ -392,6 +392,9 @@ static int fresh_objects(gl_growth *g, const gl_analysis *an, const gl_addrmap *
 	}
 	free(same);
 	int rc = gl_holds_find(g->last, ids.v, ids.n, 64, &g->fresh, err);
+	gl_sites_free(&g->fresh_sites);
+	if (rc == 0 && gl_sites_top(s, ids.v, ids.n, 5, &g->fresh_sites) < 0)
+		rc = gl_err_set(err, "out of memory counting allocation sites");
 	gl_vec_free(&ids);
 	return rc;
 }
@@ -655,6 +658,7 @@ void gl_growth_free(gl_growth *g)
 		free(g->typemap->slot);
 	free(g->typemap);
 	gl_holds_free(&g->fresh);
+	gl_sites_free(&g->fresh_sites);
 	free(g->new_under_n), free(g->new_under_b);
 	memset(g, 0, sizeof *g);
 }

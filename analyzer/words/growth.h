@@ -24,6 +24,7 @@
 #include "analysis.h"
 #include "holder.h"
 #include "holders.h"
+#include "sites.h"
 
 #define GL_GROWTH_MAX_SNAPS 64
 
@@ -75,6 +76,7 @@ typedef struct gl_growth {
 	 * (by address and type), and their holders */
 	gl_holds fresh;
 	uint64_t fresh_objects, fresh_bytes;
+	gl_site_top fresh_sites; /* where they were allocated (sites.h) */
 } gl_growth;
 
 /*
