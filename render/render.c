@@ -213,6 +213,33 @@ static void size_line(const gl_analysis *a, uint32_t id, gl_sb *b)
 		gl_sb_printf(b, ", retains %s", gl_fmt_bytes(n2, a->retained[id]));
 }
 
+/* "allocated at file:line <- file:line" (tracemalloc's site, two frames,
+ * file base names escaped like every heap string), when there is one. */
+static void site_line(const gl_snap *s, uint32_t id, gl_sb *b)
+{
+	uint32_t k = s->site ? s->site[id] : 0;
+	if (!k)
+		return;
+	gl_sb_puts(b, "\\nallocated at ");
+	uint32_t end = s->site_frame[k + 1];
+	if (end - s->site_frame[k] > 2)
+		end = s->site_frame[k] + 2;
+	for (uint32_t f = s->site_frame[k]; f < end; f++) {
+		size_t len;
+		const char *file = gl_snap_str(s, s->frame_file[f], &len);
+		for (size_t c = len; c > 0; c--)
+			if (file[c - 1] == '/') {
+				file += c;
+				len -= c;
+				break;
+			}
+		if (f > s->site_frame[k])
+			gl_sb_puts(b, " <- ");
+		gl_lbl_bytes(b, (const unsigned char *)file, len, 0, 0);
+		gl_sb_printf(b, ":%u", s->frame_line[f]);
+	}
+}
+
 static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_node *nd,
 		      gl_sb *b)
 {
@@ -265,6 +292,7 @@ static int node_label(const gl_analysis *a, const gl_subgraph *sg, const gl_sg_n
 		gl_lbl_br(b);
 	}
 	size_line(a, id, b);
+	site_line(s, id, b);
 	if (s->flags[id] & GL_OF_HAS_DEL)
 		gl_sb_puts(b, "\\ndefines __del__");
 	else if (s->flags[id] & GL_OF_LEGACY_DEL)
