@@ -75,6 +75,11 @@ def main():
                           cause, os.path.basename(s["path"]), total, m["rss"], m["overcount"]))
                 check(m["pymalloc"] is not None and m["pymalloc"]["arenas"] > 0,
                       "%s: pymalloc's arenas read (%s)" % (cause, m["pymalloc"]))
+            # growth says it too, beside the growing containers
+            q = subprocess.run([gl, "growth", a, b, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True, timeout=120)
+            if check(q.returncode == 0, "%s: growth: %s" % (cause, q.stderr.strip()[:300])):
+                check(json.loads(q.stdout)["memory"]["verdict"] == verdict, "%s: growth's verdict is %s" % (cause, verdict))
             # the text view: the parts and the verdict
             t = subprocess.run([gl, "memory", a, b], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
             check(t.returncode == 0 and "RSS" in t.stdout and "pymalloc free" in t.stdout and g["says"] in t.stdout,

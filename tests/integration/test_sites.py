@@ -2,9 +2,10 @@
 
     PYTHON test_sites.py GRAPHLEAK PYTHON
 
-sites/story.py runs with PYTHONTRACEMALLOC=5 and is snapshotted three ways:
+sites/story.py runs with PYTHONTRACEMALLOC=5 and is snapshotted four ways:
 graphleak.dump() with fork='auto' (3.12+ reads the sites in the
-copy-on-write child, 3.8-3.11 walks in place) and fork='never', and
+copy-on-write child, 3.8-3.11 walks in place) and fork='never', the same
+under `graphleak run --trace=5` (no PYTHONTRACEMALLOC of its own), and
 `graphleak dump --pid` from outside. For the 1,000 leaking objects it
 sampled, the allocation site each snapshot recorded (graphleak export's
 "alloc") must equal what tracemalloc itself said of the object in the same
@@ -99,6 +100,13 @@ def main():
                 r = json.loads(p.stdout.strip().splitlines()[-1])
                 print("fork=%-6s walked %s: %s" % (mode, r["mode"], r["fork_note"][:100]), flush=True)
                 compare("fork=" + mode, gl, snap, exp)
+        # graphleak run --trace: tracemalloc from the program's first line
+        snap, exp = os.path.join(d, "run.snap"), os.path.join(d, "run.json")
+        renv = dict(env)
+        renv.pop("PYTHONTRACEMALLOC")
+        p = run([gl, "run", "--trace=5", "--", py, STORY, snap, exp, "auto"], env=renv)
+        if check(p.returncode == 0, "run --trace: %s" % p.stderr[-500:]):
+            compare("run --trace", gl, snap, exp)
         # from outside: graphleak dump --pid of the tracing process
         snap, exp = os.path.join(d, "pid.snap"), os.path.join(d, "pid.json")
         t = subprocess.Popen([py, STORY, snap, exp, "--wait"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
