@@ -181,11 +181,7 @@ def main():
     body = section(results, when)
     print(body)
     if not args.no_write:
-        path = os.path.join(HERE, "RESULTS.md")
-        with open(path) as f:
-            text = f.read()
-        with open(path, "w") as f:
-            f.write(run.replace_section(text, "pause", body))
+        run.write_section("pause", body)
 
 
 if __name__ == "__main__":

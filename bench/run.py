@@ -120,6 +120,15 @@ def replace_section(text, name, body):
     return text.rstrip() + "\n\n" + block + "\n"
 
 
+def write_section(name, body):
+    """Replaces (or adds) section `name` of bench/RESULTS.md with body."""
+    path = os.path.join(HERE, "RESULTS.md")
+    with open(path) as f:
+        text = f.read()
+    with open(path, "w") as f:
+        f.write(replace_section(text, name, body))
+
+
 def snapshot_section(results, when):
     rows = ["| heap (gc-tracked) | objects in snapshot | edges | pause | file | bytes / tracked | shim peak | load, in `top` | load, in-process | `top` | objgraph.typestats() | pure-Python walk | its JSON lines | its extra memory |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]

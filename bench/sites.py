@@ -102,11 +102,7 @@ def main():
             "the GIL), on 3.12+ in the copy-on-write child.\n" % (when, "\n".join(rows), format(args.size, ","), args.frames))
     print(body)
     if not args.no_write:
-        path = os.path.join(HERE, "RESULTS.md")
-        with open(path) as f:
-            text = f.read()
-        with open(path, "w") as f:
-            f.write(run.replace_section(text, "sites", body))
+        run.write_section("sites", body)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@
 
 #include "humanfmt.h"
 #include "vec.h"
+#include "sites.h"
 
 struct gl_renderer {
 	GVC_t *gvc;
@@ -226,13 +227,7 @@ static void site_line(const gl_snap *s, uint32_t id, gl_sb *b)
 		end = s->site_frame[k] + 2;
 	for (uint32_t f = s->site_frame[k]; f < end; f++) {
 		size_t len;
-		const char *file = gl_snap_str(s, s->frame_file[f], &len);
-		for (size_t c = len; c > 0; c--)
-			if (file[c - 1] == '/') {
-				file += c;
-				len -= c;
-				break;
-			}
+		const char *file = gl_frame_file(s, f, &len);
 		if (f > s->site_frame[k])
 			gl_sb_puts(b, " <- ");
 		gl_lbl_bytes(b, (const unsigned char *)file, len, 0, 0);

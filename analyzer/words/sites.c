@@ -50,19 +50,24 @@ void gl_sites_free(gl_site_top *t)
 	memset(t, 0, sizeof *t);
 }
 
+const char *gl_frame_file(const gl_snap *s, uint32_t f, size_t *len)
+{
+	const char *file = gl_snap_str(s, s->frame_file[f], len);
+	for (size_t c = *len; c > 0; c--)
+		if (file[c - 1] == '/') {
+			*len -= c;
+			return file + c;
+		}
+	return file;
+}
+
 void gl_site_say(gl_sb *sb, const gl_snap *s, uint32_t site, size_t frames)
 {
 	uint32_t a = s->site_frame[site], b = s->site_frame[site + 1];
 	size_t said = 0;
 	for (uint32_t f = a; f < b && (!frames || said < frames); f++) {
 		size_t len;
-		const char *file = gl_snap_str(s, s->frame_file[f], &len);
-		for (size_t c = len; c > 0; c--)
-			if (file[c - 1] == '/') {
-				file += c;
-				len -= c;
-				break;
-			}
+		const char *file = gl_frame_file(s, f, &len);
 		/* graphleak run's bootstrap, under the program's first frame: not the program's */
 		if (len == 16 && memcmp(file, "graphleak_run.py", 16) == 0)
 			continue;

@@ -33,6 +33,9 @@ typedef struct gl_site_top {
 int gl_sites_top(const gl_snap *s, const uint32_t *ids, size_t n, size_t max, gl_site_top *out);
 void gl_sites_free(gl_site_top *t);
 
+/* The base name of frame f's file (no directory), and its length. */
+const char *gl_frame_file(const gl_snap *s, uint32_t f, size_t *len);
+
 /* Site k in words: its first `frames` frames (0: all), file base names. */
 void gl_site_say(gl_sb *sb, const gl_snap *s, uint32_t site, size_t frames);
 

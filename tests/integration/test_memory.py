@@ -15,29 +15,11 @@ import subprocess
 import sys
 import tempfile
 
+from shimenv import check, finish, shim_dir
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAILS = []
 EXPECT = {"native": "native", "fragmentation": "fragmentation", "objects": "objects"}
 MB = 1 << 20
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
-
-
-def shim_dir(gl, py):
-    minor = subprocess.run([py, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                           stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
-    manifest = os.path.join(os.path.dirname(os.path.realpath(gl)), "pyshim", "shims.tsv")
-    with open(manifest) as f:
-        for line in f:
-            p = line.rstrip("\n").split("\t")
-            if p[0] == minor:
-                return os.path.join(os.path.dirname(manifest), p[3])
-    return None
 
 
 def main():
@@ -99,10 +81,7 @@ def main():
             q = subprocess.run([gl, "suspects", snap], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
             for g in ("buffer_array", "queue", "stream", "mapping"):
                 check("global %s" % g in q.stdout, "owners: suspects names global %s" % g)
-    if FAILS:
-        print("%d failure(s)" % len(FAILS))
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":

@@ -19,28 +19,10 @@ import subprocess
 import sys
 import tempfile
 
+from shimenv import check, finish, shim_dir
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 STORY = os.path.join(HERE, "sites", "story.py")
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
-
-
-def shim_dir(gl, py):
-    minor = subprocess.run([py, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                           stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
-    manifest = os.path.join(os.path.dirname(os.path.realpath(gl)), "pyshim", "shims.tsv")
-    with open(manifest) as f:
-        for line in f:
-            p = line.rstrip("\n").split("\t")
-            if p[0] == minor:
-                return os.path.join(os.path.dirname(manifest), p[3])
-    return None
 
 
 def run(cmd, **kw):
@@ -141,10 +123,7 @@ def main():
         finally:
             t.stdin.close()
             t.wait(30)
-    if FAILS:
-        print("%d failure(s)" % len(FAILS))
-        sys.exit(1)
-    print("ok")
+    finish()
 
 
 if __name__ == "__main__":
