@@ -5,7 +5,10 @@ cause with its figures, and every snapshot's breakdown adds up to its RSS
 within 5% (the allocators' figures include free memory that is not all
 resident: `overcount`). Then objects that own 8 MiB outside themselves
 (array.array, collections.deque, io.BytesIO, mmap.mmap: memory/owners.py):
-their retained sizes include it, and `suspects` names each.
+their retained sizes include it, and `suspects` names each. In the sanitizer
+build the ASan runtime's own memory about doubles each program's growth, all
+of it outside the allocators the breakdown reads, so there the cause's own
+part is checked (at least 90 MB) instead of the verdict.
 
     PYTHON test_memory.py GRAPHLEAK PYTHON
 """
@@ -20,11 +23,19 @@ from shimenv import check, finish, shim_dir
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECT = {"native": "native", "fragmentation": "fragmentation", "objects": "objects"}
 MB = 1 << 20
+# the sanitizer build preloads the ASan runtime into the programs
+SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 
 
 def main():
     gl, py = os.path.abspath(sys.argv[1]), sys.argv[2]
     env = dict(os.environ, PYTHONPATH=shim_dir(gl, py))
+    # the accounting is of pymalloc's arenas and glibc's heap: the sanitizer
+    # build's PYTHONMALLOC=malloc (for the shim tests, so that ASan sees
+    # every object) would put every object in ASan's allocator instead. The
+    # ASan runtime stays preloaded; ctypes' malloc is then ASan's, which the
+    # breakdown counts as native memory outside the allocators it reads.
+    env.pop("PYTHONMALLOC", None)
     with tempfile.TemporaryDirectory(prefix="gl-memory-") as d:
         for cause, verdict in EXPECT.items():
             a, b = os.path.join(d, cause + "-1.snap"), os.path.join(d, cause + "-2.snap")
@@ -42,10 +53,16 @@ def main():
             j = json.loads(q.stdout)
             g = j["growth"]
             print("%-14s RSS +%.0f MB: %s" % (cause, g["rss_delta"] / MB, g["says"]), flush=True)
-            check(g["verdict"] == verdict, "%s: the verdict is %s (%s)" % (cause, verdict, g["verdict"]))
             key = {"native": "native_delta", "fragmentation": "fragmentation_delta", "objects": "objects_delta"}[cause]
-            check(g[key] >= 0.8 * g["rss_delta"],
-                  "%s: the part named carries most of the growth (%d of %d)" % (cause, g[key], g["rss_delta"]))
+            if SANITIZED:
+                # the ASan runtime's own memory (shadow, quarantine) about
+                # doubles the growth, outside every allocator the breakdown
+                # reads: the cause's own part is checked, not the verdict
+                check(g[key] >= 90 * MB, "%s: its part grew by at least 90 MB (%d)" % (cause, g[key]))
+            else:
+                check(g["verdict"] == verdict, "%s: the verdict is %s (%s)" % (cause, verdict, g["verdict"]))
+                check(g[key] >= 0.8 * g["rss_delta"],
+                      "%s: the part named carries most of the growth (%d of %d)" % (cause, g[key], g["rss_delta"]))
             check("MiB" in g["says"], "%s: the verdict gives figures: %r" % (cause, g["says"]))
             for s in j["snapshots"]:
                 m = s["memory"]
@@ -61,7 +78,7 @@ def main():
             q = subprocess.run([gl, "growth", a, b, "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                universal_newlines=True, timeout=120)
             if check(q.returncode == 0, "%s: growth: %s" % (cause, q.stderr.strip()[:300])):
-                check(json.loads(q.stdout)["memory"]["verdict"] == verdict, "%s: growth's verdict is %s" % (cause, verdict))
+                check(json.loads(q.stdout)["memory"] == g, "%s: growth says what memory says" % cause)
             # the text view: the parts and the verdict
             t = subprocess.run([gl, "memory", a, b], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
             check(t.returncode == 0 and "RSS" in t.stdout and "pymalloc free" in t.stdout and g["says"] in t.stdout,
