@@ -76,16 +76,6 @@ gl_fork_mode gl_fork_default(void)
 
 
 
-/* "Key:   123 kB" in a /proc file's text: bytes, or -1. */
-static long long kb_field(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
-			return strtoll(p + kl + 1, NULL, 10) * 1024;
-	}
-	return -1;
-}
 
 /* A cgroup file holding one number ("max": -2); -1 if absent or unreadable. */
 static long long cg_number(const char *dir, const char *name)
@@ -109,15 +99,7 @@ static long long cg_stat(const char *dir, const char *key)
 	if ((size_t)snprintf(path, sizeof path, "%s/memory.stat", dir) >= sizeof path ||
 	    gl_read_file(path, text, sizeof text) <= 0)
 		return -1;
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p;) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == ' ')
-			return strtoll(p + kl + 1, NULL, 10);
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
+	return gl_line_value(text, key, ' ');
 }
 
 /*
@@ -205,9 +187,9 @@ int gl_cow_headroom(char *why, size_t len)
 	char status[8192], meminfo[8192], where[4200] = "";
 	long long rss_anon = -1, vm_data = -1, vm_stk = 0;
 	if (gl_read_file("/proc/self/status", status, sizeof status) > 0) {
-		rss_anon = kb_field(status, "RssAnon");
-		vm_data = kb_field(status, "VmData");
-		vm_stk = kb_field(status, "VmStk");
+		rss_anon = gl_line_kb(status, "RssAnon");
+		vm_data = gl_line_kb(status, "VmData");
+		vm_stk = gl_line_kb(status, "VmStk");
 	}
 	if (rss_anon < 0) {
 		snprintf(why, len, "cannot read this process's memory (/proc/self/status)");
@@ -223,9 +205,9 @@ int gl_cow_headroom(char *why, size_t len)
 	} else {
 		long long avail = -1, commit_limit = -1, committed = -1;
 		if (gl_read_file("/proc/meminfo", meminfo, sizeof meminfo) > 0) {
-			avail = kb_field(meminfo, "MemAvailable");
-			commit_limit = kb_field(meminfo, "CommitLimit");
-			committed = kb_field(meminfo, "Committed_AS");
+			avail = gl_line_kb(meminfo, "MemAvailable");
+			commit_limit = gl_line_kb(meminfo, "CommitLimit");
+			committed = gl_line_kb(meminfo, "Committed_AS");
 		}
 		if (avail >= 0) {
 			room = avail;
@@ -356,7 +338,7 @@ static uint64_t private_bytes(void)
 	char buf[4096];
 	if (gl_read_file("/proc/self/smaps_rollup", buf, sizeof buf) <= 0)
 		return 0;
-	long long a = kb_field(buf, "Private_Clean"), b = kb_field(buf, "Private_Dirty");
+	long long a = gl_line_kb(buf, "Private_Clean"), b = gl_line_kb(buf, "Private_Dirty");
 	return (uint64_t)((a > 0 ? a : 0) + (b > 0 ? b : 0));
 }
 

@@ -14,19 +14,6 @@
 #include "memstat.h"
 #include "readall.h"
 
-/* "Key:   123 kB" from /proc/self/status's text, in bytes; -1 if absent. */
-static long long status_kb(const char *text, const char *key)
-{
-	size_t kl = strlen(key);
-	for (const char *p = text; p && *p;) {
-		if (strncmp(p, key, kl) == 0 && p[kl] == ':')
-			return strtoll(p + kl + 1, NULL, 10) * 1024;
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -1;
-}
 
 /* The number after '=' on the line that starts with `key` in pymalloc's
  * statistics (digits with thousands separators); -1 if absent. */
@@ -102,8 +89,8 @@ void gl_memstat_json(gl_sb *j)
 	char status[8192] = "";
 	gl_read_file("/proc/self/status", status, sizeof status);
 	gl_sb_printf(j, "\"memory\": {\"rss\": %lld, \"anonymous\": %lld, \"file\": %lld, \"shmem\": %lld, \"swap\": %lld",
-		     status_kb(status, "VmRSS"), status_kb(status, "RssAnon"), status_kb(status, "RssFile"),
-		     status_kb(status, "RssShmem"), status_kb(status, "VmSwap"));
+		     gl_line_kb(status, "VmRSS"), gl_line_kb(status, "RssAnon"), gl_line_kb(status, "RssFile"),
+		     gl_line_kb(status, "RssShmem"), gl_line_kb(status, "VmSwap"));
 	long long arenas = 0, used = 0;
 	if (pymalloc_figures(&arenas, &used) == 0)
 		gl_sb_printf(j, ", \"pymalloc\": {\"arenas\": %lld, \"used\": %lld}", arenas, used);
