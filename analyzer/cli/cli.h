@@ -29,6 +29,7 @@ int cmd_growth(int argc, char **argv);
 int cmd_memory(int argc, char **argv); /* cmd_memory.c */
 int cmd_watch(int argc, char **argv);
 int cmd_render(int argc, char **argv); /* cmd_render.c */
+int cmd_report(int argc, char **argv); /* cmd_report.c */
 
 /* Prints "graphleak CMD: <message>" and a hint to --help on stderr; returns 2. */
 /*

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "humanfmt.h"
 #include "cycles.h"
 #include "report.h"
@@ -121,25 +122,9 @@ static void group_line(const gl_analysis *a, const gl_cycle_group *g, const repo
 	printf("\n");
 }
 
-int cmd_cycles(int argc, char **argv)
+int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_t **jout)
 {
-	const char *snap = NULL;
-	int json = 0, redact = 0;
-	uint64_t limit = 5;
-	const cli_opt opts[] = {CLI_LIMIT(&limit), CLI_JSON(&json), CLI_REDACT(&redact), {0}};
-	cli_args ca = {.cmd = "cycles", .usage = cycles_usage, .opts = opts, .pos = &snap, .max_pos = 1};
-	int prc = cli_parse(&ca, argc, argv);
-	if (prc != CLI_GO_ON)
-		return cli_exit(prc);
-	if (!snap)
-		return cli_usage_error("cycles", "no snapshot given");
-	if (limit == 0)
-		limit = UINT64_MAX;
-
-	gl_snap *s;
-	gl_analysis a;
-	if (report_open(snap, GL_AN_PATHS | GL_AN_SCC, redact, &s, &a))
-		return GL_EXIT_FAIL;
+	const gl_snap *s = a->s;
 	int rc = GL_EXIT_OK;
 	char ver[64], n1[GL_FMT_BUF], n2[GL_FMT_BUF], n3[GL_FMT_BUF];
 	int pyver = gl_py_version(s, ver, sizeof ver);
@@ -159,7 +144,7 @@ int cmd_cycles(int argc, char **argv)
 	report_mix *mix = NULL;
 	size_t nmix = 0;
 	for (uint32_t v = 0; v < s->n_objects; v++) {
-		if (a.dist[v] == GL_NONE) {
+		if (a->dist[v] == GL_NONE) {
 			g_objects++;
 			g_size += s->size[v];
 			if (gl_vec_push(&garbage, v) < 0)
@@ -171,7 +156,7 @@ int cmd_cycles(int argc, char **argv)
 	/* the cycles no root reaches, and those with Python finalizers; the
 	 * ones left out of the latter are counted (cycles.h says which) */
 	uint64_t fskipped = 0;
-	if (gl_cycles_list(&a, &all, &nall) < 0)
+	if (gl_cycles_list(a, &all, &nall) < 0)
 		goto oom;
 	for (size_t i = 0; i < nall; i++) {
 		const gl_cycle *c = &all[i];
@@ -184,8 +169,8 @@ int cmd_cycles(int argc, char **argv)
 			fskipped++;
 		}
 	}
-	if (gl_cycles_group(&a, gcyc.v, gcyc.n, &gg, &ngg) < 0 || gl_cycles_group(&a, fcyc.v, fcyc.n, &fg, &nfg) < 0 ||
-	    comp_index_build(&a, &ci) < 0)
+	if (gl_cycles_group(a, gcyc.v, gcyc.n, &gg, &ngg) < 0 || gl_cycles_group(a, fcyc.v, fcyc.n, &fg, &nfg) < 0 ||
+	    comp_index_build(a, &ci) < 0)
 		goto oom;
 	const char *gverdict =
 		!g_objects ? "none: every object is reachable from a root"
@@ -195,7 +180,7 @@ int cmd_cycles(int argc, char **argv)
 			     "are freed only by an explicit gc.collect()"
 			   : "not a leak by itself: the collector's next run frees them (gc is enabled)";
 
-	if (json) {
+	if (jout) {
 		json_t *root = json_object();
 		json_object_set_new(root, "python", json_string(ver));
 		json_object_set_new(root, "gc", json_pack("{s:b, s:b}", "enabled", enabled, "automatic", !auto_off));
@@ -206,11 +191,11 @@ int cmd_cycles(int argc, char **argv)
 			const gl_cycle_group *g = &gg[i];
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, &ci, g->one.comp, &m, &nm) < 0)
+			if (cycle_mix(a, &ci, g->one.comp, &m, &nm) < 0)
 				goto oom;
 			json_t *one = json_pack("{s:I, s:I, s:o, s:o, s:I, s:I, s:I, s:o}", "objects",
 						(json_int_t)g->one.objects, "size", (json_int_t)g->one.size, "types",
-						report_mix_json(s, m, nm, 8), "object", report_obj_json(&a, g->one.first),
+						report_mix_json(s, m, nm, 8), "object", report_obj_json(a, g->one.first),
 						"count", (json_int_t)g->count, "all_objects", (json_int_t)g->objects,
 						"all_size", (json_int_t)g->size, "examples", examples_json(s, g));
 			json_object_set_new(one, "interpreter", json_boolean(g->one.infra));
@@ -228,7 +213,7 @@ int cmd_cycles(int argc, char **argv)
 			const gl_cycle *c = &g->one;
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, &ci, c->comp, &m, &nm) < 0)
+			if (cycle_mix(a, &ci, c->comp, &m, &nm) < 0)
 				goto oom;
 			json_t *one = json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:s, s:o}", "objects",
 						(json_int_t)c->objects, "size", (json_int_t)c->size, "with_del",
@@ -236,14 +221,14 @@ int cmd_cycles(int argc, char **argv)
 						"with_tp_del", (json_int_t)c->with_tp_del, "reachable", c->reachable,
 						"verdict", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)),
 						"types", report_mix_json(s, m, nm, 8));
-			json_object_set_new(one, "object", report_obj_json(&a, c->first));
+			json_object_set_new(one, "object", report_obj_json(a, c->first));
 			json_object_set_new(one, "count", json_integer((json_int_t)g->count));
 			json_object_set_new(one, "all_objects", json_integer((json_int_t)g->objects));
 			json_object_set_new(one, "all_size", json_integer((json_int_t)g->size));
 			json_object_set_new(one, "examples", examples_json(s, g));
 			json_object_set_new(one, "interpreter", json_boolean(c->infra));
 			if (c->reachable)
-				json_object_set_new(one, "path", report_chain_json(&a, c->first));
+				json_object_set_new(one, "path", report_chain_json(a, c->first));
 			json_array_append_new(fl, one);
 			free(m);
 		}
@@ -261,10 +246,9 @@ int cmd_cycles(int argc, char **argv)
 		json_t *gg = json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)in_garbage.n, "size", (json_int_t)gsz,
 				       "types", report_mix_json(s, mix, nmix, 8));
 		if (in_garbage.n)
-			json_object_set_new(gg, "path", report_chain_json(&a, in_garbage.v[0]));
+			json_object_set_new(gg, "path", report_chain_json(a, in_garbage.v[0]));
 		json_object_set_new(root, "gc_garbage", gg);
-		rc = cli_print_json("cycles", root);
-		json_decref(root);
+		*jout = root;
 		goto done;
 	}
 
@@ -283,9 +267,9 @@ int cmd_cycles(int argc, char **argv)
 		for (size_t i = 0; i < ngg && i < limit; i++) {
 			report_mix *m;
 			size_t nm;
-			if (cycle_mix(&a, &ci, gg[i].one.comp, &m, &nm) < 0)
+			if (cycle_mix(a, &ci, gg[i].one.comp, &m, &nm) < 0)
 				goto oom;
-			group_line(&a, &gg[i], m, nm, i);
+			group_line(a, &gg[i], m, nm, i);
 			free(m);
 		}
 		if (ngg > limit)
@@ -302,16 +286,16 @@ int cmd_cycles(int argc, char **argv)
 		const gl_cycle *c = &g->one;
 		report_mix *m;
 		size_t nm;
-		if (cycle_mix(&a, &ci, c->comp, &m, &nm) < 0)
+		if (cycle_mix(a, &ci, c->comp, &m, &nm) < 0)
 			goto oom;
 		char n4[GL_FMT_BUF], n5[GL_FMT_BUF];
-		group_line(&a, g, m, nm, i);
+		group_line(a, g, m, nm, i);
 		printf("     each: %s with __del__, %s with a C finalizer, %s with tp_del\n", gl_fmt_count(n3, c->with_del),
 		       gl_fmt_count(n4, c->with_finalize), gl_fmt_count(n5, c->with_tp_del));
 		printf("     verdict: %s\n", gl_cycle_verdict_words(gl_cycle_judge(c, 1, never, pyver)));
 		if (c->reachable) {
 			gl_sb line = {0};
-			report_chain_line(&a, c->first, &line);
+			report_chain_line(a, c->first, &line);
 			printf("     held by: %s\n", gl_sb_str(&line));
 			gl_sb_free(&line);
 		}
@@ -333,7 +317,7 @@ int cmd_cycles(int argc, char **argv)
 		printf("  types:");
 		report_mix_text(stdout, s, mix, nmix, 6);
 		gl_sb line = {0};
-		report_chain_line(&a, in_garbage.v[0], &line);
+		report_chain_line(a, in_garbage.v[0], &line);
 		printf("\n  e.g. %s\n", gl_sb_str(&line));
 		gl_sb_free(&line);
 	}
@@ -350,6 +334,33 @@ done:
 	gl_vec_free(&gcyc);
 	gl_vec_free(&fcyc);
 	free(all);
+	return rc;
+}
+
+int cmd_cycles(int argc, char **argv)
+{
+	const char *snap = NULL;
+	int json = 0, redact = 0;
+	uint64_t limit = 5;
+	const cli_opt opts[] = {CLI_LIMIT(&limit), CLI_JSON(&json), CLI_REDACT(&redact), {0}};
+	cli_args ca = {.cmd = "cycles", .usage = cycles_usage, .opts = opts, .pos = &snap, .max_pos = 1};
+	int prc = cli_parse(&ca, argc, argv);
+	if (prc != CLI_GO_ON)
+		return cli_exit(prc);
+	if (!snap)
+		return cli_usage_error("cycles", "no snapshot given");
+	if (limit == 0)
+		limit = UINT64_MAX;
+
+	gl_snap *s;
+	gl_analysis a;
+	if (report_open(snap, GL_AN_PATHS | GL_AN_SCC, redact, &s, &a))
+		return GL_EXIT_FAIL;
+	json_t *jres = NULL;
+	int rc = cycles_collect(&a, snap, limit, json ? &jres : NULL);
+	if (rc == GL_EXIT_OK && jres)
+		rc = cli_print_json("cycles", jres);
+	json_decref(jres);
 	report_close(s, &a);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "memory.h"
 #include "growth.h"
 #include "humanfmt.h"
@@ -79,8 +80,8 @@ static json_t *u64_array(const uint64_t *v, const uint32_t *id, size_t n)
 	return a;
 }
 
-static int print_json(const char *const *paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit,
-		      const gl_mem_growth *mg)
+json_t *growth_json(const char *const *paths, json_t *snaps, size_t n, const gl_growth *g, size_t limit,
+		    const gl_mem_growth *mg)
 {
 	json_incref(snaps);
 	json_t *grow = json_array();
@@ -128,9 +129,7 @@ static int print_json(const char *const *paths, json_t *snaps, size_t n, const g
 		(json_int_t)g->fresh.unheld, "graphleak_only", (json_int_t)g->fresh.own_only);
 	json_object_set_new(root, "memory", gl_memory_growth_json(mg));
 	json_object_set_new(json_object_get(root, "new_objects"), "sites", gl_sites_json(g->last->s, &g->fresh_sites));
-	int rc = cli_print_json("growth", root);
-	json_decref(root);
-	return rc;
+	return root;
 }
 
 static void print_text(const char *const *paths, size_t n, const gl_growth *g, size_t limit,
@@ -231,6 +230,20 @@ static void print_text(const char *const *paths, size_t n, const gl_growth *g, s
 	}
 }
 
+void growth_memory(const char *first_path, const gl_snap *last, gl_mem_growth *mg)
+{
+	gl_memory m0, m1;
+	gl_snap *first;
+	if (cli_load(first_path, GL_SNAP_META_ONLY, &first) == 0) {
+		gl_memory_from(&m0, first->header, first->footer);
+		gl_snap_free(first);
+	} else {
+		memset(&m0, 0, sizeof m0);
+	}
+	gl_memory_from(&m1, last->header, last->footer);
+	gl_memory_growth(&m0, &m1, mg);
+}
+
 int cmd_growth(int argc, char **argv)
 {
 	const char *paths[GL_GROWTH_MAX_SNAPS + 1];
@@ -265,22 +278,14 @@ int cmd_growth(int argc, char **argv)
 		return GL_EXIT_FAIL;
 	}
 	cli_timing("growth", t0);
-	/* where the RSS went, from the first and the last snapshot's figures */
-	gl_memory m0, m1;
 	gl_mem_growth mg;
-	gl_snap *first;
-	if (cli_load(paths[0], GL_SNAP_META_ONLY, &first) == 0) {
-		gl_memory_from(&m0, first->header, first->footer);
-		gl_snap_free(first);
-	} else {
-		memset(&m0, 0, sizeof m0);
-	}
-	gl_memory_from(&m1, last->header, last->footer);
-	gl_memory_growth(&m0, &m1, &mg);
+	growth_memory(paths[0], last, &mg);
 	int rc = GL_EXIT_OK;
-	if (json)
-		rc = print_json(paths, snaps, n, &g, (size_t)limit, &mg);
-	else
+	if (json) {
+		json_t *root = growth_json(paths, snaps, n, &g, (size_t)limit, &mg);
+		rc = cli_print_json("growth", root);
+		json_decref(root);
+	} else
 		print_text(paths, n, &g, (size_t)limit, &mg);
 	json_decref(snaps);
 	gl_growth_free(&g);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "collect.h"
 #include "progress.h"
 #include "humanfmt.h"
 #include "analysis.h"
@@ -51,8 +52,8 @@ static void add(totals *t, const gl_typestat *r)
 	t->size += r->size;
 }
 
-static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown,
-		      int tracked_only, const uint64_t *retained)
+json_t *top_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown, int tracked_only,
+		 const uint64_t *retained)
 {
 	json_t *types = json_array();
 	totals all = {0}, other = {0};
@@ -76,9 +77,7 @@ static int print_json(const gl_snap *s, const gl_typestat *rows, uint32_t n, uin
 			      "size", (json_int_t)other.size,
 			      "total", "types", (json_int_t)all.types, "count", (json_int_t)all.count,
 			      "size", (json_int_t)all.size);
-	int rc = cli_print_json("top", o);
-	json_decref(o);
-	return rc;
+	return o;
 }
 
 static void print_text(const gl_snap *s, const gl_typestat *rows, uint32_t n, uint32_t shown,
@@ -170,9 +169,11 @@ int cmd_top(int argc, char **argv)
 	cli_timing("typestats", t0);
 	uint32_t shown = (limit == 0 || limit > n) ? n : (uint32_t)limit;
 	int rc = GL_EXIT_OK;
-	if (json)
-		rc = print_json(s, rows, n, shown, tracked_only, retained);
-	else
+	if (json) {
+		json_t *o = top_json(s, rows, n, shown, tracked_only, retained);
+		rc = cli_print_json("top", o);
+		json_decref(o);
+	} else
 		print_text(s, rows, n, shown, retained);
 	free(rows);
 	free(retained);

@@ -29,6 +29,7 @@ static const command commands[] = {
 	{"memory", cmd_memory, "where the RSS is: objects, allocators' free space, native memory"},
 	{"watch", cmd_watch, "snapshot a running process at an interval and report its growth"},
 	{"render", cmd_render, "draw who holds what (SVG, PNG, PDF, DOT) for a bug report"},
+	{"report", cmd_report, "one self-contained HTML page of the findings, to share"},
 	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},
 	{"import", cmd_import, "make a snapshot from JSON lines"},
 };

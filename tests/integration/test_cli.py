@@ -53,6 +53,7 @@ TABLE = {
     "memory": (["{s2}", "{s}"], ["json"], True, True, False),
     "render": (["{s}", "--cycles", "-o", "{o}.svg"], ["backrefs", "max-objects", "format", "redact"], True, False,
                False),
+    "report": (["{s}", "-o", "{o}.html"], ["output", "min-share", "limit", "redact"], True, False, False),
     "export": (["{s}", "-o", "{o}.jsonl"], ["output", "redact"], True, False, False),
     "import": (["{j}", "-o", "{o}.snap"], ["output", "force"], False, False, False),
     "run": ([], ["output", "at-exit", "no-values", "fork", "trace"], False, False, False),
