@@ -12,9 +12,9 @@
 #
 # It starts the app, waits until it answers, runs the load phases with a
 # `graphleak dump --pid` after each, prints the diagnosis (suspects, growth,
-# path), writes the picture, and stops the app: on every path, within a
+# path), writes the picture and the HTML report, and stops the app: on every path, within a
 # bounded time. Output goes to $GL_SAMPLE_OUT (default samples/$SAMPLE/out):
-# the snapshots, suspects.json, growth.json, path.json and picture.svg.
+# the snapshots, suspects.json, growth.json, path.json, picture.svg and report.html.
 
 set -euo pipefail
 # A preloaded runtime (the sanitizer build's tests preload ASan so that an
@@ -109,4 +109,6 @@ sample_main() {
 		"$GL" render "${SNAPS[-1]}" $RENDER -o "$OUT/picture.svg"
 	fi
 	echo "== the picture: $OUT/picture.svg"
+	"$GL" report "${SNAPS[@]}" -o "$OUT/report.html" > /dev/null
+	echo "== the report: $OUT/report.html"
 }

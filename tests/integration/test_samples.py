@@ -37,11 +37,21 @@ def picture_marks(out, holder):
     return "ROOT HOLDER: " + holder in text
 
 
+def report_names(out, holder):
+    """The HTML report's data names the holder among its suspects."""
+    with open(os.path.join(out, "report.html"), encoding="utf-8") as f:
+        page = f.read()
+    start = page.index('id="graphleak-data">') + len('id="graphleak-data">')
+    data = json.loads(page[start:page.index("</script>", start)])
+    return holder in [x["holder"] for x in data["suspects"]["suspects"]]
+
+
 def suspect_holder(out, holder, min_bytes=0):
     s = load(out, "suspects.json")["suspects"]
     hit = [x for x in s if x["holder"] == holder and x["retained"] >= min_bytes]
     check(hit, "suspects: none held by %r with >= %d bytes: %s" %
           (holder, min_bytes, [(x["holder"], x["retained"]) for x in s]))
+    check(report_names(out, holder), "report.html: %r is not among its suspects" % holder)
 
 
 def grower_holder(out, holder):
