@@ -22,14 +22,8 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+from shimenv import check, finish  # noqa: E402
 
 
 def run(argv, **kw):
@@ -80,7 +74,7 @@ def main():
                         os.path.join(HERE, "leaky.py"), d, argv_mark])
     snaps = [os.path.join(d, "leaky-%d.snap" % k) for k in (1, 2, 3)]
     if not check(rc == 0 and all(os.path.exists(s) for s in snaps), "leaky.py ran and dumped: %d %s" % (rc, err[-2000:])):
-        return 1
+        finish()
 
     # three snapshots, oldest first: the full page
     page = os.path.join(d, "leaky.html")
@@ -143,10 +137,7 @@ def main():
         rc, out, err = run([gl, "report"] + argv)
         check(rc == code and words in err, "report %s: rc %d (want %d), %r" % (" ".join(argv), rc, code, err.strip()[:200]))
 
-    if FAILS:
-        print("%d failure(s)" % len(FAILS))
-        return 1
-    print("ok")
+    finish()
     return 0
 
 
