@@ -198,14 +198,21 @@ static uint32_t edge_source(const gl_snap *s, uint64_t e)
 /* A dict key that is a name, not a value: a key of sys.modules (module
  * names), or an identifier key of a module's, class's or instance's
  * __dict__ (a global or attribute name). --redact keeps these. */
-static int key_is_name(const gl_analysis *a, uint64_t e, uint32_t key)
+int gl_key_is_name(const gl_analysis *a, uint32_t dict, int is_attrs, uint32_t key)
 {
 	const gl_snap *s = a->s;
 	if (key == GL_NONE || !gl_type_is(s, key, "str"))
 		return 0;
-	if (a->sys_modules != GL_NONE && e >= s->out_off[a->sys_modules] && e < s->out_off[a->sys_modules + 1])
+	if (a->sys_modules != GL_NONE && dict == a->sys_modules)
 		return 1;
-	return preview_is_ident(s, key) && gl_dict_owner(a, edge_source(s, e)) != GL_NONE;
+	if (!preview_is_ident(s, key))
+		return 0;
+	return is_attrs < 0 ? gl_dict_owner(a, dict) != GL_NONE : is_attrs;
+}
+
+static int key_is_name(const gl_analysis *a, uint64_t e, uint32_t key)
+{
+	return gl_key_is_name(a, edge_source(a->s, e), -1, key);
 }
 
 void gl_describe_edge(const gl_analysis *a, uint64_t e, gl_sb *b)

@@ -125,6 +125,15 @@ void gl_holder_say(const gl_analysis *a, const gl_holder *h, gl_sb *b);
  */
 void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b);
 
+/*
+ * 1 if `key`, a key of the dict `dict`, is a name rather than a value, so
+ * that --redact keeps it: any str key of sys.modules (module names), or an
+ * identifier str key of some object's __dict__ (a global or attribute
+ * name). is_attrs says whether dict is a __dict__ (gl_dict_owner), or -1
+ * to find out (that needs the reverse edges).
+ */
+int gl_key_is_name(const gl_analysis *a, uint32_t dict, int is_attrs, uint32_t key);
+
 /* "dict, 10,002 entries" / "str 'user-42'" / "module service" / "service.Profile" */
 void gl_describe_obj(const gl_snap *s, uint32_t id, gl_sb *b);
 

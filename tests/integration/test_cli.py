@@ -54,7 +54,7 @@ TABLE = {
     "render": (["{s}", "--cycles", "-o", "{o}.svg"], ["backrefs", "max-objects", "format", "redact"], True, False,
                False),
     "report": (["{s}", "-o", "{o}.html"], ["output", "min-share", "limit", "redact"], True, False, False),
-    "export": (["{s}", "-o", "{o}.jsonl"], ["output", "redact"], True, False, False),
+    "export": (["{s}", "-o", "{o}.jsonl"], ["output", "format", "redact"], True, False, False),
     "import": (["{j}", "-o", "{o}.snap"], ["output", "force"], False, False, False),
     "run": ([], ["output", "at-exit", "no-values", "fork", "trace"], False, False, False),
     "dump": ([], ["pid", "timeout", "dump-timeout", "collect", "no-values", "signal", "fork", "json", "verbose"],
@@ -183,6 +183,31 @@ def run_checks(gl, py, d):
     check(rc == 2 and "no program given" in err, "run without a program: %r" % err.strip())
 
 
+def export_checks(gl, s, d):
+    """export --format: jsonl by default, heapsnapshot on request (its
+    content is checked by tests/browser/test_heapsnapshot.js), anything else
+    a usage error that names the formats."""
+    print("export --format")
+    _, out, _ = run([gl, "export", "--help"])
+    check("heapsnapshot" in out and "--format heapsnapshot -o" in out, "export --help teaches heapsnapshot")
+    rc, default, _ = run([gl, "export", s])
+    rc2, jsonl, _ = run([gl, "export", s, "--format", "jsonl"])
+    check(rc == 0 and rc2 == 0 and default == jsonl and default.startswith('{"header":'),
+          "export: jsonl is the default format")
+    hs = os.path.join(d, "a.heapsnapshot")
+    rc, _, err = run([gl, "export", s, "--format=heapsnapshot", "-o", hs])
+    if check(rc == 0, "export --format=heapsnapshot: rc %d %s" % (rc, err.strip()[:200])):
+        with open(hs) as f:
+            doc = json.load(f)
+        meta = doc["snapshot"]["meta"]
+        check(len(doc["nodes"]) == doc["snapshot"]["node_count"] * len(meta["node_fields"]) and
+              doc["strings"][doc["nodes"][1]] == "(graphleak roots)", "export --format heapsnapshot: a heap snapshot")
+    for bad, hint in (("heapsnpshot", "did you mean heapsnapshot?"), ("v8", "takes jsonl or heapsnapshot")):
+        rc, out, err = run([gl, "export", s, "--format", bad, "-o", os.path.join(d, "never.out")])
+        check(rc == 2 and ("unknown format '%s'" % bad) in err and hint in err and not out and
+              not os.path.exists(os.path.join(d, "never.out")), "export --format %s: rc %d, %r" % (bad, rc, err.strip()))
+
+
 def main():
     gl, py = os.path.abspath(sys.argv[1]), sys.argv[2]
     with open(json_schema.SCHEMA) as f:
@@ -224,6 +249,7 @@ def main():
         for cmd, spec in TABLE.items():
             ctx = {"s": s, "s2": s2, "o": os.path.join(d, "out-" + cmd), "j": j, "d": d, "schema": schema}
             command_checks(gl, cmd, spec, ctx)
+        export_checks(gl, s, d)
         run_checks(gl, py, d)
     finally:
         shutil.rmtree(d, ignore_errors=True)
