@@ -327,8 +327,10 @@
 		var types = g.types.filter(function (t) {
 			return t.size_delta > 0;
 		}).slice(0, 8);
-		if (types.length)
-			s.appendChild(chart(types, n));
+		if (types.length) {
+			s.appendChild(chart(types, n, "size", bytes, "Bytes per type in each snapshot: the types that grew most", "growth-chart"));
+			s.appendChild(chart(types, n, "count", count, "Objects per type in each snapshot, the same types", "growth-chart-count"));
+		}
 		s.appendChild(el("h3", null, "Growing containers"));
 		if (!g.growing.length)
 			s.appendChild(el("p", null, "none: no container's length or retained size rose past the thresholds"));
@@ -368,17 +370,17 @@
 			s.appendChild(fig);
 	})();
 
-	/* a line chart of bytes per type over the snapshots, drawn here as SVG */
-	function chart(types, n) {
+	/* a line chart of one figure per type (key: "size" or "count") over the snapshots, as SVG */
+	function chart(types, n, key, fmt, caption, id) {
 		var W = 720, H = 260, L = 70, R = 16, T = 12, B = 30;
 		var max = 1;
 		types.forEach(function (t) {
-			t.size.forEach(function (v) {
+			t[key].forEach(function (v) {
 				max = Math.max(max, v);
 			});
 		});
 		var colours = ["#3d6fb6", "#c0392b", "#2e8b57", "#9a6b00", "#7d3c98", "#d35400", "#16a085", "#5b6475"];
-		var g = svg("svg", {class: "chart", id: "growth-chart", width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img"});
+		var g = svg("svg", {class: "chart", id: id, width: W, height: H, viewBox: "0 0 " + W + " " + H, role: "img"});
 		g.appendChild(svg("line", {class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B}));
 		g.appendChild(svg("line", {class: "axis", x1: L, y1: T, x2: L, y2: H - B}));
 		function x(i) {
@@ -389,7 +391,7 @@
 		}
 		for (var k = 0; k <= 4; k++) {
 			var tv = max * k / 4, lab = svg("text", {x: L - 6, y: y(tv) + 4, "text-anchor": "end"});
-			lab.textContent = bytes(Math.round(tv));
+			lab.textContent = fmt(Math.round(tv));
 			g.appendChild(lab);
 		}
 		for (var i = 0; i < n; i++) {
@@ -399,20 +401,20 @@
 		}
 		var legend = el("div", {class: "legend"});
 		types.forEach(function (t, j) {
-			var pts = t.size.map(function (v, i) {
+			var pts = t[key].map(function (v, i) {
 				return x(i).toFixed(1) + "," + y(v).toFixed(1);
 			}).join(" ");
 			var pl = svg("polyline", {points: pts, fill: "none", stroke: colours[j % colours.length], "stroke-width": 2});
 			var tt = svg("title", {});
-			tt.textContent = t.type + ": " + t.size.map(bytes).join(" \u2192 ");
+			tt.textContent = t.type + ": " + t[key].map(fmt).join(" \u2192 ");
 			pl.appendChild(tt);
 			g.appendChild(pl);
-			var key = el("i");
-			key.style.background = colours[j % colours.length]; /* CSSOM: the policy refuses style attributes */
-			legend.appendChild(el("span", null, key,
-				t.type + " " + signedBytes(t.size_delta)));
+			var swatch = el("i");
+			swatch.style.background = colours[j % colours.length]; /* CSSOM: the policy refuses style attributes */
+			legend.appendChild(el("span", null, swatch,
+				t.type + " " + (key === "size" ? signedBytes(t.size_delta) : (t.count_delta >= 0 ? "+" : "") + count(t.count_delta))));
 		});
-		return el("figure", null, g, legend, el("figcaption", null, "Bytes per type in each snapshot: the types that grew most"));
+		return el("figure", null, g, legend, el("figcaption", null, caption));
 	}
 
 	/* allocation sites */

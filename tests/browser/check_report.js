@@ -48,7 +48,15 @@ async function main() {
 			await d.dismiss();
 		});
 		await page.goto(url, { waitUntil: "load" });
-		await page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+		try {
+			await page.waitForSelector("body[data-ready='1']", { timeout: 30000 });
+		} catch (e) {
+			// the page's script did not finish: say why (its errors), for the test to show
+			out.errors.push("the page never became ready: " + e.message.split("\n")[0]);
+			process.stdout.write(JSON.stringify(out) + "\n");
+			process.exitCode = 1;
+			return;
+		}
 		out.title = await page.title();
 		out.sections = await page.$$eval("main > section", (s) => s.map((e) => e.id));
 		out.headings = await page.$$eval("main > section > h2", (s) => s.map((e) => e.textContent));
@@ -76,6 +84,7 @@ async function main() {
 		await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete), null, { timeout: 30000 });
 		out.images.decoded = await page.$$eval("img", (is) => is.filter((i) => i.naturalWidth > 0).length);
 		out.charts = await page.$$eval("svg.chart polyline", (p) => p.length);
+		out.chartIds = await page.$$eval("svg.chart", (c) => c.map((e) => e.id));
 		out.pwned = await page.evaluate(() => ({
 			flag: typeof window.__pwned !== "undefined",
 			scripts: document.scripts.length,

@@ -37,7 +37,7 @@ def browse(page, shot):
     env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS",
                                                             "LSAN_OPTIONS", "PYTHONMALLOC")}
     rc, out, err = run([node, os.path.join(HERE, "check_report.js"), page, shot], cwd=HERE, env=env)
-    if not check(rc == 0, "check_report.js %s: rc %d: %s" % (page, rc, err[-2000:])):
+    if not check(rc == 0, "check_report.js %s: rc %d: %s %s" % (page, rc, out[-2000:], err[-2000:])):
         return None
     return json.loads(out)
 
@@ -97,7 +97,8 @@ def main():
         check(any("\\xe2\\x80\\xaeevil</script><script>window.__pwned=true</script>" in s for s in sus),
               "the markup holder is a suspect, shown as text with its bidi override escaped: %s" % sus[3:])
         check(argv_mark in text, "the program's arguments are shown as text")
-        check(b["charts"] >= 3, "the growth chart has a line per growing type (%d)" % b["charts"])
+        check(b["chartIds"] == ["growth-chart", "growth-chart-count"] and b["charts"] >= 6,
+              "the growth charts, bytes and objects, have a line per growing type (%s, %d)" % (b["chartIds"], b["charts"]))
         check(b["images"]["count"] >= 6, "a picture per suspect, the cycles and the growth (%d)" % b["images"]["count"])
         for words in ("growing at every snapshot", "Cycles with finalizers", "leaky.py:", "RSS "):
             check(words in text, "the page says %r" % words)
