@@ -13,42 +13,10 @@
 
 #include "progress.h"
 #include "snapwrite.h"
+#include "strbuf.h"
 #include "vec.h"
 
 /* ---- export ------------------------------------------------------------ */
-
-/* Length of the valid UTF-8 sequence at p (n bytes left), or 0 if invalid. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /* Writes bytes as a JSON string: valid UTF-8 raw, other bytes as \u00XX. */
 static void put_jstr(FILE *f, const unsigned char *s, size_t n)
@@ -70,7 +38,8 @@ static void put_jstr(FILE *f, const unsigned char *s, size_t n)
 		case '\r': fputs("\\r", f); i++; continue;
 		default: break;
 		}
-		size_t k = c >= 0x80 ? utf8_seq(s + i, n - i) : 0;
+		uint32_t cp;
+		size_t k = c >= 0x80 ? gl_utf8_decode(s + i, n - i, &cp) : 0;
 		if (k) {
 			fwrite(s + i, 1, k, f);
 			i += k;

@@ -70,20 +70,25 @@ void gl_sb_printf(gl_sb *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of a valid, printable UTF-8 sequence at p (2..4), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+size_t gl_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
-	uint32_t cp;
 	size_t len;
+	uint32_t v;
+	if (n == 0)
+		return 0;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
 	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
 		len = 2;
-		cp = p[0] & 0x1f;
+		v = p[0] & 0x1f;
 	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
 		len = 3;
-		cp = p[0] & 0x0f;
+		v = p[0] & 0x0f;
 	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
 		len = 4;
-		cp = p[0] & 0x07;
+		v = p[0] & 0x07;
 	} else {
 		return 0;
 	}
@@ -92,14 +97,24 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	for (size_t i = 1; i < len; i++) {
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
+		v = (v << 6) | (p[i] & 0x3f);
 	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
+		return 0; /* overlong, beyond U+10FFFF, or a surrogate */
+	*cp = v;
+	return len;
+}
+
+/* Length of a valid, printable UTF-8 sequence at p (2..4), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t len = gl_utf8_decode(p, n, &cp);
+	if (len < 2)
 		return 0;
-	if ((cp >= 0x80 && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
 	    (cp >= 0x2066 && cp <= 0x2069))
-		return 0; /* C1 controls, surrogates, line separators, bidi overrides */
+		return 0; /* C1 controls, line separators, bidi overrides */
 	return len;
 }
 

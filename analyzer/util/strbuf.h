@@ -14,6 +14,7 @@
 #define GRAPHLEAK_STRBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct gl_sb {
 	char *s;
@@ -32,6 +33,13 @@ void gl_sb_puts(gl_sb *b, const char *p);
  * and backslash as \xNN / \n / \t / \\ / \'. Adds "..." when `cut` is set.
  */
 void gl_sb_escaped(gl_sb *b, const unsigned char *p, size_t n, char quote, int cut);
+
+/*
+ * The one UTF-8 decoder: the length (1..4) of the well-formed sequence at p
+ * (n bytes left) with its code point in *cp, or 0 when the bytes there are
+ * none (a stray byte, overlong, a surrogate, beyond U+10FFFF, cut short).
+ */
+size_t gl_utf8_decode(const unsigned char *p, size_t n, uint32_t *cp);
 
 /*
  * Appends n bytes as a JSON string, quotes included: '"', '\\' and control

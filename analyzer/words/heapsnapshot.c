@@ -75,38 +75,6 @@ static void out_u64(hs_out *o, uint64_t v)
 	out_bytes(o, t + i, sizeof t - i);
 }
 
-/* Length and code point of the valid UTF-8 sequence at p (n bytes left),
- * or 0 if it is not one (overlong, surrogate, beyond U+10FFFF, cut). */
-static size_t utf8_cp(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned char c = p[0];
-	size_t len;
-	uint32_t v;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && v < 0x800) || (len == 4 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 static void out_u16esc(hs_out *o, uint32_t u)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -141,7 +109,7 @@ static void out_jstr(hs_out *o, const unsigned char *p, size_t n)
 			continue;
 		}
 		uint32_t cp = c;
-		size_t k = c >= 0x80 ? utf8_cp(p + i, n - i, &cp) : 0;
+		size_t k = c >= 0x80 ? gl_utf8_decode(p + i, n - i, &cp) : 0;
 		if (!k) {
 			cp = c;
 			k = 1;
