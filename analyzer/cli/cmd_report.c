@@ -190,7 +190,48 @@ static json_t *process_json(const gl_snap *s, int redact)
 	return p;
 }
 
-/* The picture sg as an SVG data: URL, or NULL (the message printed). */
+/* The length in CSS pixels of the attribute name="N[pt|px]" in the SVG's
+ * root tag (s, n bytes), or 0 when it is absent or not a plain length. */
+static long svg_length(const char *s, size_t n, const char *name)
+{
+	const char *root = NULL;
+	for (size_t i = 0; i + 4 <= n && !root; i++)
+		if (memcmp(s + i, "<svg", 4) == 0)
+			root = s + i;
+	if (!root)
+		return 0;
+	const char *end = memchr(root, '>', n - (size_t)(root - s));
+	if (!end)
+		return 0;
+	size_t nl = strlen(name);
+	for (const char *p = root; p + nl + 3 < end; p++) {
+		if ((p[0] != ' ' && p[0] != '\n' && p[0] != '\t') || memcmp(p + 1, name, nl) != 0 ||
+		    memcmp(p + 1 + nl, "=\"", 2) != 0)
+			continue;
+		double v = 0, scale = 1;
+		int digits = 0;
+		const char *q = p + 3 + nl;
+		for (; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+			v = v * 10 + (*q - '0');
+		if (q < end && *q == '.')
+			for (q++; q < end && *q >= '0' && *q <= '9'; q++, digits++)
+				v += (*q - '0') * (scale /= 10);
+		if (!digits || v > 1e6)
+			return 0;
+		if (q + 2 <= end && memcmp(q, "pt", 2) == 0) {
+			v = v * 4 / 3; /* CSS: 1pt is 4/3 px */
+			q += 2;
+		} else if (q + 2 <= end && memcmp(q, "px", 2) == 0) {
+			q += 2;
+		}
+		return q < end && *q == '"' ? (long)(v + 0.5) : 0;
+	}
+	return 0;
+}
+
+/* The picture sg as {"src": an SVG data: URL, "width", "height" (its size in
+ * CSS pixels, when the SVG says it: the page reserves the room, so nothing
+ * moves as the pictures decode)}, or NULL (the message printed). */
 static json_t *picture(gl_renderer *r, const gl_analysis *a, const gl_subgraph *sg, const char *title)
 {
 	gl_err err;
@@ -205,8 +246,14 @@ static json_t *picture(gl_renderer *r, const gl_analysis *a, const gl_subgraph *
 	gl_sb b = {0};
 	gl_sb_puts(&b, "data:image/svg+xml;base64,");
 	base64(&b, (const unsigned char *)data, len);
+	long w = svg_length(data, len, "width"), h = svg_length(data, len, "height");
 	free(data);
-	json_t *j = gl_sb_failed(&b) ? NULL : json_stringn(b.s, b.len);
+	json_t *j = gl_sb_failed(&b) ? NULL : json_pack("{s:s%}", "src", b.s, b.len);
+	if (j && w > 0 && h > 0 && (json_object_set_new(j, "width", json_integer(w)) < 0 ||
+				    json_object_set_new(j, "height", json_integer(h)) < 0)) {
+		json_decref(j);
+		j = NULL;
+	}
 	gl_sb_free(&b);
 	return j;
 }

@@ -62,10 +62,16 @@
 	function note(text) {
 		return el("p", {class: "note"}, text);
 	}
-	function picture(uri, caption) {
-		if (!uri)
+	/* p: {src: an SVG data: URL, width, height}; the size reserves the room before it decodes */
+	function picture(p, caption) {
+		if (!p || typeof p.src !== "string")
 			return null;
-		return el("figure", null, el("img", {src: uri, alt: caption, loading: "lazy"}), el("figcaption", null, caption));
+		var a = {src: p.src, alt: caption, loading: "lazy"};
+		if (p.width > 0 && p.height > 0) {
+			a.width = String(p.width);
+			a.height = String(p.height);
+		}
+		return el("figure", null, el("img", a), el("figcaption", null, caption));
 	}
 	function bar(px) {
 		var b = el("span", {class: "bar"});

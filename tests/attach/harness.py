@@ -1,6 +1,6 @@
 """harness.py - what the attach tests (test_attach.py, test_inject.py) share:
-the list of failures, log and check, a line reader bounded in time, and
-how a child is stopped."""
+the list of failures, log and check, a line reader bounded in time, how a
+child is stopped, and a process's state as /proc tells it."""
 import os
 import select
 import subprocess
@@ -11,6 +11,19 @@ SCHEMA_CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "u
 
 FAILURES = []
 NAME = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+
+
+# The states of a process that runs on: R, S, and D (a moment in the kernel, such as
+# waiting for the memory map's lock, which a target's allocating threads take all the
+# time). Not T or t (stopped), Z or X (dead).
+RUNNING = "RSD"
+
+
+def proc_state(pid):
+    """The process's state letter and its tracer's pid (0: none), from /proc/PID/status."""
+    with open("/proc/%d/status" % pid) as f:
+        st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
+    return st["State"].split()[0], int(st["TracerPid"])
 
 
 def log(msg):

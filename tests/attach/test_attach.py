@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 
-from harness import FAILURES, Lines, check, log, schema_problem, stop
+from harness import FAILURES, RUNNING, Lines, check, log, proc_state, schema_problem, stop
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
@@ -286,13 +286,6 @@ def free_pid():
     return 4194000
 
 
-def untraced_and_running(pid):
-    """The target's state letter and tracer, from /proc."""
-    with open("/proc/%d/status" % pid) as f:
-        st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
-    return st["State"].split()[0], int(st["TracerPid"])
-
-
 def interrupts(gl, py, work):
     """Ctrl-C or SIGTERM to graphleak at moments spread over a dump, so that
     they land in each phase: the preflight, judging threads, the calls, the
@@ -327,8 +320,8 @@ def interrupts(gl, py, work):
                 check(p.returncode in (0, 1, -sig), "interrupts (%s): exit code %s at %.3f s: %s" % (
                     mode, p.returncode, delay, first))
                 time.sleep(0.05)
-                state, tracer = untraced_and_running(t.pid)
-                check(tracer == 0 and state in "RS", "interrupts (%s): at %.3f s the target is %s, traced by %d" %
+                state, tracer = proc_state(t.pid)
+                check(tracer == 0 and state in RUNNING, "interrupts (%s): at %.3f s the target is %s, traced by %d" %
                       (mode, delay, state, tracer))
                 check(t.ping() is not None, "interrupts (%s): target answers after signal %d at %.3f s" % (mode, sig, delay))
                 if os.path.exists(out):
@@ -382,8 +375,8 @@ def hazards(gl, py, work, out):
         time.sleep(0.1)
         expect_error(gl, "stopped", [gl, "dump", "--pid", str(t.pid), "-o", out], 1,
                      r"is stopped \(state T.*kill -CONT %d" % t.pid)
-        check(untraced_and_running(t.pid) == ("T", 0), "stopped: still stopped, untraced (%s)" %
-              (untraced_and_running(t.pid),))
+        check(proc_state(t.pid) == ("T", 0), "stopped: still stopped, untraced (%s)" %
+              (proc_state(t.pid),))
         os.kill(t.pid, signal.SIGCONT)
         check(t.ping() == before, "stopped: answers after SIGCONT")
     finally:
@@ -408,8 +401,8 @@ def refused_untouched(gl, label, t, out, tries, argv, pattern):
         for k in range(tries):
             expect_error(gl, "%s %d" % (label, k), argv(t.pid), 1, pattern % t.pid)
             check(t.ping() == before, "%s: target answers, unchanged" % label)
-            st, tr = untraced_and_running(t.pid)
-            check(st in "RS" and tr == 0, "%s: target running, untraced (%s, %d)" % (label, st, tr))
+            st, tr = proc_state(t.pid)
+            check(st in RUNNING and tr == 0, "%s: target running, untraced (%s, %d)" % (label, st, tr))
         check(not os.path.exists(out), "%s: no snapshot" % label)
     finally:
         t.kill()
@@ -567,11 +560,9 @@ def cmd_gil(gl, args):
               "no safe point: timeout (rc %d, %s)" % (rc, se.strip()))
         check(dt < 60, "no safe point: --timeout 2 reported only after %.1f s" % dt)
         time.sleep(0.5)
-        with open("/proc/%d/status" % t.pid) as f:
-            st = dict(l.split(":", 1) for l in f.read().splitlines() if ":" in l)
-        check(t.alive() and st["State"].split()[0] in ("R", "S") and st["TracerPid"].strip() == "0",
-              "no safe point: target running, not stopped, not traced (%s, tracer %s)" % (
-                  st["State"].strip(), st["TracerPid"].strip()))
+        st, tr = proc_state(t.pid)
+        check(t.alive() and st in RUNNING and tr == 0,
+              "no safe point: target running, not stopped, not traced (%s, tracer %d)" % (st, tr))
         log("no safe point ok: %s" % se.strip().splitlines()[0])
     finally:
         t.kill()

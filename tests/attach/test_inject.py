@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from harness import FAILURES, Lines, check, log, stop
+from harness import FAILURES, RUNNING, Lines, check, log, proc_state, stop
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TARGETS = os.path.join(HERE, "targets.py")
@@ -78,12 +78,6 @@ class Build(object):
         return dict(l.split(" ", 1) for l in so.splitlines() if " " in l)
 
 
-def status_of(pid):
-    with open("/proc/%d/status" % pid) as f:
-        st = dict(l.rstrip("\n").split(":\t", 1) for l in f if ":\t" in l)
-    return st["State"].split()[0], int(st["TracerPid"])
-
-
 def wait_in_read(pid, bound=30.0):
     """Until the thread is asleep in read(2) (the state the idle path needs),
     or the bound passes: a loaded machine may take a while to get it there
@@ -93,7 +87,7 @@ def wait_in_read(pid, bound=30.0):
         try:
             with open("/proc/%d/syscall" % pid) as f:
                 nr = f.read().split()[0]
-            if nr == "0" and status_of(pid)[0] == "S":
+            if nr == "0" and proc_state(pid)[0] == "S":
                 return True
         except (OSError, IndexError):
             pass
@@ -209,7 +203,7 @@ def one_restart(b, mode, work):
         while not os.path.exists(mark) and time.time() < end:
             time.sleep(0.01)
         check(os.path.exists(mark), "%s: the payload's thread ran (%s)" % (mode, mark))
-        state, tracer = status_of(pid)
+        state, tracer = proc_state(pid)
         check(tracer == 0, "%s: untraced after the injection" % mode)
         # wake it where the call waits for something
         if mode == "accept":
@@ -289,8 +283,9 @@ def gdump(b, pid, out, *extra):
 
 
 def healthy(t, before, what, keys=("data", "modules")):
-    state, tracer = status_of(t.pid)
-    check(tracer == 0 and state in "RS", "%s: running, untraced (%s, %d)" % (what, state, tracer))
+    """Running (harness.RUNNING), untraced, and answering with the state it had."""
+    state, tracer = proc_state(t.pid)
+    check(tracer == 0 and state in RUNNING, "%s: running, untraced (%s, %d)" % (what, state, tracer))
     now = t.ping()
     check(now is not None and all(now.get(k) == before.get(k) for k in keys),
           "%s: answers with the same state (%s)" % (what, now))

@@ -9,7 +9,8 @@
  *   sort      the types table's first column before and after one click on "objects", the
  *             header's aria-sort after it, and the "objects" column after the click
  *   filter    rows left visible after typing into the filter
- *   images    the pictures: count, how many decoded with a size
+ *   images    the pictures: count, how many decoded with a size, how many have their room
+ *             (width, height) reserved before they decode
  *   pwned     whether anything the heap carried ran: window.__pwned, a dialog, a new element
  *             with an on* attribute or a <script> not the page's own two
  *   text      the page's visible text (for the checks of what it says)
@@ -61,6 +62,21 @@ async function main() {
 		out.sections = await page.$$eval("main > section", (s) => s.map((e) => e.id));
 		out.headings = await page.$$eval("main > section > h2", (s) => s.map((e) => e.textContent));
 		out.suspects = await page.$$eval("#suspects .suspect", (s) => s.map((e) => e.querySelector("h3").textContent));
+		out.images = await page.$$eval("img", (is) => ({
+			count: is.length,
+			decoded: is.filter((i) => i.complete && i.naturalWidth > 0).length,
+			data: is.filter((i) => i.src.startsWith("data:image/svg+xml;base64,")).length,
+			// the room each takes is known before it decodes: nothing below moves under the mouse
+			sized: is.filter((i) => Number(i.getAttribute("width")) > 0 && Number(i.getAttribute("height")) > 0).length,
+		}));
+		// lazy images decode when scrolled to: make them all load, before the clicks below
+		await page.$$eval("img", (is) => is.forEach((i) => (i.loading = "eager")));
+		await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete), null, { timeout: 30000 });
+		out.images.decoded = await page.$$eval("img", (is) => is.filter((i) => i.naturalWidth > 0).length);
+		// and the room reserved is the picture's own size (within a pixel of rounding)
+		out.images.fits = await page.$$eval("img", (is) => is.filter((i) =>
+			Math.abs(i.naturalWidth - Number(i.getAttribute("width"))) <= 1 &&
+			Math.abs(i.naturalHeight - Number(i.getAttribute("height"))) <= 1).length);
 		const firstCol = () => page.$$eval("#types-table tbody tr", (rs) => rs.slice(0, 5).map((r) => r.children[0].textContent));
 		const column = () => page.$$eval("#types-table tbody tr", (rs) => rs.map((r) => Number(r.children[1].getAttribute("data-v"))));
 		out.sort = { before: await firstCol() };
@@ -74,15 +90,6 @@ async function main() {
 		await page.fill("#types input.filter", "dict");
 		out.filter = await page.$$eval("#types-table tbody tr", (rs) => rs.filter((r) => !r.hidden).map((r) => r.children[0].textContent));
 		await page.fill("#types input.filter", "");
-		out.images = await page.$$eval("img", (is) => ({
-			count: is.length,
-			decoded: is.filter((i) => i.complete && i.naturalWidth > 0).length,
-			data: is.filter((i) => i.src.startsWith("data:image/svg+xml;base64,")).length,
-		}));
-		// lazy images decode when scrolled to: make them all load
-		await page.$$eval("img", (is) => is.forEach((i) => (i.loading = "eager")));
-		await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete), null, { timeout: 30000 });
-		out.images.decoded = await page.$$eval("img", (is) => is.filter((i) => i.naturalWidth > 0).length);
 		out.charts = await page.$$eval("svg.chart polyline", (p) => p.length);
 		out.chartIds = await page.$$eval("svg.chart", (c) => c.map((e) => e.id));
 		out.pwned = await page.evaluate(() => ({

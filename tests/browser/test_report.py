@@ -7,7 +7,8 @@ the three; Debian's chromium opens it from disk (check_report.js, playwright-cor
   - every section present; the three leaks are the first suspects, by name, and the markup
     holder is shown as text (escaped \\xNN for its bidi override), never run;
   - the types table sorts on a click (ascending, then descending) and filters;
-  - every picture decodes; the growth chart is drawn;
+  - every picture decodes, its room reserved before (nothing moves under a click); the
+    growth chart is drawn;
   - nothing the heap carried ran (no flag set, no extra script, no on* attribute).
 A screenshot is kept: WORK/report.png. Then --redact withholds a secret value, the
 single-snapshot page says how to see growth, and bad inputs give a message and exit 1 or 2.
@@ -62,6 +63,8 @@ def browser_checks(b, what):
     im = b["images"]
     check(im["count"] >= 1 and im["decoded"] == im["count"] and im["data"] == im["count"],
           "%s: every picture is an SVG data: URL that decodes: %s" % (what, im))
+    check(im["sized"] == im["count"] and im["fits"] == im["count"],
+          "%s: every picture has its size before it decodes, so the page does not move: %s" % (what, im))
 
 
 def main():
