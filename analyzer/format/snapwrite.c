@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
+
 /* One interned string: where its bytes are in the arena, and its hash. */
 typedef struct {
 	uint64_t hash;
@@ -284,20 +286,6 @@ int gl_w_open(gl_writer **out, const char *path, unsigned flags,
 	return 0;
 }
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	/* FNV-1a, then a final mix so the low bits spread */
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return h;
-}
-
 static int index_rehash(gl_writer *w)
 {
 	uint64_t ncap = w->index_cap ? (uint64_t)w->index_cap * 2 : 4096;
@@ -352,7 +340,7 @@ uint32_t gl_w_intern(gl_writer *w, const char *s, size_t n)
 	}
 	if ((uint64_t)(w->n_str + 1) * 2 > w->index_cap && index_rehash(w) < 0)
 		return 0;
-	uint64_t h = hash_bytes(s, n);
+	uint64_t h = gl_mix64(gl_hash_bytes(s, n));
 	uint32_t mask = w->index_cap - 1;
 	uint32_t j = (uint32_t)(h & mask);
 	while (w->index[j].sid) {

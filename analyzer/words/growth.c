@@ -24,6 +24,7 @@
 
 #include "addrmap.h"
 #include "arena.h"
+#include "hash.h"
 #include "typestats.h"
 #include "vec.h"
 
@@ -51,12 +52,7 @@ typedef struct gl_typemap {
 
 static uint64_t hash_str(const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 1099511628211ull;
-	}
-	return h ^ (h >> 29);
+	return gl_mix64(gl_hash_bytes(p, n));
 }
 
 static char *dup_n(const char *p, size_t n)

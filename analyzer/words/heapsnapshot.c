@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "holder.h"
 #include "progress.h"
 #include "strbuf.h"
@@ -147,16 +148,6 @@ typedef struct {
 	int oom;
 } hs_names;
 
-static uint32_t fnv(const unsigned char *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 16777619u;
-	}
-	return h;
-}
-
 static const unsigned char *name_bytes(const hs_names *t, const hs_name *e)
 {
 	if (e->off & HS_POOL)
@@ -194,7 +185,7 @@ static uint32_t name_of(hs_names *t, const unsigned char *p, size_t n, int from_
 		goto oom;
 	if ((t->names.n + 1) * 2 > t->cap && names_grow(t) < 0)
 		goto oom;
-	uint32_t h = fnv(p, n);
+	uint32_t h = (uint32_t)gl_mix64(gl_hash_bytes(p, n)); /* kept in 32 bits, as the table is */
 	size_t j = h & (t->cap - 1);
 	while (t->table[j]) {
 		const hs_name *e = &t->names.v[t->table[j] - 1];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "humanfmt.h"
 #include "vec.h"
 
@@ -61,15 +62,10 @@ void gl_describe_redacted(const gl_snap *s, uint32_t id, gl_sb *b)
 {
 	size_t n;
 	const unsigned char *p = gl_snap_preview(s, id, &n);
-	uint64_t h = 1469598103934665603ull; /* FNV-1a of the preview and the length */
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	for (int i = 0; i < 8; i++) {
-		h ^= (s->length[id] >> (8 * i)) & 0xff;
-		h *= 1099511628211ull;
-	}
+	unsigned char len[8]; /* the length, least significant byte first */
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(s->length[id] >> (8 * i));
+	uint64_t h = gl_hash_more(gl_hash_bytes(p, n), len, sizeof len); /* the preview and the length */
 	put_str(b, s, s->type[id]);
 	gl_sb_printf(b, "(%llu)", (unsigned long long)s->length[id]);
 	if (p)

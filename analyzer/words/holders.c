@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "humanfmt.h"
 #include "vec.h"
 
@@ -98,19 +99,12 @@ int gl_hold_rank(gl_hold_kind k)
 
 static uint64_t key_hash(uint32_t kind, uint32_t owner, uint32_t held)
 {
-	uint64_t h = ((uint64_t)owner << 32 | held) * 0x9e3779b97f4a7c15ull;
-	h ^= (uint64_t)kind * 0xc2b2ae3d27d4eb4full;
-	return h ^ (h >> 29);
+	return gl_mix64(gl_mix64((uint64_t)owner << 32 | held) ^ kind);
 }
 
 static uint64_t text_hash(const char *p)
 {
-	uint64_t h = 1469598103934665603ull;
-	for (; *p; p++) {
-		h ^= (unsigned char)*p;
-		h *= 1099511628211ull;
-	}
-	return h ^ (h >> 31);
+	return gl_mix64(gl_hash_bytes(p, strlen(p)));
 }
 
 /* -1, 0, 1 as candidate x comes before, with or after y: the places code
