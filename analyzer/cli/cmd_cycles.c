@@ -143,6 +143,7 @@ int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_
 	comp_index ci = {0};
 	report_mix *mix = NULL;
 	size_t nmix = 0;
+	json_t *root = NULL, *list = NULL; /* the document, and a list not yet in it */
 	for (uint32_t v = 0; v < s->n_objects; v++) {
 		if (a->dist[v] == GL_NONE) {
 			g_objects++;
@@ -181,12 +182,12 @@ int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_
 			   : "not a leak by itself: the collector's next run frees them (gc is enabled)";
 
 	if (jout) {
-		json_t *root = json_object();
+		if (!(root = json_object()) || !(list = json_array()))
+			goto oom;
 		json_object_set_new(root, "python", json_string(ver));
 		json_object_set_new(root, "gc", json_pack("{s:b, s:b}", "enabled", enabled, "automatic", !auto_off));
 		if (report_type_mix(s, garbage.v, garbage.n, &mix, &nmix) < 0)
 			goto oom;
-		json_t *gl = json_array();
 		for (size_t i = 0; i < ngg && i < limit; i++) {
 			const gl_cycle_group *g = &gg[i];
 			report_mix *m;
@@ -199,15 +200,16 @@ int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_
 						"count", (json_int_t)g->count, "all_objects", (json_int_t)g->objects,
 						"all_size", (json_int_t)g->size, "examples", examples_json(s, g));
 			json_object_set_new(one, "interpreter", json_boolean(g->one.infra));
-			json_array_append_new(gl, one);
+			json_array_append_new(list, one);
 			free(m);
 		}
 		json_object_set_new(root, "garbage",
 				    json_pack("{s:I, s:I, s:I, s:I, s:b, s:s, s:o, s:o}", "objects", (json_int_t)g_objects,
 					      "size", (json_int_t)g_size, "cycles_total", (json_int_t)gcyc.n,
 					      "shapes_total", (json_int_t)ngg, "leak", g_objects && never, "verdict",
-					      gverdict, "types", report_mix_json(s, mix, nmix, 8), "cycles", gl));
-		json_t *fl = json_array();
+					      gverdict, "types", report_mix_json(s, mix, nmix, 8), "cycles", list));
+		if (!(list = json_array()))
+			goto oom;
 		for (size_t i = 0; i < nfg && i < limit; i++) {
 			const gl_cycle_group *g = &fg[i];
 			const gl_cycle *c = &g->one;
@@ -229,10 +231,11 @@ int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_
 			json_object_set_new(one, "interpreter", json_boolean(c->infra));
 			if (c->reachable)
 				json_object_set_new(one, "path", report_chain_json(a, c->first));
-			json_array_append_new(fl, one);
+			json_array_append_new(list, one);
 			free(m);
 		}
-		json_object_set_new(root, "finalizer_cycles", fl);
+		json_object_set_new(root, "finalizer_cycles", list);
+		list = NULL;
 		json_object_set_new(root, "finalizer_cycles_total", json_integer((json_int_t)fcyc.n));
 		json_object_set_new(root, "finalizer_shapes_total", json_integer((json_int_t)nfg));
 		json_object_set_new(root, "finalizer_cycles_not_shown", json_integer((json_int_t)fskipped));
@@ -243,17 +246,17 @@ int cycles_collect(const gl_analysis *a, const char *snap, uint64_t limit, json_
 		uint64_t gsz = 0;
 		for (size_t i = 0; i < in_garbage.n; i++)
 			gsz += s->size[in_garbage.v[i]];
-		json_t *gg = json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)in_garbage.n, "size", (json_int_t)gsz,
+		json_t *jg = json_pack("{s:I, s:I, s:o}", "objects", (json_int_t)in_garbage.n, "size", (json_int_t)gsz,
 				       "types", report_mix_json(s, mix, nmix, 8));
-		if (in_garbage.n)
-			json_object_set_new(gg, "path", report_chain_json(a, in_garbage.v[0]));
-		json_object_set_new(root, "gc_garbage", gg);
+		if (jg && in_garbage.n)
+			json_object_set_new(jg, "path", report_chain_json(a, in_garbage.v[0]));
+		json_object_set_new(root, "gc_garbage", jg);
 		*jout = root;
+		root = NULL;
 		goto done;
 	}
 
-	printf("Cycles in %s (Python %s, gc %s)\n", snap, ver,
-	       !enabled ? "disabled" : auto_off ? "enabled, automatic collection off" : "enabled");
+	printf("Cycles in %s (Python %s, gc %s)\n", snap, ver, gl_gc_state_words(s));
 
 	printf("\nCyclic garbage: %s object%s, %s, in %s cycle%s no root reaches\n", gl_fmt_count(n1, g_objects),
 	       g_objects == 1 ? "" : "s", gl_fmt_bytes(n2, g_size), gl_fmt_count(n3, gcyc.n), gcyc.n == 1 ? "" : "s");
@@ -326,6 +329,8 @@ oom:
 	fprintf(stderr, "graphleak cycles: out of memory\n");
 	rc = GL_EXIT_FAIL;
 done:
+	json_decref(list);
+	json_decref(root);
 	free(mix);
 	gl_vec_free(&garbage);
 	free(gg), free(fg);

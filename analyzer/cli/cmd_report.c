@@ -164,11 +164,7 @@ static json_t *process_json(const gl_snap *s, int redact)
 	json_object_set(p, "pid", json_object_get(h, "pid"));
 	json_object_set(p, "time", json_object_get(h, "time"));
 	json_object_set(p, "argv", json_object_get(h, "argv"));
-	const json_t *gc = json_object_get(h, "gc");
-	json_object_set_new(p, "gc", json_string(!json_is_object(gc) ? "unknown"
-						  : json_is_false(json_object_get(gc, "enabled")) ? "disabled"
-						  : gl_gc_is_off(s) ? "enabled, automatic collection off"
-								    : "enabled"));
+	json_object_set_new(p, "gc", json_string(gl_gc_state_words(s)));
 	json_t *threads = json_array();
 	const json_t *t;
 	size_t i;
@@ -258,16 +254,14 @@ static json_t *picture(gl_renderer *r, const gl_analysis *a, const gl_subgraph *
 	return j;
 }
 
-/* Each suspect's holders drawn, into its "picture". 0, or -1 (out of memory). */
-static int suspect_pictures(gl_renderer *r, const gl_analysis *a, json_t *suspects)
+/* Each suspect's holders drawn, into its "picture" (ids: the suspects' ids, in
+ * their order). 0, or -1 (out of memory). */
+static int suspect_pictures(gl_renderer *r, const gl_analysis *a, json_t *suspects, const uint32_t *ids)
 {
 	json_t *x;
 	size_t i;
 	json_array_foreach(json_object_get(suspects, "suspects"), i, x) {
-		const char *addr = json_string_value(json_object_get(json_object_get(x, "object"), "addr"));
-		uint32_t id = addr ? gl_snap_find_addr(a->s, strtoull(addr, NULL, 16)) : GL_NO_ID;
-		if (id == GL_NO_ID)
-			continue;
+		uint32_t id = ids[i];
 		gl_subgraph sg;
 		gl_sg_init(&sg);
 		uint32_t u = GL_NONE;
@@ -278,7 +272,7 @@ static int suspect_pictures(gl_renderer *r, const gl_analysis *a, json_t *suspec
 		}
 		gl_sb title = {0}, d = {0};
 		gl_describe_obj(a->s, id, &d);
-		gl_sb_printf(&title, "Who holds %s at %s", gl_sb_str(&d), addr);
+		gl_sb_printf(&title, "Who holds %s at 0x%llx", gl_sb_str(&d), (unsigned long long)a->s->addr[id]);
 		json_t *pic = rc == 0 ? picture(r, a, &sg, gl_sb_str(&title)) : NULL;
 		gl_sb_free(&title);
 		gl_sb_free(&d);
@@ -405,6 +399,7 @@ int cmd_report(int argc, char **argv)
 	gl_renderer *r = NULL;
 	gl_typestat *rows = NULL;
 	uint64_t *retained = NULL;
+	uint32_t *suspect_ids = NULL;
 	gl_sb html = {0};
 	int rc = GL_EXIT_FAIL;
 	if (!snaps || !doc)
@@ -452,7 +447,7 @@ int cmd_report(int argc, char **argv)
 	gl_progress_update(&pr, ++step, steps);
 
 	json_t *j = NULL;
-	if (suspects_collect(&a, snap, share * 100.0, limit, &j) != GL_EXIT_OK || !j)
+	if (suspects_collect(&a, snap, share * 100.0, limit, &j, &suspect_ids) != GL_EXIT_OK || !j)
 		goto oom_progress;
 	json_object_set_new(doc, "suspects", j);
 	gl_progress_update(&pr, ++step, steps);
@@ -490,7 +485,7 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "graphleak report: %s\n", err.msg);
 		goto done;
 	}
-	if (suspect_pictures(r, &a, json_object_get(doc, "suspects")) < 0)
+	if (suspect_pictures(r, &a, json_object_get(doc, "suspects"), suspect_ids) < 0)
 		goto oom_progress;
 	json_t *cyc = json_object_get(doc, "cycles");
 	if (json_integer_value(json_object_get(json_object_get(cyc, "garbage"), "objects")) > 0 ||
@@ -545,6 +540,7 @@ done:
 	gl_sb_free(&outname);
 	free(rows);
 	free(retained);
+	free(suspect_ids);
 	if (r)
 		gl_render_free(r);
 	json_decref(doc);

@@ -53,7 +53,8 @@ static const char suspects_usage[] =
 /* Garbage this share of the heap or more gets a note pointing to cycles. */
 #define GARBAGE_NOTE_SHARE 0.10
 
-int suspects_collect(const gl_analysis *a, const char *snap, double share, uint64_t limit, json_t **jout)
+int suspects_collect(const gl_analysis *a, const char *snap, double share, uint64_t limit, json_t **jout,
+		     uint32_t **ids)
 {
 	const gl_snap *s = a->s;
 	uint32_t n = s->n_objects;
@@ -168,6 +169,10 @@ int suspects_collect(const gl_analysis *a, const char *snap, double share, uint6
 		const char *why = gl_sites_missing(s);
 		json_object_set_new(root, "sites_note", why ? json_string(why) : json_null());
 		*jout = root;
+		if (ids) {
+			*ids = sus; /* the shown ones first, in order */
+			sus = NULL;
+		}
 	} else if (jlist) {
 		json_decref(jlist);
 	}
@@ -209,7 +214,7 @@ int cmd_suspects(int argc, char **argv)
 	json_t *jres = NULL;
 	if (report_open(snap, GL_AN_PATHS | GL_AN_DOM, redact, &s, &a))
 		return GL_EXIT_FAIL;
-	int rc = suspects_collect(&a, snap, share, limit, json ? &jres : NULL);
+	int rc = suspects_collect(&a, snap, share, limit, json ? &jres : NULL, NULL);
 	if (rc == GL_EXIT_OK && jres)
 		rc = cli_print_json("suspects", jres);
 	json_decref(jres);

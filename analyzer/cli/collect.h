@@ -19,9 +19,12 @@
  * The suspects of a (GL_AN_PATHS | GL_AN_DOM) that retain at least share
  * percent of the heap, at most limit (UINT64_MAX: all). With jout NULL,
  * prints them as `graphleak suspects` does; else *jout gets the object
- * `suspects --json` prints (without its schema). GL_EXIT_OK or _FAIL.
+ * `suspects --json` prints (without its schema), and *ids (when ids is not
+ * NULL) the suspects' object ids in the order of its "suspects" (free()).
+ * GL_EXIT_OK or _FAIL.
  */
-int suspects_collect(const gl_analysis *a, const char *snap, double share, uint64_t limit, json_t **jout);
+int suspects_collect(const gl_analysis *a, const char *snap, double share, uint64_t limit, json_t **jout,
+		     uint32_t **ids);
 
 /*
  * The cycles of a (GL_AN_PATHS | GL_AN_SCC), at most limit shapes of each

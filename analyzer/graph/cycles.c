@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "vec.h"
 
 static int cmp_cycle(const void *x, const void *y)
@@ -101,6 +102,16 @@ int gl_gc_is_off(const gl_snap *s)
 	return json_is_false(json_object_get(gc, "enabled")) || (json_is_integer(th) && json_integer_value(th) == 0);
 }
 
+const char *gl_gc_state_words(const gl_snap *s)
+{
+	json_t *gc = json_object_get(s->header, "gc");
+	if (!json_is_object(gc))
+		return "unknown";
+	if (json_is_false(json_object_get(gc, "enabled")))
+		return "disabled";
+	return gl_gc_is_off(s) ? "enabled, automatic collection off" : "enabled";
+}
+
 int gl_py_version(const gl_snap *s, char *buf, size_t len)
 {
 	const char *v = json_string_value(json_object_get(json_object_get(s->header, "python"), "version"));
@@ -114,36 +125,17 @@ int gl_py_version(const gl_snap *s, char *buf, size_t len)
 
 /* ---- shapes ---------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 31;
-	x *= 0x7fb5d329728ea185ull;
-	x ^= x >> 27;
-	x *= 0x81dadef4bc2dd44dull;
-	return x ^ (x >> 33);
-}
-
-static uint64_t bytes_hash(const unsigned char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* What a reference is, as a number: its kind and name (a dict value by its
  * key's text where the key has one). */
 static uint64_t label_hash(const gl_snap *s, uint32_t e)
 {
 	unsigned kind = gl_edge_kind(s, e);
-	uint64_t h = mix64(((uint64_t)kind << 32) | s->edge_payload[e]);
+	uint64_t h = gl_mix64(((uint64_t)kind << 32) | s->edge_payload[e]);
 	if (kind == GL_EK_VALUE) {
 		uint32_t key = gl_value_key(s, e);
 		size_t n;
 		const unsigned char *p = key != GL_NONE ? gl_snap_preview(s, key, &n) : NULL;
-		h ^= p ? bytes_hash(p, n) : key != GL_NONE ? mix64(s->type[key]) : 0;
+		h ^= p ? gl_hash_bytes(p, n) : key != GL_NONE ? gl_mix64(s->type[key]) : 0;
 	}
 	return h;
 }
@@ -172,13 +164,13 @@ int gl_cycles_group(const gl_analysis *a, const gl_cycle *c, size_t n, gl_cycle_
 		if (!a->in_cycle[v])
 			continue;
 		uint32_t comp = a->comp[v];
-		uint64_t h = mix64((uint64_t)s->type[v] + 1);
+		uint64_t h = gl_mix64((uint64_t)s->type[v] + 1);
 		for (uint64_t e = s->out_off[v]; e < s->out_off[v + 1]; e++) {
 			uint32_t w = s->out_dst[e];
 			if (a->comp[w] == comp)
-				h += mix64(label_hash(s, (uint32_t)e) ^ mix64((uint64_t)s->type[w] << 1));
+				h += gl_mix64(label_hash(s, (uint32_t)e) ^ gl_mix64((uint64_t)s->type[w] << 1));
 		}
-		sig[comp] += mix64(h);
+		sig[comp] += gl_mix64(h);
 	}
 	/* groups by (signature, objects, reached, finalizers): a small open
 	 * addressing table over the groups */
@@ -189,7 +181,7 @@ int gl_cycles_group(const gl_analysis *a, const gl_cycle *c, size_t n, gl_cycle_
 		goto done;
 	for (size_t i = 0; i < n; i++) {
 		const gl_cycle *x = &c[i];
-		uint64_t key = mix64(sig[x->comp] ^ mix64(x->objects) ^ ((uint64_t)x->reachable << 1) ^
+		uint64_t key = gl_mix64(sig[x->comp] ^ gl_mix64(x->objects) ^ ((uint64_t)x->reachable << 1) ^
 				     (uint64_t)gl_cycle_has_finalizers(x));
 		if ((g.n + 1) * 2 > cap) {
 			size_t ncap = cap * 2;

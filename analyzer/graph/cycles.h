@@ -112,6 +112,10 @@ const char *gl_cycle_verdict_words(gl_cycle_verdict v);
  * (thresholds[0] == 0), from its header. */
 int gl_gc_is_off(const gl_snap *s);
 
+/* The collector's state in words: "disabled", "enabled, automatic collection
+ * off", "enabled", or "unknown" when the header does not say. */
+const char *gl_gc_state_words(const gl_snap *s);
+
 /* The snapshot's Python as major * 100 + minor (0 if unknown); its version
  * text into buf (len bytes, "unknown" if absent) when buf is not NULL. */
 int gl_py_version(const gl_snap *s, char *buf, size_t len);
