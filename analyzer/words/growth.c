@@ -464,6 +464,43 @@ static int dominates(const gl_analysis *a, uint32_t x, uint32_t y)
 	return 0;
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * 1 if grower i's new objects are, 80% of them or more, under the growing
+ * containers it dominates in the last snapshot (index L): the outermost of
+ * those (no other of them on the dominator chain between it and i), whose
+ * subtrees are disjoint, summed. inside: room for n ids.
+ */
+static int covered(const gl_analysis *a, const gl_grower *v, size_t n, size_t L, size_t i, uint32_t *inside)
+{
+	uint32_t x = v[i].id[L];
+	size_t m = 0;
+	for (size_t j = 0; j < n; j++)
+		if (j != i && dominates(a, x, v[j].id[L]))
+			inside[m++] = v[j].id[L];
+	if (!m)
+		return 0;
+	gl_sort(inside, m, sizeof *inside, cmp_u32);
+	uint64_t under = 0;
+	for (size_t j = 0; j < n; j++) {
+		uint32_t y = v[j].id[L];
+		if (j == i || !bsearch(&y, inside, m, sizeof *inside, cmp_u32))
+			continue;
+		int outermost = 1;
+		for (uint32_t u = a->dt.idom[y]; u != x && outermost; u = a->dt.idom[u])
+			if (bsearch(&u, inside, m, sizeof *inside, cmp_u32))
+				outermost = 0;
+		if (outermost)
+			under += v[j].new_bytes;
+	}
+	return under * 10 >= v[i].new_bytes * 8;
+}
+
 static int cmp_growers(const void *x, const void *y)
 {
 	const gl_grower *a = x, *b = y;
@@ -599,26 +636,28 @@ int gl_growth_finish(gl_growth *g, gl_err *err)
 			return gl_err_set(err, "out of memory ranking growth");
 		}
 	}
-	/* leave out a container whose growth is that of one it dominates and
-	 * whose own length does not grow (the module dict holding a cache) */
+	/* leave out a container whose own length does not grow and whose new
+	 * objects are, 80% of them or more, under growing containers it
+	 * dominates (a module's dict holding a cache, or three) */
+	unsigned char *drop = gl_calloc_array(out.n ? out.n : 1, 1);
+	uint32_t *inside = gl_alloc_array(out.n ? out.n : 1, sizeof *inside);
+	if (!drop || !inside) {
+		free(drop), free(inside);
+		g->growers = out.v;
+		g->ngrowers = out.n;
+		return gl_err_set(err, "out of memory ranking growth");
+	}
+	for (size_t i = 0; i < out.n; i++)
+		if (out.v[i].length_delta < (int64_t)g->min_items)
+			drop[i] = covered(g->last, out.v, out.n, L, i, inside);
 	size_t k = 0;
 	for (size_t i = 0; i < out.n; i++) {
-		gl_grower *a = &out.v[i];
-		int covered = 0;
-		if (a->length_delta < (int64_t)g->min_items) {
-			for (size_t j = 0; j < out.n && !covered; j++) {
-				gl_grower *b = &out.v[j];
-				if (j != i && b->new_bytes * 10 >= a->new_bytes * 8 &&
-				    dominates(g->last, a->id[L], b->id[L]))
-					covered = 1;
-			}
-		}
-		if (covered) {
-			free(a->holder), free(a->chain);
-			continue;
-		}
-		out.v[k++] = *a;
+		if (drop[i])
+			free(out.v[i].holder), free(out.v[i].chain);
+		else
+			out.v[k++] = out.v[i];
 	}
+	free(drop), free(inside);
 	out.n = k;
 	gl_sort(out.v, out.n, sizeof *out.v, cmp_growers);
 	g->growers = out.v;

@@ -95,9 +95,10 @@ typedef struct gl_growth {
  * length rose by at least min_items between the first and the last
  * snapshot it is in, or at least min_bytes of objects new since the first
  * snapshot lie under it, and it did not shrink at the end. A container
- * whose new bytes are (80% or more) those of a reported container it
- * dominates, and whose own length does not grow, is left out: the module
- * dict that holds a growing cache is not news. The reported containers get
+ * whose own length does not grow and whose new bytes are, 80% or more,
+ * those of the reported containers it dominates (the outermost of them,
+ * summed) is left out: the module dict that holds a growing cache, or
+ * three, is not news. The reported containers get
  * every holder (holders.h), the first named by its full path. All
  * functions return 0, or -1 with err set; release with gl_growth_free
  * (also after an error).
