@@ -87,12 +87,12 @@ static int footer(char *buf, size_t cap, const gl_w_stats *st, const gl_walk_sta
 		snprintf(sites, sizeof sites, "null");
 	int n = snprintf(buf, cap,
 			 "{\"objects\": %llu, \"edges\": %llu, \"tracked\": %llu, \"untracked\": %llu, "
-			 "\"bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, "
+			 "\"bytes\": %llu, \"mapped_bytes\": %llu, \"pause_seconds\": %.6f, \"walk_seconds\": %.6f, "
 			 "\"shim_peak_bytes\": %llu, \"strings_dropped\": %llu, \"mode\": \"%s\", \"sites\": %s, "
 			 "\"sites_note\": %s%s%s, \"warnings\": [%s]}",
 			 (unsigned long long)st->objects, (unsigned long long)st->edges,
 			 (unsigned long long)ws->tracked, (unsigned long long)ws->untracked,
-			 (unsigned long long)ws->bytes, pause, ws->seconds,
+			 (unsigned long long)ws->bytes, (unsigned long long)ws->mapped, pause, ws->seconds,
 			 (unsigned long long)(ws->mem_peak + st->peak_mem), (unsigned long long)st->strings_dropped,
 			 forked ? "fork" : "in-place", sites, sp->note ? "\"" : "", sp->note ? sp->note : "null",
 			 sp->note ? "\"" : "",

@@ -237,6 +237,7 @@ struct gl_walker {
 	size_t ri_cap, ri_capnext, ri_mask;
 
 	uint64_t n_tracked, n_untracked, bytes;
+	uint64_t mapped; /* of bytes: mmap.mmap mappings (not the allocators') */
 
 	/* allocation sites (gl_walk_sites): every recorded object, in record
 	 * order, while tm_on */
@@ -1575,9 +1576,12 @@ static void record(walker *w, PyObject *o, int tracked)
 	case SZ_ARRAY:
 		size = gl_array_sizeof(o);
 		break;
-	case SZ_MMAP:
-		size = gl_default_sizeof(o) + gl_mmap_mapped(o);
+	case SZ_MMAP: {
+		size_t mapped = gl_mmap_mapped(o);
+		size = gl_default_sizeof(o) + mapped;
+		w->mapped += mapped;
 		break;
+	}
 	case SZ_BYTES:
 	default:
 		size = gl_default_sizeof(o);
@@ -1880,6 +1884,7 @@ int gl_walk_run(gl_walker *w, gl_writer *wr, const gl_gc_lists *lists, PyObject 
 	st->tracked = w->n_tracked;
 	st->untracked = w->n_untracked;
 	st->bytes = w->bytes;
+	st->mapped = w->mapped;
 	st->mem_peak = w->mem_peak;
 	w->wr = NULL;
 	if (w->failed || gl_w_failed(wr)) {

@@ -13,6 +13,7 @@ typedef struct gl_walker gl_walker;
 
 typedef struct gl_walk_stats {
 	uint64_t tracked, untracked, bytes; /* objects recorded, and their sizes */
+	uint64_t mapped;                    /* of bytes: the mmap.mmap objects' mappings */
 	uint64_t mem_peak;                  /* the walker's own peak heap use */
 	double seconds;
 } gl_walk_stats;

@@ -19,15 +19,18 @@ static const char memory_usage[] =
 	"that add up to its RSS:\n"
 	"  file-backed        code, libraries, mapped files, shared memory\n"
 	"  Python objects     the objects the snapshot recorded (what `top`,\n"
-	"                     `suspects` and `growth` look at)\n"
+	"                     `suspects` and `growth` look at), but for the\n"
+	"                     mappings of mmap.mmap objects: those are file-backed\n"
+	"                     or other anonymous memory, as far as resident\n"
 	"  native             what pymalloc and malloc handed out that no recorded\n"
 	"                     object accounts for: C extensions' buffers, the\n"
 	"                     interpreter's own tables\n"
 	"  pymalloc free      room in pymalloc's arenas: an arena goes back to the\n"
 	"                     system only when every object in it is gone\n"
 	"  malloc free        free memory glibc's malloc keeps\n"
-	"  other anonymous    the rest: thread stacks, mmaps of C extensions, other\n"
-	"                     allocators (jemalloc, the sanitizers'), unexplained\n"
+	"  other anonymous    the rest: thread stacks, mmaps of C extensions and of\n"
+	"                     mmap objects, other allocators (jemalloc, the\n"
+	"                     sanitizers'), unexplained\n"
 	"The figures come from the kernel, pymalloc and malloc themselves, read by the\n"
 	"shim as it took the snapshot.\n"
 	"\n"
@@ -155,6 +158,10 @@ int cmd_memory(int argc, char **argv)
 		else if (m[i].overcount > m[i].rss / 20)
 			printf("  (%s: the allocators hold %s more than is resident: free memory they keep is not all in "
 			       "RAM)\n", paths[i], gl_fmt_bytes(b, (uint64_t)m[i].overcount));
+		if (m[i].known && m[i].mapped > 0)
+			printf("  (%s: mmap objects map %s: memory the kernel counts as file-backed or anonymous as far "
+			       "as it is resident, not the allocators', so it is not in Python objects here)\n",
+			       paths[i], gl_fmt_bytes(b, (uint64_t)m[i].mapped));
 	}
 	if (unknown)
 		printf("  (-: a snapshot without memory figures: taken by an older graphleak)\n");

@@ -65,11 +65,17 @@ void gl_memory_from(gl_memory *m, const json_t *header, const json_t *footer)
 		m->c_mmapped = jget(c, "mmapped");
 	}
 	m->objects = jget(footer, "bytes");
+	m->mapped = jget(footer, "mapped_bytes");
+	if (m->mapped > m->objects)
+		m->mapped = m->objects;
 
+	/* the objects in the allocators: an mmap object's mapping is not, and
+	 * is counted where the kernel counts it (file-backed or anonymous) */
+	int64_t in_heap = m->objects - m->mapped;
 	int64_t handed_out = m->py_used + m->c_in_use + m->c_mmapped;
 	m->part[GL_MEM_FILE] = file;
-	m->part[GL_MEM_OBJECTS] = m->objects;
-	m->part[GL_MEM_NATIVE] = handed_out > m->objects ? handed_out - m->objects : 0;
+	m->part[GL_MEM_OBJECTS] = in_heap;
+	m->part[GL_MEM_NATIVE] = handed_out > in_heap ? handed_out - in_heap : 0;
 	m->part[GL_MEM_PY_FREE] = m->py_arenas > m->py_used ? m->py_arenas - m->py_used : 0;
 	m->part[GL_MEM_C_FREE] = m->c_free;
 	int64_t known = 0;
@@ -179,6 +185,7 @@ json_t *gl_memory_json(const gl_memory *m)
 		json_object_set_new(parts, part_keys[i], json_integer(m->part[i]));
 	json_object_set_new(j, "parts", parts);
 	json_object_set_new(j, "overcount", json_integer(m->overcount));
+	json_object_set_new(j, "mapped", json_integer(m->mapped));
 	json_object_set_new(j, "pymalloc", m->has_pymalloc ? json_pack("{s:I,s:I}", "arenas", (json_int_t)m->py_arenas,
 									"used", (json_int_t)m->py_used)
 							    : json_null());

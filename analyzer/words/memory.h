@@ -7,7 +7,10 @@
  * recorded. From them, a breakdown that adds up to RSS:
  *
  *   file-backed        code, libraries, mapped files and shared memory
- *   Python objects     the objects the snapshot recorded
+ *   Python objects     the objects the snapshot recorded, but for the
+ *                      mappings of mmap.mmap objects (the footer's
+ *                      mapped_bytes): those are in file-backed or other
+ *                      anonymous, as far as they are resident
  *   native in heap     what pymalloc and malloc have handed out that no
  *                      recorded object accounts for: C extensions' buffers,
  *                      the interpreter's own tables
@@ -48,6 +51,7 @@ typedef struct gl_memory {
 	int64_t py_arenas, py_used;                 /* pymalloc */
 	int64_t c_heap, c_in_use, c_free, c_mmapped; /* malloc */
 	int64_t objects;    /* bytes of the recorded objects */
+	int64_t mapped;     /* of objects: mmap.mmap objects' mappings */
 	int64_t part[GL_MEM_N];
 	int64_t overcount;  /* how far the parts went past RSS (0 when they fit) */
 	double seconds;     /* what reading the figures cost the process */

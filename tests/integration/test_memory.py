@@ -5,7 +5,8 @@ cause with its figures, and every snapshot's breakdown adds up to its RSS
 within 5% (the allocators' figures include free memory that is not all
 resident: `overcount`). Then objects that own 8 MiB outside themselves
 (array.array, collections.deque, io.BytesIO, mmap.mmap: memory/owners.py):
-their retained sizes include it, and `suspects` names each. In the sanitizer
+their retained sizes include it, and `suspects` names each; the mmap's mapping
+is counted apart from the objects in the allocators. In the sanitizer
 build the ASan runtime's own memory about doubles each program's growth, all
 of it outside the allocators the breakdown reads, so there the cause's own
 part is checked (at least 90 MB) instead of the verdict.
@@ -23,6 +24,7 @@ from shimenv import check, finish, shim_dir
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXPECT = {"native": "native", "fragmentation": "fragmentation", "objects": "objects"}
 MB = 1 << 20
+M8 = 8 * MB  # what each of owners.py's objects owns
 # the sanitizer build preloads the ASan runtime into the programs
 SANITIZED = "libasan" in os.environ.get("LD_PRELOAD", "")
 
@@ -100,6 +102,14 @@ def main():
             q = subprocess.run([gl, "suspects", snap], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
             for g in ("buffer_array", "queue", "stream", "mapping"):
                 check("global %s" % g in q.stdout, "owners: suspects names global %s" % g)
+            # the mmap's mapping is memory the kernel counts (anonymous here), not
+            # the allocators': memory takes it out of the Python objects' part
+            q = subprocess.run([gl, "memory", snap, "--json"], stdout=subprocess.PIPE, universal_newlines=True,
+                               timeout=120)
+            m = json.loads(q.stdout)["snapshots"][0]["memory"]
+            check(m.get("mapped") == M8, "owners: memory counts the 8 MiB mapping apart (%s)" % m.get("mapped"))
+            t = subprocess.run([gl, "memory", snap], stdout=subprocess.PIPE, universal_newlines=True, timeout=120)
+            check("mmap objects map 8.00 MiB" in t.stdout, "owners: the text view says where the mapping is")
     finish()
 
 
