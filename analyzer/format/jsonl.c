@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "progress.h"
+#include "snapfmt.h"
 #include "snapwrite.h"
 #include "strbuf.h"
 #include "vec.h"
@@ -119,7 +121,8 @@ int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *e
 			fprintf(out, ",%d]", gl_edge_extra(s, (uint32_t)e));
 		}
 		fputs("]", out);
-		/* where it was allocated (SITE), most recent frame first; not imported */
+		/* where it was allocated (SITE), most recent frame first, and the
+		 * traceback's whole depth when tracemalloc kept fewer frames */
 		uint32_t site = s->site ? s->site[i] : 0;
 		if (site) {
 			fputs(",\"alloc\":[", out);
@@ -129,6 +132,8 @@ int gl_jsonl_export(const gl_snap *s, FILE *out, const char *out_name, gl_err *e
 				fprintf(out, ",%" PRIu32 "]", s->frame_line[f]);
 			}
 			fputs("]", out);
+			if (s->site_total[site] != s->site_frame[site + 1] - s->site_frame[site])
+				fprintf(out, ",\"alloc_depth\":%" PRIu32, s->site_total[site]);
 		}
 		fputs("}\n", out);
 	}
@@ -147,6 +152,19 @@ typedef struct {
 	uint64_t line;
 } addr_line;
 
+/* An allocation site read from "alloc": its frames are pairs (file string
+ * id, line) in the importer's `frames`, from `first`. */
+typedef struct {
+	uint64_t hash;
+	uint64_t depth;
+	uint32_t first, nframe;
+} site_rec;
+
+typedef gl_vec(unsigned char) byte_vec;
+
+/* the most frames one "alloc" may have (tracemalloc's own limit) */
+#define IMPORT_MAX_FRAMES 65535
+
 typedef struct importer {
 	const char *name;
 	gl_err *err;
@@ -157,6 +175,16 @@ typedef struct importer {
 	gl_vec(unsigned char) buf; /* a decoded preview */
 	uint64_t n_objects, n_edges;
 	uint64_t n_tracked, n_bytes; /* for the footer: what was written, not what the file said */
+	/* the SITE section: the sites deduplicated by their frames (table: open
+	 * addressing of site id, 0 empty; a power of two, at most half full), and
+	 * per object with one its record index's step and its site id, as varints */
+	gl_vec(site_rec) sites;
+	gl_vec(uint32_t) frames;
+	uint32_t *table;
+	size_t cap;
+	byte_vec entries;
+	uint64_t n_sited, last_sited;
+	byte_vec section; /* built at the end; the writer reads it at gl_w_finish */
 } importer;
 
 #define IFAIL(I, ...) import_fail((I), __VA_ARGS__)
@@ -337,6 +365,124 @@ static uint32_t intern_json(importer *I, const json_t *v)
 	return gl_w_intern(I->w, json_string_value(v), json_string_length(v));
 }
 
+static int put_varint(byte_vec *b, uint64_t v)
+{
+	unsigned char tmp[GL_VARINT_MAX];
+	size_t n = gl_varint_put(tmp, v);
+	if (gl_vec_reserve(b, n) < 0)
+		return -1;
+	memcpy(b->v + b->n, tmp, n);
+	b->n += n;
+	return 0;
+}
+
+static int sites_grow(importer *I)
+{
+	size_t cap = I->cap ? I->cap * 2 : 1024;
+	uint32_t *t = gl_calloc_array(cap, sizeof *t);
+	if (!t)
+		return -1;
+	for (size_t k = 0; k < I->sites.n; k++) {
+		size_t j = I->sites.v[k].hash & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = (uint32_t)k + 1;
+	}
+	free(I->table);
+	I->table = t;
+	I->cap = cap;
+	return 0;
+}
+
+/* The object being imported (record index I->n_objects) was allocated at
+ * `alloc` ([[file, line], ...], most recent first), of `depth` frames in
+ * all (NULL: those given). 0, or -1 with the error set. */
+static int import_alloc(importer *I, const json_t *alloc, const json_t *depth)
+{
+	if (!json_is_array(alloc) || json_array_size(alloc) == 0 || json_array_size(alloc) > IMPORT_MAX_FRAMES)
+		return IFAIL(I, "\"alloc\" must be an array of 1 to %d frames [file, line]", IMPORT_MAX_FRAMES);
+	size_t nf = json_array_size(alloc);
+	uint64_t total = nf;
+	if (depth) {
+		if (!json_is_integer(depth) || json_integer_value(depth) < (json_int_t)nf ||
+		    json_integer_value(depth) > (json_int_t)UINT32_MAX)
+			return IFAIL(I, "\"alloc_depth\" must be an integer from the number of frames (%zu) to %u", nf,
+				     UINT32_MAX);
+		total = (uint64_t)json_integer_value(depth);
+	}
+	if (I->frames.n / 2 + nf >= UINT32_MAX)
+		return IFAIL(I, "too many allocation frames in all");
+	/* the frames go at the end of `frames`, taken back if the site is known */
+	size_t at = I->frames.n;
+	if (gl_vec_reserve(&I->frames, 2 * nf) < 0)
+		return IFAIL(I, "out of memory");
+	size_t k;
+	json_t *fr;
+	json_array_foreach(alloc, k, fr) {
+		json_t *file = json_array_get(fr, 0), *line = json_array_get(fr, 1);
+		if (!json_is_array(fr) || json_array_size(fr) != 2 || !json_is_string(file) || !json_is_integer(line) ||
+		    json_integer_value(line) < 0 || json_integer_value(line) > (json_int_t)UINT32_MAX) {
+			I->frames.n = at;
+			return IFAIL(I, "\"alloc\" frame %zu: expected [file, line], a string and an integer from 0 to %u",
+				     k, UINT32_MAX);
+		}
+		I->frames.v[I->frames.n++] = intern_json(I, file);
+		I->frames.v[I->frames.n++] = (uint32_t)json_integer_value(line);
+	}
+	const uint32_t *mine = I->frames.v + at;
+	uint64_t h = gl_mix64(gl_hash_more(gl_hash_bytes(mine, 2 * nf * sizeof *mine), &total, sizeof total));
+	if ((I->sites.n + 1) * 2 > I->cap && sites_grow(I) < 0)
+		return IFAIL(I, "out of memory");
+	size_t j = h & (I->cap - 1);
+	uint32_t id = 0;
+	for (; I->table[j]; j = (j + 1) & (I->cap - 1)) {
+		const site_rec *r = &I->sites.v[I->table[j] - 1];
+		if (r->hash == h && r->nframe == nf && r->depth == total &&
+		    memcmp(I->frames.v + 2 * (size_t)r->first, mine, 2 * nf * sizeof *mine) == 0) {
+			id = I->table[j];
+			break;
+		}
+	}
+	if (id) {
+		I->frames.n = at; /* known: its frames are there already */
+	} else {
+		if (I->sites.n >= UINT32_MAX - 1 ||
+		    gl_vec_push(&I->sites, ((site_rec){h, total, (uint32_t)(at / 2), (uint32_t)nf})) < 0)
+			return IFAIL(I, "out of memory");
+		id = (uint32_t)I->sites.n;
+		I->table[j] = id;
+	}
+	uint64_t step = I->n_sited ? I->n_objects - I->last_sited : I->n_objects;
+	if (put_varint(&I->entries, step) < 0 || put_varint(&I->entries, id) < 0)
+		return IFAIL(I, "out of memory");
+	I->last_sited = I->n_objects;
+	I->n_sited++;
+	return 0;
+}
+
+/* The SITE section of what import_alloc gathered, into I->section (docs/
+ * snapshot-format.md), given to the writer. 0, or -1 (out of memory). */
+static int sites_section(importer *I)
+{
+	byte_vec *b = &I->section;
+	if (put_varint(b, 1) < 0 || put_varint(b, I->sites.n) < 0)
+		return -1;
+	for (size_t k = 0; k < I->sites.n; k++) {
+		const site_rec *r = &I->sites.v[k];
+		if (put_varint(b, r->nframe) < 0 || put_varint(b, r->depth) < 0)
+			return -1;
+		for (size_t f = 0; f < 2 * (size_t)r->nframe; f++)
+			if (put_varint(b, I->frames.v[2 * (size_t)r->first + f]) < 0)
+				return -1;
+	}
+	if (put_varint(b, I->n_sited) < 0 || gl_vec_reserve(b, I->entries.n) < 0)
+		return -1;
+	memcpy(b->v + b->n, I->entries.v, I->entries.n);
+	b->n += I->entries.n;
+	gl_w_extra_section(I->w, GL_SEC_SITE, b->v, b->n);
+	return 0;
+}
+
 static int import_object(importer *I, const json_t *o, const char *line, size_t len)
 {
 	uint64_t addr, flags, size, refcnt, length;
@@ -424,6 +570,9 @@ static int import_object(importer *I, const json_t *o, const char *line, size_t 
 		gl_w_edge(I->w, dst, (unsigned)kind, (int)json_integer_value(ex), payload);
 		I->n_edges++;
 	}
+	json_t *alloc = json_object_get(o, "alloc");
+	if (alloc && import_alloc(I, alloc, json_object_get(o, "alloc_depth")) < 0)
+		return -1;
 	gl_w_end_object(I->w);
 	I->n_objects++;
 	if (gl_w_failed(I->w))
@@ -588,6 +737,22 @@ int gl_jsonl_import(FILE *in, const char *in_name, const char *out_path, unsigne
 	json_object_set_new(footer, "tracked", json_integer((json_int_t)I.n_tracked));
 	json_object_set_new(footer, "untracked", json_integer((json_int_t)(I.n_objects - I.n_tracked)));
 	json_object_set_new(footer, "bytes", json_integer((json_int_t)I.n_bytes));
+	json_t *sites = json_object_get(footer, "sites");
+	if (I.n_sited) {
+		if (!json_is_object(sites)) {
+			sites = json_pack("{s:f}", "seconds", 0.0);
+			json_object_set_new(footer, "sites", sites);
+		}
+		json_object_set_new(sites, "count", json_integer((json_int_t)I.sites.n));
+		json_object_set_new(sites, "objects", json_integer((json_int_t)I.n_sited));
+		if (sites_section(&I) < 0) {
+			gl_err_set(err, "out of memory");
+			goto done;
+		}
+	} else if (json_is_object(sites)) {
+		json_object_set_new(sites, "count", json_integer(0));
+		json_object_set_new(sites, "objects", json_integer(0));
+	}
 	char *ft = json_dumps(footer, JSON_COMPACT);
 	char wm[256] = "";
 	if (!ft) {
@@ -616,5 +781,10 @@ done:
 	gl_vec_free(&I.objs);
 	gl_vec_free(&I.dsts);
 	gl_vec_free(&I.buf);
+	gl_vec_free(&I.sites);
+	gl_vec_free(&I.frames);
+	free(I.table);
+	gl_vec_free(&I.entries);
+	gl_vec_free(&I.section);
 	return rc;
 }

@@ -8,6 +8,10 @@
  * escape \u0000..\u00ff in a preview stands for that one byte, and any other
  * character for its UTF-8 bytes, so previews survive a round trip byte for
  * byte. Type and edge names are text and go through the same encoder.
+ *
+ * Allocation sites: an object's "alloc" (its frames) and "alloc_depth" (the
+ * traceback's whole depth, when deeper) are exported from the SITE section
+ * and imported into one, so that they survive the round trip too.
  */
 #ifndef GRAPHLEAK_JSONL_H
 #define GRAPHLEAK_JSONL_H

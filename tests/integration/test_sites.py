@@ -10,8 +10,8 @@ under `graphleak run --trace=5` (no PYTHONTRACEMALLOC of its own), and
 sampled, the allocation site each snapshot recorded (graphleak export's
 "alloc") must equal what tracemalloc itself said of the object in the same
 process. `suspects` and `path --type` must show each leak's site (the line
-in get_user, open_session, record). Without tracing, every one of them says
-how to turn it on.
+in get_user, open_session, record). `export` then `import` keeps every
+object's site. Without tracing, every one of them says how to turn it on.
 """
 import json
 import os
@@ -31,6 +31,7 @@ def run(cmd, **kw):
 
 
 def recorded(gl, snap):
+    """{addr: alloc (or None)} of every object, from graphleak export"""
     p = run([gl, "export", snap])
     check(p.returncode == 0, "export %s: %s" % (snap, p.stderr.strip()[:300]))
     out = {}
@@ -68,6 +69,22 @@ def compare(label, gl, snap, expect_path):
     sites = j.get("sites") or []
     check(sites and sites[0]["frames"][0]["line"] == want["registry"] and sites[0]["count"] == 20000,
           "%s: path --type Session: 20,000 allocated at story.py:%d (%s)" % (label, want["registry"], sites[:1]))
+    return got
+
+
+def round_trip(label, gl, snap, got):
+    """export, then import of that: the snapshot made has every object's site"""
+    lines, back = snap + ".jsonl", snap + ".back.snap"
+    p = run([gl, "export", snap, "-o", lines])
+    q = run([gl, "import", lines, "-o", back]) if p.returncode == 0 else p
+    if check(q.returncode == 0, "%s: export then import: %s" % (label, q.stderr.strip()[:300])):
+        again = recorded(gl, back)
+        differ = [a for a in got if again.get(a) != got[a]]
+        sited = sum(1 for tb in got.values() if tb)
+        print("%-12s export then import: %d objects with a site, %d differ" % (label, sited, len(differ)), flush=True)
+        check(sited > 0 and not differ and len(again) == len(got),
+              "%s: export then import keeps every object's site (%d of %d differ, e.g. %s)" % (
+                  label, len(differ), len(got), differ[:2]))
 
 
 def main():
@@ -81,7 +98,9 @@ def main():
             if check(p.returncode == 0, "dump(fork=%r): %s" % (mode, p.stderr[-500:])):
                 r = json.loads(p.stdout.strip().splitlines()[-1])
                 print("fork=%-6s walked %s: %s" % (mode, r["mode"], r["fork_note"][:100]), flush=True)
-                compare("fork=" + mode, gl, snap, exp)
+                got = compare("fork=" + mode, gl, snap, exp)
+                if mode == "auto":
+                    round_trip("fork=" + mode, gl, snap, got)
         # graphleak run --trace: tracemalloc from the program's first line
         snap, exp = os.path.join(d, "run.snap"), os.path.join(d, "run.json")
         renv = dict(env)
