@@ -175,13 +175,11 @@ typedef struct importer {
 	gl_vec(unsigned char) buf; /* a decoded preview */
 	uint64_t n_objects, n_edges;
 	uint64_t n_tracked, n_bytes; /* for the footer: what was written, not what the file said */
-	/* the SITE section: the sites deduplicated by their frames (table: open
-	 * addressing of site id, 0 empty; a power of two, at most half full), and
-	 * per object with one its record index's step and its site id, as varints */
+	/* the SITE section: the sites deduplicated by their frames, and per
+	 * object with one its record index's step and its site id, as varints */
 	gl_vec(site_rec) sites;
+	gl_index site_ix;
 	gl_vec(uint32_t) frames;
-	uint32_t *table;
-	size_t cap;
 	byte_vec entries;
 	uint64_t n_sited, last_sited;
 	byte_vec section; /* built at the end; the writer reads it at gl_w_finish */
@@ -376,22 +374,9 @@ static int put_varint(byte_vec *b, uint64_t v)
 	return 0;
 }
 
-static int sites_grow(importer *I)
+static uint64_t site_hash(const void *ctx, size_t row)
 {
-	size_t cap = I->cap ? I->cap * 2 : 1024;
-	uint32_t *t = gl_calloc_array(cap, sizeof *t);
-	if (!t)
-		return -1;
-	for (size_t k = 0; k < I->sites.n; k++) {
-		size_t j = I->sites.v[k].hash & (cap - 1);
-		while (t[j])
-			j = (j + 1) & (cap - 1);
-		t[j] = (uint32_t)k + 1;
-	}
-	free(I->table);
-	I->table = t;
-	I->cap = cap;
-	return 0;
+	return ((const importer *)ctx)->sites.v[row].hash;
 }
 
 /* The object being imported (record index I->n_objects) was allocated at
@@ -431,15 +416,15 @@ static int import_alloc(importer *I, const json_t *alloc, const json_t *depth)
 	}
 	const uint32_t *mine = I->frames.v + at;
 	uint64_t h = gl_mix64(gl_hash_more(gl_hash_bytes(mine, 2 * nf * sizeof *mine), &total, sizeof total));
-	if ((I->sites.n + 1) * 2 > I->cap && sites_grow(I) < 0)
+	if (gl_index_room(&I->site_ix, I->sites.n, site_hash, I) < 0)
 		return IFAIL(I, "out of memory");
-	size_t j = h & (I->cap - 1);
+	size_t j = gl_index_at(&I->site_ix, h);
 	uint32_t id = 0;
-	for (; I->table[j]; j = (j + 1) & (I->cap - 1)) {
-		const site_rec *r = &I->sites.v[I->table[j] - 1];
+	for (; I->site_ix.slot[j]; j = gl_index_next(&I->site_ix, j)) {
+		const site_rec *r = &I->sites.v[I->site_ix.slot[j] - 1];
 		if (r->hash == h && r->nframe == nf && r->depth == total &&
 		    memcmp(I->frames.v + 2 * (size_t)r->first, mine, 2 * nf * sizeof *mine) == 0) {
-			id = I->table[j];
+			id = I->site_ix.slot[j];
 			break;
 		}
 	}
@@ -450,7 +435,7 @@ static int import_alloc(importer *I, const json_t *alloc, const json_t *depth)
 		    gl_vec_push(&I->sites, ((site_rec){h, total, (uint32_t)(at / 2), (uint32_t)nf})) < 0)
 			return IFAIL(I, "out of memory");
 		id = (uint32_t)I->sites.n;
-		I->table[j] = id;
+		I->site_ix.slot[j] = id;
 	}
 	uint64_t step = I->n_sited ? I->n_objects - I->last_sited : I->n_objects;
 	if (put_varint(&I->entries, step) < 0 || put_varint(&I->entries, id) < 0)
@@ -783,7 +768,7 @@ done:
 	gl_vec_free(&I.buf);
 	gl_vec_free(&I.sites);
 	gl_vec_free(&I.frames);
-	free(I.table);
+	gl_index_free(&I.site_ix);
 	gl_vec_free(&I.entries);
 	gl_vec_free(&I.section);
 	return rc;

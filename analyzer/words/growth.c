@@ -44,15 +44,20 @@ struct gl_growth_cand {
 	size_t nsteps;
 };
 
-/* type name -> row of g->types, open addressing */
+/* type name -> row of g->types */
 typedef struct gl_typemap {
-	size_t *slot; /* row + 1; 0 empty */
-	size_t cap;
+	gl_index ix;
 } gl_typemap;
 
 static uint64_t hash_str(const char *p, size_t n)
 {
 	return gl_mix64(gl_hash_bytes(p, n));
+}
+
+static uint64_t type_hash(const void *ctx, size_t row)
+{
+	const char *t = ((const gl_growth *)ctx)->types[row].type;
+	return hash_str(t, strlen(t));
 }
 
 static char *dup_n(const char *p, size_t n)
@@ -68,29 +73,14 @@ static char *dup_n(const char *p, size_t n)
 /* The row for type name (p, n), added if new. NULL if out of memory. */
 static gl_type_growth *type_row(gl_growth *g, const char *p, size_t n)
 {
-	gl_typemap *m = g->typemap;
-	if ((g->ntypes + 1) * 2 > m->cap) {
-		size_t ncap = m->cap ? m->cap * 2 : 256;
-		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
-		if (!ns)
-			return NULL;
-		for (size_t r = 0; r < g->ntypes; r++) {
-			const char *t = g->types[r].type;
-			size_t j = hash_str(t, strlen(t)) & (ncap - 1);
-			while (ns[j])
-				j = (j + 1) & (ncap - 1);
-			ns[j] = r + 1;
-		}
-		free(m->slot);
-		m->slot = ns;
-		m->cap = ncap;
-	}
-	size_t j = hash_str(p, n) & (m->cap - 1);
-	while (m->slot[j]) {
-		gl_type_growth *t = &g->types[m->slot[j] - 1];
+	gl_index *x = &g->typemap->ix;
+	if (gl_index_room(x, g->ntypes, type_hash, g) < 0)
+		return NULL;
+	size_t j = gl_index_at(x, hash_str(p, n));
+	for (; x->slot[j]; j = gl_index_next(x, j)) {
+		gl_type_growth *t = &g->types[x->slot[j] - 1];
 		if (strlen(t->type) == n && memcmp(t->type, p, n) == 0)
 			return t;
-		j = (j + 1) & (m->cap - 1);
 	}
 	if (gl_realloc_array((void **)&g->types, g->ntypes + 1, sizeof *g->types) < 0)
 		return NULL;
@@ -99,7 +89,7 @@ static gl_type_growth *type_row(gl_growth *g, const char *p, size_t n)
 	t->type = dup_n(p, n);
 	if (!t->type)
 		return NULL;
-	m->slot[j] = ++g->ntypes;
+	x->slot[j] = (uint32_t)++g->ntypes;
 	return t;
 }
 
@@ -690,7 +680,7 @@ void gl_growth_free(gl_growth *g)
 		free(g->types[i].type);
 	free(g->types);
 	if (g->typemap)
-		free(g->typemap->slot);
+		gl_index_free(&g->typemap->ix);
 	free(g->typemap);
 	gl_holds_free(&g->fresh);
 	gl_sites_free(&g->fresh_sites);

@@ -143,8 +143,7 @@ typedef struct {
 	const gl_snap *s;
 	gl_vec(hs_name) names;
 	gl_vec(char) pool;
-	uint32_t *table; /* open addressing: name index + 1, 0 empty */
-	size_t cap;      /* a power of two, at most half full */
+	gl_index ix;
 	int oom;
 } hs_names;
 
@@ -155,22 +154,9 @@ static const unsigned char *name_bytes(const hs_names *t, const hs_name *e)
 	return t->s->map + e->off;
 }
 
-static int names_grow(hs_names *t)
+static uint64_t name_hash(const void *ctx, size_t row)
 {
-	size_t cap = t->cap ? t->cap * 2 : 1024;
-	uint32_t *nt = gl_calloc_array(cap, sizeof *nt);
-	if (!nt)
-		return -1;
-	for (size_t i = 0; i < t->names.n; i++) {
-		size_t j = t->names.v[i].hash & (cap - 1);
-		while (nt[j])
-			j = (j + 1) & (cap - 1);
-		nt[j] = (uint32_t)i + 1;
-	}
-	free(t->table);
-	t->table = nt;
-	t->cap = cap;
-	return 0;
+	return ((const hs_names *)ctx)->names.v[row].hash;
 }
 
 /*
@@ -183,15 +169,14 @@ static uint32_t name_of(hs_names *t, const unsigned char *p, size_t n, int from_
 {
 	if (t->oom || n > UINT32_MAX || t->names.n >= UINT32_MAX / 2 - t->s->n_strings)
 		goto oom;
-	if ((t->names.n + 1) * 2 > t->cap && names_grow(t) < 0)
+	if (gl_index_room(&t->ix, t->names.n, name_hash, t) < 0)
 		goto oom;
-	uint32_t h = (uint32_t)gl_mix64(gl_hash_bytes(p, n)); /* kept in 32 bits, as the table is */
-	size_t j = h & (t->cap - 1);
-	while (t->table[j]) {
-		const hs_name *e = &t->names.v[t->table[j] - 1];
+	uint32_t h = (uint32_t)gl_mix64(gl_hash_bytes(p, n)); /* kept in 32 bits, as the names are */
+	size_t j = gl_index_at(&t->ix, h);
+	for (; t->ix.slot[j]; j = gl_index_next(&t->ix, j)) {
+		const hs_name *e = &t->names.v[t->ix.slot[j] - 1];
 		if (e->hash == h && e->len == n && memcmp(name_bytes(t, e), p, n) == 0)
-			return t->s->n_strings + t->table[j] - 1;
-		j = (j + 1) & (t->cap - 1);
+			return t->s->n_strings + t->ix.slot[j] - 1;
 	}
 	hs_name e = {0, (uint32_t)n, h};
 	if (from_map) {
@@ -205,7 +190,7 @@ static uint32_t name_of(hs_names *t, const unsigned char *p, size_t n, int from_
 	}
 	if (gl_vec_push(&t->names, e) < 0)
 		goto oom;
-	t->table[j] = (uint32_t)t->names.n;
+	t->ix.slot[j] = (uint32_t)t->names.n;
 	return t->s->n_strings + (uint32_t)t->names.n - 1;
 oom:
 	t->oom = 1;
@@ -616,7 +601,7 @@ done:
 	free(o);
 	free(c.mark);
 	free(garbage);
-	free(c.names.table);
+	gl_index_free(&c.names.ix);
 	gl_vec_free(&c.names.names);
 	gl_vec_free(&c.names.pool);
 	gl_sb_free(&c.sb);

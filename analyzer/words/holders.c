@@ -72,11 +72,9 @@ typedef struct search {
 	                   * nearest first (until step 2 reuses the queue) */
 	uint64_t *follow; /* one bit per reference: passed by the search */
 	gl_vec(cand) c;
-	size_t *slot;     /* (kind, owner, held) -> candidate + 1 */
-	size_t cap;
+	gl_index cix;     /* the candidates by (kind, owner, held) */
 	gl_vec(group) g;
-	size_t *gslot;    /* text -> group + 1 */
-	size_t gcap;
+	gl_index gix;     /* the groups by text */
 } search;
 
 int gl_hold_rank(gl_hold_kind k)
@@ -107,6 +105,17 @@ static uint64_t text_hash(const char *p)
 	return gl_mix64(gl_hash_bytes(p, strlen(p)));
 }
 
+static uint64_t cand_hash(const void *ctx, size_t row)
+{
+	const cand *x = &((const search *)ctx)->c.v[row];
+	return key_hash(x->h.kind, x->h.owner, x->held);
+}
+
+static uint64_t group_hash(const void *ctx, size_t row)
+{
+	return text_hash(((const search *)ctx)->g.v[row].text);
+}
+
 /* -1, 0, 1 as candidate x comes before, with or after y: the places code
  * names first, then the nearest, then the first found. */
 static int cand_cmp(const search *w, uint32_t x, uint32_t y)
@@ -130,27 +139,14 @@ static int join_group(search *w, uint32_t i)
 		return -1;
 	}
 	const char *text = gl_sb_str(&t);
-	if ((w->g.n + 1) * 2 > w->gcap) {
-		size_t ncap = w->gcap ? w->gcap * 2 : 64;
-		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
-		if (!ns) {
-			gl_sb_free(&t);
-			return -1;
-		}
-		for (size_t k = 0; k < w->g.n; k++) {
-			size_t j = text_hash(w->g.v[k].text) & (ncap - 1);
-			while (ns[j])
-				j = (j + 1) & (ncap - 1);
-			ns[j] = k + 1;
-		}
-		free(w->gslot);
-		w->gslot = ns;
-		w->gcap = ncap;
+	if (gl_index_room(&w->gix, w->g.n, group_hash, w) < 0) {
+		gl_sb_free(&t);
+		return -1;
 	}
-	size_t j = text_hash(text) & (w->gcap - 1);
-	while (w->gslot[j] && strcmp(w->g.v[w->gslot[j] - 1].text, text) != 0)
-		j = (j + 1) & (w->gcap - 1);
-	if (!w->gslot[j]) {
+	size_t j = gl_index_at(&w->gix, text_hash(text));
+	while (w->gix.slot[j] && strcmp(w->g.v[w->gix.slot[j] - 1].text, text) != 0)
+		j = gl_index_next(&w->gix, j);
+	if (!w->gix.slot[j]) {
 		group ng;
 		memset(&ng, 0, sizeof ng);
 		ng.text = strdup(text);
@@ -162,11 +158,11 @@ static int join_group(search *w, uint32_t i)
 			gl_sb_free(&t);
 			return -1;
 		}
-		w->gslot[j] = w->g.n;
+		w->gix.slot[j] = (uint32_t)w->g.n;
 	}
 	gl_sb_free(&t);
-	group *g = &w->g.v[w->gslot[j] - 1];
-	w->c.v[i].group = (uint32_t)(w->gslot[j] - 1);
+	group *g = &w->g.v[w->gix.slot[j] - 1];
+	w->c.v[i].group = w->gix.slot[j] - 1;
 	g->ncand++;
 	if (cand_cmp(w, i, g->rep) < 0)
 		g->rep = i;
@@ -188,33 +184,16 @@ static uint32_t depth_of(const search *w, uint32_t v)
  * its candidate. 0, or -1 (OOM). */
 static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, uint32_t held, size_t *index)
 {
-	if ((w->c.n + 1) * 2 > w->cap) {
-		size_t ncap = w->cap ? w->cap * 2 : 64;
-		while (ncap < (w->c.n + 1) * 2)
-			ncap *= 2;
-		size_t *ns = gl_calloc_array(ncap, sizeof *ns);
-		if (!ns)
-			return -1;
-		for (size_t i = 0; i < w->c.n; i++) {
-			const cand *x = &w->c.v[i];
-			size_t j = key_hash(x->h.kind, x->h.owner, x->held) & (ncap - 1);
-			while (ns[j])
-				j = (j + 1) & (ncap - 1);
-			ns[j] = i + 1;
-		}
-		free(w->slot);
-		w->slot = ns;
-		w->cap = ncap;
-	}
-	size_t j = key_hash(h->kind, h->owner, held) & (w->cap - 1);
-	while (w->slot[j]) {
-		const cand *x = &w->c.v[w->slot[j] - 1];
+	if (gl_index_room(&w->cix, w->c.n, cand_hash, w) < 0)
+		return -1;
+	size_t j = gl_index_at(&w->cix, key_hash(h->kind, h->owner, held));
+	for (; w->cix.slot[j]; j = gl_index_next(&w->cix, j)) {
+		const cand *x = &w->c.v[w->cix.slot[j] - 1];
 		if (x->h.kind == h->kind && x->h.owner == h->owner && x->held == held) {
 			if (index)
-				*index = w->slot[j] - 1;
+				*index = w->cix.slot[j] - 1;
 			return 0;
 		}
-		j = (j + 1) & (w->cap - 1);
 	}
 	cand x;
 	memset(&x, 0, sizeof x);
@@ -227,7 +206,7 @@ static int add_cand(search *w, const gl_holder *h, uint32_t from, uint32_t via, 
 	x.group = GL_NONE;
 	if (gl_vec_push(&w->c, x) < 0)
 		return -1;
-	w->slot[j] = w->c.n;
+	w->cix.slot[j] = (uint32_t)w->c.n;
 	if (index)
 		*index = w->c.n - 1;
 	return 0;
@@ -1010,9 +989,7 @@ static void prune_library(search *w)
 	}
 	w->c.n = k;
 	/* the index by (kind, owner, held) is rebuilt at the next add */
-	free(w->slot);
-	w->slot = NULL;
-	w->cap = 0;
+	gl_index_free(&w->cix);
 }
 
 int gl_holds_find(const gl_analysis *a, const uint32_t *targets, size_t n, size_t max, gl_holds *out,
@@ -1122,7 +1099,7 @@ done:
 		gl_err_set(err, "out of memory finding holders");
 	}
 	free(w.mark), free(w.down), free(w.dedge), free(w.queue), free(w.follow);
-	free(w.slot), free(w.gslot), free(mask);
+	gl_index_free(&w.cix), gl_index_free(&w.gix), free(mask);
 	for (size_t i = 0; i < w.g.n; i++)
 		free(w.g.v[i].text);
 	gl_vec_free(&w.g);
