@@ -30,7 +30,7 @@ static const command commands[] = {
 	{"watch", cmd_watch, "snapshot a running process at an interval and report its growth"},
 	{"render", cmd_render, "draw who holds what (SVG, PNG, PDF, DOT) for a bug report"},
 	{"report", cmd_report, "one self-contained HTML page of the findings, to share"},
-	{"export", cmd_export, "write a snapshot as JSON lines (for other tools)"},
+	{"export", cmd_export, "write a snapshot as JSON lines, or for Chrome DevTools"},
 	{"import", cmd_import, "make a snapshot from JSON lines"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -13,6 +13,7 @@ process. `suspects` and `path --type` must show each leak's site (the line
 in get_user, open_session, record). `export` then `import` keeps every
 object's site. Without tracing, every one of them says how to turn it on.
 """
+import contextlib
 import json
 import os
 import subprocess
@@ -87,6 +88,20 @@ def round_trip(label, gl, snap, got):
                   label, len(differ), len(got), differ[:2]))
 
 
+@contextlib.contextmanager
+def waiting_story(py, snap, exp, env, what):
+    """story.py waiting to be dumped from outside (--wait): its pid once it says it is
+    ready (None if it did not), and at the end of the block it is let go and waited for."""
+    t = subprocess.Popen([py, STORY, snap, exp, "--wait"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         universal_newlines=True)
+    try:
+        line = t.stdout.readline()
+        yield t.pid if check(line.startswith("ready"), "the %s story started: %r" % (what, line)) else None
+    finally:
+        t.stdin.close()
+        t.wait(30)
+
+
 def main():
     gl, py = os.path.abspath(sys.argv[1]), sys.argv[2]
     env = dict(os.environ, PYTHONPATH=shim_dir(gl, py), PYTHONTRACEMALLOC="5")
@@ -110,27 +125,18 @@ def main():
             compare("run --trace", gl, snap, exp)
         # from outside: graphleak dump --pid of the tracing process
         snap, exp = os.path.join(d, "pid.snap"), os.path.join(d, "pid.json")
-        t = subprocess.Popen([py, STORY, snap, exp, "--wait"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             universal_newlines=True)
-        try:
-            line = t.stdout.readline()
-            if check(line.startswith("ready"), "the waiting story started: %r" % line):
-                p = run([gl, "dump", "--pid", str(t.pid), "-o", snap], env=dict(os.environ, GRAPHLEAK_FORK=""))
+        with waiting_story(py, snap, exp, env, "waiting") as pid:
+            if pid:
+                p = run([gl, "dump", "--pid", str(pid), "-o", snap], env=dict(os.environ, GRAPHLEAK_FORK=""))
                 if check(p.returncode == 0, "dump --pid: %s" % p.stderr.strip()):
                     compare("dump --pid", gl, snap, exp)
                     check("PYTHONTRACEMALLOC" not in p.stdout, "dump --pid of a tracing process: no hint")
-        finally:
-            t.stdin.close()
-            t.wait(30)
         # without tracing: every report says how to get sites
         env.pop("PYTHONTRACEMALLOC")
         snap, exp = os.path.join(d, "off.snap"), os.path.join(d, "off.json")
-        t = subprocess.Popen([py, STORY, snap, exp, "--wait"], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                             universal_newlines=True)
-        try:
-            line = t.stdout.readline()
-            if check(line.startswith("ready"), "the untraced story started: %r" % line):
-                p = run([gl, "dump", "--pid", str(t.pid), "-o", snap])
+        with waiting_story(py, snap, exp, env, "untraced") as pid:
+            if pid:
+                p = run([gl, "dump", "--pid", str(pid), "-o", snap])
                 check(p.returncode == 0 and "PYTHONTRACEMALLOC=5" in p.stdout and "graphleak run --trace" in p.stdout,
                       "dump --pid of an untraced process says how to get sites: %r" % p.stdout)
                 for cmd in (["suspects", snap], ["path", snap, "--type", "Session"]):
@@ -139,9 +145,6 @@ def main():
                 q = run([gl, "suspects", snap, "--json"])
                 check("PYTHONTRACEMALLOC" in (json.loads(q.stdout).get("sites_note") or ""),
                       "suspects --json has the sites_note")
-        finally:
-            t.stdin.close()
-            t.wait(30)
     finish()
 
 
